@@ -1,0 +1,60 @@
+//! Named properties, checked live on every record of a run (and again at its end for liveness),
+//! and the [`World`]: a simulation together with its properties.
+
+mod common;
+mod run;
+mod toy;
+mod world;
+
+pub use common::ClientProgress;
+pub use run::Run;
+pub use world::{Violation, World};
+
+use crate::core::Protocol;
+use crate::sim::{Rec, Simulation};
+use std::fmt;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PropertyKind {
+    /// Must hold at every moment ("always").
+    Safety,
+    /// Must eventually hold once faults stop ("eventually").
+    Liveness,
+    /// A scenario's own expectation.
+    Expectation,
+}
+
+/// A named property. `observe` sees every record right after it happened, with the simulation in
+/// the state that record left it in.
+pub trait Property<P: Protocol>: fmt::Debug {
+    fn name(&self) -> &str;
+    /// One sentence saying what the property means.
+    fn explain(&self) -> &str;
+    fn kind(&self) -> PropertyKind {
+        PropertyKind::Safety
+    }
+    /// `Err(detail)` when the record breaks the property.
+    fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String>;
+    /// Checked once when the run ends (liveness).
+    fn finish(&mut self, _sim: &Simulation<P>) -> Result<(), String> {
+        Ok(())
+    }
+    fn box_clone(&self) -> Box<dyn Property<P>>;
+}
+
+impl<P: Protocol> Clone for Box<dyn Property<P>> {
+    fn clone(&self) -> Self {
+        self.box_clone()
+    }
+}
+
+/// A protocol with its named properties.
+pub trait Checked: Protocol {
+    fn properties(config: &Self::Config) -> Vec<Box<dyn Property<Self>>>;
+}
+
+/// Name, kind and explanation of every property of a protocol, for `sim list` and the page.
+pub fn catalog<P: Checked>(config: &P::Config) -> Vec<(String, PropertyKind, String)> {
+    P::properties(config).iter().map(|p| (p.name().to_string(), p.kind(), p.explain().to_string())).collect()
+}

@@ -1,0 +1,208 @@
+use super::{Checked, Property, PropertyKind};
+use crate::core::TimeUs;
+use crate::sim::timetravel::Replayable;
+use crate::sim::trace::StableHasher;
+use crate::sim::{Action, Rec, Record, RecordKind, RunStatus, Setup, Simulation};
+use std::hash::{Hash, Hasher};
+
+/// A broken property, with where it broke.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    pub property: String,
+    pub detail: String,
+    pub t_us: TimeUs,
+    /// Index of the offending record in the trace.
+    pub event: u64,
+}
+
+/// The most violations a run keeps (the first of each property always; later ones up to this).
+const VIOLATIONS_MAX: usize = 1_000;
+
+/// A simulation with its properties, the running hash of its trace, and its violations.
+/// `World` is cheap enough to clone for checkpoints: it holds no trace records.
+#[derive(Clone, Debug)]
+pub struct World<P: Checked> {
+    sim: Simulation<P>,
+    properties: Vec<Box<dyn Property<P>>>,
+    violations: Vec<Violation>,
+    /// Whether each property (by position) has been violated.
+    broken: Vec<bool>,
+    hasher: StableHasher,
+    records: u64,
+    finished: bool,
+    scratch: Vec<Rec<P>>,
+    /// Records of steps replayed through [`Replayable`], for the caller to collect.
+    replayed: Vec<Rec<P>>,
+}
+
+impl<P: Checked> World<P> {
+    pub fn new(setup: Setup) -> Result<Self, String> {
+        let sim = Simulation::<P>::new(setup)?;
+        let mut properties = P::properties(sim.config());
+        properties.push(Box::new(super::ClientProgress::default()));
+        let mut world = World {
+            broken: vec![false; properties.len()],
+            sim,
+            properties,
+            violations: Vec::new(),
+            hasher: StableHasher::default(),
+            records: 0,
+            finished: false,
+            scratch: Vec::new(),
+            replayed: Vec::new(),
+        };
+        // The records of booting wait in `replayed` for the run to collect.
+        let mut out = Vec::new();
+        world.drain(&mut |r| out.push(r));
+        world.replayed = out;
+        Ok(world)
+    }
+
+    /// Adds a property (e.g. a scenario's expectation) before the run starts.
+    pub fn add_property(&mut self, property: Box<dyn Property<P>>) {
+        self.properties.push(property);
+        self.broken.push(false);
+    }
+
+    pub fn sim(&self) -> &Simulation<P> {
+        &self.sim
+    }
+    pub fn properties(&self) -> impl Iterator<Item = (&dyn Property<P>, bool)> {
+        self.properties.iter().map(|p| p.as_ref()).zip(self.broken.iter().copied())
+    }
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// Violations of safety and liveness properties (not scenario expectations).
+    pub fn property_violations(&self) -> impl Iterator<Item = &Violation> {
+        self.violations.iter().filter(move |v| {
+            self.properties.iter().any(|p| p.name() == v.property && p.kind() != PropertyKind::Expectation)
+        })
+    }
+    pub fn hash(&self) -> u64 {
+        self.hasher.finish()
+    }
+    /// Records produced so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+    /// Takes the records of replayed steps (see [`Replayable`]).
+    pub fn take_replayed(&mut self) -> Vec<Rec<P>> {
+        std::mem::take(&mut self.replayed)
+    }
+    pub fn steps(&self) -> u64 {
+        self.sim.stats().steps
+    }
+
+    /// Hashes, checks and hands over every record the simulation produced.
+    fn drain(&mut self, sink: &mut dyn FnMut(Rec<P>)) {
+        self.sim.take_records(&mut self.scratch);
+        let records = std::mem::take(&mut self.scratch);
+        for record in records {
+            self.accept(record, sink);
+        }
+    }
+
+    fn accept(&mut self, record: Rec<P>, sink: &mut dyn FnMut(Rec<P>)) {
+        let mut found = Vec::new();
+        for (i, property) in self.properties.iter_mut().enumerate() {
+            if let Err(detail) = property.observe(&record, &self.sim) {
+                found.push((i, detail));
+            }
+        }
+        let t = record.t;
+        self.push_record(record, sink);
+        for (i, detail) in found {
+            self.report(i, detail, t, sink);
+        }
+    }
+
+    fn push_record(&mut self, record: Rec<P>, sink: &mut dyn FnMut(Rec<P>)) {
+        record.hash(&mut self.hasher);
+        self.records += 1;
+        sink(record);
+    }
+
+    fn report(&mut self, i: usize, detail: String, t_us: TimeUs, sink: &mut dyn FnMut(Rec<P>)) {
+        let first = !self.broken[i];
+        self.broken[i] = true;
+        if !first && self.violations.len() >= VIOLATIONS_MAX {
+            return;
+        }
+        let property = self.properties[i].name().to_string();
+        let event = self.records.saturating_sub(1);
+        self.violations.push(Violation { property: property.clone(), detail: detail.clone(), t_us, event });
+        if first {
+            self.push_record(Record { t: t_us, kind: RecordKind::Violation { property, detail } }, sink);
+        }
+    }
+
+    /// Processes one event; `false` when nothing is left.
+    pub fn step(&mut self, sink: &mut dyn FnMut(Rec<P>)) -> bool {
+        let progressed = self.sim.step();
+        self.drain(sink);
+        progressed
+    }
+
+    /// Processes events up to `until_us`, at most `steps_max` of them.
+    pub fn run_until(&mut self, until_us: TimeUs, steps_max: u64, sink: &mut dyn FnMut(Rec<P>)) -> RunStatus {
+        let steps_max = steps_max.min(self.sim.setup().limits.steps_per_call_max);
+        for _ in 0..steps_max {
+            match self.sim.next_event_us() {
+                Some(t) if t <= until_us => {
+                    self.step(sink);
+                }
+                _ => {
+                    self.sim.run_until(until_us, 0);
+                    return RunStatus::Reached;
+                }
+            }
+        }
+        self.sim.run_until(until_us, 0)
+    }
+
+    /// Applies an action now.
+    pub fn apply(&mut self, action: Action, sink: &mut dyn FnMut(Rec<P>)) -> Result<(), String> {
+        self.sim.apply(action)?;
+        self.drain(sink);
+        Ok(())
+    }
+
+    /// Schedules an action for later (scenarios).
+    pub fn schedule(&mut self, at_us: TimeUs, action: Action) -> Result<(), String> {
+        self.sim.schedule(at_us, action)
+    }
+
+    /// Runs the end-of-run (liveness) checks once.
+    pub fn finish(&mut self, sink: &mut dyn FnMut(Rec<P>)) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let t = self.sim.now_us();
+        for i in 0..self.properties.len() {
+            if let Err(detail) = self.properties[i].finish(&self.sim) {
+                self.report(i, detail, t, sink);
+            }
+        }
+    }
+}
+
+impl<P: Checked> Replayable for World<P> {
+    type Input = Action;
+    fn position(&self) -> u64 {
+        self.steps()
+    }
+    fn replay_step(&mut self) -> bool {
+        let mut out = std::mem::take(&mut self.replayed);
+        let progressed = self.step(&mut |r| out.push(r));
+        self.replayed = out;
+        progressed
+    }
+    fn replay_input(&mut self, input: Action) -> Result<(), String> {
+        let mut out = std::mem::take(&mut self.replayed);
+        let result = self.apply(input, &mut |r| out.push(r));
+        self.replayed = out;
+        result
+    }
+}

@@ -1,0 +1,190 @@
+//! Core vocabulary shared by every layer: node ids, virtual time, client commands, the
+//! observation events of `shared/TRACE.md`, and the [`Protocol`] trait that every protocol
+//! implements as a pure state machine.
+//!
+//! Nothing here reads a clock, draws randomness of its own or does I/O: a protocol only ever sees
+//! the [`Ctx`] the simulator hands it, and everything it wants done is recorded there as an
+//! [`Effect`].
+
+mod ctx;
+mod observation;
+
+pub use ctx::{Ctx, Disk, Effect};
+pub use observation::{Ballot, Decision, Observation, Role};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Virtual time in microseconds since the run began.
+pub type TimeUs = u64;
+pub const US_PER_MS: TimeUs = 1_000;
+pub const US_PER_S: TimeUs = 1_000_000;
+
+/// A node id; ids start at 1 (as in the exported trace).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    /// The zero-based index of this node in per-node vectors.
+    pub fn index(self) -> usize {
+        (self.0 as usize).saturating_sub(1)
+    }
+    pub fn from_index(index: usize) -> NodeId {
+        NodeId(index as u32 + 1)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "n{}", self.0)
+    }
+}
+
+/// A client's command. `(client, seq)` identifies it across retries so a protocol can apply a
+/// retried command once.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct Command {
+    pub client: u32,
+    pub seq: u64,
+    pub op: String,
+}
+
+impl Command {
+    /// The value written into logs and traces for this command.
+    pub fn value(&self) -> String {
+        format!("c{}#{} {}", self.client, self.seq, self.op)
+    }
+}
+
+/// Identifies one client request delivery, so the node can answer it.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+pub struct RequestId(pub u64);
+
+/// A request that a client sent to a node.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ClientRequest {
+    pub id: RequestId,
+    pub command: Command,
+}
+
+/// A node's answer to a client request.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum ClientReply {
+    /// The command took effect; the string is its result.
+    Ok(String),
+    /// This node cannot serve the request; try the hinted node (or another one).
+    Redirect(Option<NodeId>),
+    /// The command definitely did not take effect.
+    Fail(String),
+}
+
+/// A protocol message. `describe()` is the one line used in traces, golden files and tooltips.
+pub trait Message: Clone + fmt::Debug + std::hash::Hash {
+    fn describe(&self) -> String;
+    /// A short name for the message type, e.g. `"AppendEntries"`.
+    fn kind(&self) -> &'static str;
+    /// Replies are drawn differently from requests.
+    fn is_reply(&self) -> bool;
+}
+
+/// A planted bug a protocol can be built with.
+#[derive(Clone, Copy, Debug)]
+pub struct BugInfo {
+    pub name: &'static str,
+    /// One sentence on what the bug breaks.
+    pub what: &'static str,
+}
+
+/// A named protocol option (`--option key=value`, scenario `option key=value`).
+#[derive(Clone, Copy, Debug)]
+pub struct OptionInfo {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub what: &'static str,
+}
+
+/// What every node is told about the cluster it is part of.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cluster {
+    pub nodes: Vec<NodeId>,
+}
+
+impl Cluster {
+    pub fn new(node_count: usize) -> Cluster {
+        Cluster { nodes: (0..node_count).map(NodeId::from_index).collect() }
+    }
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+    pub fn majority(&self) -> usize {
+        self.nodes.len() / 2 + 1
+    }
+}
+
+/// A short, protocol-neutral picture of one node for views and the UI.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NodeSummary {
+    pub role: String,
+    pub term: u64,
+    /// Name / value lines of the node's state, in display order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// A protocol node as a pure state machine.
+///
+/// `Self` is the node's *volatile* state; `Durable` is what it persists. The simulator owns the
+/// durable state (a [`Disk`]) and hands it to every handler, so after a crash a node is rebuilt by
+/// [`Protocol::boot`] from exactly what it persisted, and nothing else.
+pub trait Protocol: Clone + fmt::Debug + 'static {
+    type Msg: Message;
+    /// Timer kinds; a node has at most one pending timer of each kind.
+    type Timer: Copy + Eq + Ord + std::hash::Hash + fmt::Debug;
+    type Durable: Clone + Default + fmt::Debug + std::hash::Hash;
+    type Config: Clone + fmt::Debug;
+
+    const NAME: &'static str;
+    /// One sentence for `sim list` and the page.
+    const ABOUT: &'static str;
+
+    fn bugs() -> &'static [BugInfo];
+    fn options() -> &'static [OptionInfo];
+    /// Builds the protocol configuration from the generic settings, checking every option.
+    fn configure(
+        cluster: &Cluster,
+        bug: Option<&str>,
+        options: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Self::Config, String>;
+
+    /// Starts (or restarts, when `disk` holds something) a node.
+    fn boot(
+        id: NodeId,
+        cluster: &Cluster,
+        config: &Self::Config,
+        disk: &mut Disk<Self::Durable>,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Self;
+    fn on_message(
+        &mut self,
+        disk: &mut Disk<Self::Durable>,
+        from: NodeId,
+        msg: Self::Msg,
+        ctx: &mut Ctx<'_, Self>,
+    );
+    fn on_timer(&mut self, disk: &mut Disk<Self::Durable>, timer: Self::Timer, ctx: &mut Ctx<'_, Self>);
+    fn on_client_request(
+        &mut self,
+        disk: &mut Disk<Self::Durable>,
+        request: ClientRequest,
+        ctx: &mut Ctx<'_, Self>,
+    );
+    /// A picture of the node for views; `volatile` is `None` while the node is crashed.
+    fn summary(volatile: Option<&Self>, disk: &Self::Durable) -> NodeSummary;
+    /// A node to send client requests to first, as this node believes (for views and clients).
+    fn leader_hint(&self) -> Option<NodeId> {
+        None
+    }
+}

@@ -1,0 +1,288 @@
+//! The protocol-neutral face of a run, used by the command line, the page and the JS API: pick a
+//! protocol by name, build a checked run (optionally from a scenario), drive it, look at it.
+
+use crate::check::{catalog, Checked, PropertyKind, Run, Violation};
+use crate::core::{BugInfo, NodeId, OptionInfo, Protocol, TimeUs};
+use crate::protocols::toy::Toy;
+use crate::scenario::{ExpectationResult, Scenario};
+use crate::sim::trace::{describe_record, record_json};
+use crate::sim::{Action, RecordKind, RunStatus, Setup, Stats};
+use crate::core::Message;
+use serde::Serialize;
+
+/// What `sim list` and the page show about a protocol.
+#[derive(Clone, Debug)]
+pub struct ProtocolInfo {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub bugs: &'static [BugInfo],
+    pub options: &'static [OptionInfo],
+    pub properties: Vec<(String, PropertyKind, String)>,
+}
+
+fn info<P: Checked>() -> ProtocolInfo {
+    let cluster = crate::core::Cluster::new(3);
+    let config = P::configure(&cluster, None, &Default::default()).expect("default configuration is valid");
+    let mut properties = catalog::<P>(&config);
+    let progress = crate::check::ClientProgress::default();
+    let p: &dyn crate::check::Property<P> = &progress;
+    properties.push((p.name().to_string(), p.kind(), p.explain().to_string()));
+    ProtocolInfo { name: P::NAME, about: P::ABOUT, bugs: P::bugs(), options: P::options(), properties }
+}
+
+/// Every protocol the playground knows.
+pub fn protocols() -> Vec<ProtocolInfo> {
+    vec![info::<Toy>()]
+}
+
+pub fn protocol_names() -> Vec<&'static str> {
+    vec![Toy::NAME]
+}
+
+/// One node as views show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeView {
+    pub id: u32,
+    pub up: bool,
+    pub paused: bool,
+    pub role: String,
+    pub term: u64,
+    pub clock_rate_pct: u32,
+    pub fields: Vec<(String, String)>,
+}
+
+/// One message in flight.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageView {
+    pub id: u64,
+    pub from: u32,
+    pub to: u32,
+    pub sent_us: TimeUs,
+    pub deliver_us: TimeUs,
+    pub kind: &'static str,
+    pub reply: bool,
+    pub held: bool,
+    pub describe: String,
+}
+
+/// A property and whether it still holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyView {
+    pub name: String,
+    pub kind: PropertyKind,
+    pub explain: String,
+    pub holds: bool,
+}
+
+/// A snapshot of the whole cluster for drawing.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterView {
+    pub protocol: &'static str,
+    pub now_us: TimeUs,
+    pub nodes: Vec<NodeView>,
+    pub messages: Vec<MessageView>,
+    /// One-way blocked links `(from, to)`.
+    pub blocked: Vec<(u32, u32)>,
+}
+
+/// A run of any protocol.
+pub trait Playground {
+    fn protocol(&self) -> &'static str;
+    fn setup(&self) -> &Setup;
+    fn now_us(&self) -> TimeUs;
+    fn steps(&self) -> u64;
+    /// Records produced so far (the trace's length).
+    fn records(&self) -> u64;
+    /// The hash of every record so far.
+    fn hash(&self) -> u64;
+    fn stats(&self) -> Stats;
+    fn step(&mut self) -> bool;
+    fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus;
+    fn apply(&mut self, action: Action) -> Result<(), String>;
+    /// Runs the end-of-run checks (liveness, scenario expectations).
+    fn finish(&mut self);
+    fn violations(&self) -> Vec<Violation>;
+    /// Violations of the protocol's properties (not of scenario expectations).
+    fn property_violations(&self) -> Vec<Violation>;
+    fn properties(&self) -> Vec<PropertyView>;
+    fn expectations(&self) -> Vec<ExpectationResult>;
+    /// The trace records still held, as JSON Lines.
+    fn trace_jsonl(&self) -> String;
+    /// The newest `n` records as one-line descriptions, oldest first, with their indexes.
+    fn recent(&self, n: usize) -> Vec<(u64, String)>;
+    fn view(&self) -> ClusterView;
+    /// Goes back to the moment right after step `step`.
+    fn restore(&mut self, step: u64) -> Result<(), String>;
+}
+
+struct Session<P: Checked> {
+    run: Run<P>,
+    scenario: Option<Scenario>,
+}
+
+impl<P: Checked> Playground for Session<P>
+where
+    P::Msg: Message,
+{
+    fn protocol(&self) -> &'static str {
+        P::NAME
+    }
+    fn setup(&self) -> &Setup {
+        self.run.world().sim().setup()
+    }
+    fn now_us(&self) -> TimeUs {
+        self.run.world().sim().now_us()
+    }
+    fn steps(&self) -> u64 {
+        self.run.world().steps()
+    }
+    fn records(&self) -> u64 {
+        self.run.world().records()
+    }
+    fn hash(&self) -> u64 {
+        self.run.world().hash()
+    }
+    fn stats(&self) -> Stats {
+        self.run.world().sim().stats().clone()
+    }
+    fn step(&mut self) -> bool {
+        self.run.step()
+    }
+    fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
+        self.run.run_until(until_us, steps_max)
+    }
+    fn apply(&mut self, action: Action) -> Result<(), String> {
+        self.run.apply(action)
+    }
+    fn finish(&mut self) {
+        self.run.finish()
+    }
+    fn violations(&self) -> Vec<Violation> {
+        self.run.world().violations().to_vec()
+    }
+    fn property_violations(&self) -> Vec<Violation> {
+        self.run.world().property_violations().cloned().collect()
+    }
+    fn properties(&self) -> Vec<PropertyView> {
+        self.run
+            .world()
+            .properties()
+            .map(|(p, broken)| PropertyView {
+                name: p.name().to_string(),
+                kind: p.kind(),
+                explain: p.explain().to_string(),
+                holds: !broken,
+            })
+            .collect()
+    }
+    fn expectations(&self) -> Vec<ExpectationResult> {
+        self.scenario.as_ref().map(|s| s.evaluate(self.run.world())).unwrap_or_default()
+    }
+    fn trace_jsonl(&self) -> String {
+        self.run.trace().to_jsonl()
+    }
+    fn recent(&self, n: usize) -> Vec<(u64, String)> {
+        let trace = self.run.trace();
+        let held = trace.records().len();
+        let skip = held.saturating_sub(n);
+        let first = trace.first_index();
+        trace.records().enumerate().skip(skip).map(|(i, r)| (first + i as u64, describe_record(r))).collect()
+    }
+    fn view(&self) -> ClusterView {
+        let sim = self.run.world().sim();
+        let nodes = sim
+            .nodes()
+            .map(|(id, slot)| {
+                let summary = P::summary(slot.volatile(), slot.disk());
+                NodeView {
+                    id: id.0,
+                    up: slot.is_up(),
+                    paused: slot.is_paused(),
+                    role: summary.role,
+                    term: summary.term,
+                    clock_rate_pct: slot.clock_rate_pct(),
+                    fields: summary.fields,
+                }
+            })
+            .collect();
+        let messages = sim
+            .in_flight()
+            .map(|(id, m)| MessageView {
+                id,
+                from: m.from.0,
+                to: m.to.0,
+                sent_us: m.sent_us,
+                deliver_us: m.deliver_us,
+                kind: m.msg.kind(),
+                reply: m.msg.is_reply(),
+                held: m.held,
+                describe: m.msg.describe(),
+            })
+            .collect();
+        let n = sim.setup().nodes as u32;
+        let mut blocked = Vec::new();
+        for a in 1..=n {
+            for b in 1..=n {
+                if a != b && sim.network().blocked(NodeId(a), NodeId(b)) {
+                    blocked.push((a, b));
+                }
+            }
+        }
+        ClusterView { protocol: P::NAME, now_us: sim.now_us(), nodes, messages, blocked }
+    }
+    fn restore(&mut self, step: u64) -> Result<(), String> {
+        self.run.restore(step)
+    }
+}
+
+fn session<P: Checked>(setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
+    let mut world = crate::check::World::<P>::new(setup)?;
+    if let Some(s) = scenario {
+        s.install(&mut world)?;
+    }
+    let run = Run::from_world(world)?;
+    Ok(Box::new(Session { run, scenario: scenario.cloned() }))
+}
+
+/// Builds a run of the named protocol. A scenario's settings are applied on top of `setup` by the
+/// caller (see [`Scenario::apply_settings`]); here its actions and expectations are installed.
+pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
+    match protocol {
+        "toy" => session::<Toy>(setup, scenario),
+        other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
+    }
+}
+
+/// How a whole run ended.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub status: RunStatus,
+    pub violations: Vec<Violation>,
+    pub expectations: Vec<ExpectationResult>,
+}
+
+/// Runs to the setup's duration (in chunks, within the step limit) and finishes the checks.
+pub fn run_to_end(run: &mut dyn Playground) -> Outcome {
+    let duration = run.setup().duration_us;
+    let budget = run.setup().limits.steps_per_call_max;
+    let status = run.run_until(duration, budget);
+    run.finish();
+    Outcome { status, violations: run.violations(), expectations: run.expectations() }
+}
+
+/// The JSON of one record, as exported (used by tests and tools).
+pub fn record_to_json<M: Message, T: std::fmt::Debug>(record: &crate::sim::Record<M, T>) -> serde_json::Value {
+    record_json(record)
+}
+
+/// Whether a record kind is an observation event of `shared/TRACE.md`.
+pub fn is_observation<M, T>(kind: &RecordKind<M, T>) -> bool {
+    matches!(
+        kind,
+        RecordKind::Run { .. }
+            | RecordKind::Crash { .. }
+            | RecordKind::Restart { .. }
+            | RecordKind::Violation { .. }
+            | RecordKind::Observe { .. }
+    )
+}

@@ -1,0 +1,3 @@
+//! Protocols as pure state machines (see [`crate::core::Protocol`]): inputs in, effects out.
+
+pub mod toy;

@@ -1,0 +1,303 @@
+//! Simulated clients: closed-loop clients that submit commands at a configurable rate, follow
+//! redirects, and retry on timeout; and the history of every operation (invoke / return with ok,
+//! fail or unknown) for linearizability checking.
+//!
+//! Client 0 is the person at the page (or a scenario's `request` line); clients 1.. are the
+//! workload. Client links are not subject to partitions, loss or duplication: a client talks to a
+//! node unless that node is crashed or paused.
+
+use super::config::Workload;
+use super::network::draw_latency;
+use super::trace::{Outcome, RecordKind};
+use super::{EventKind, Simulation};
+use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, TimeUs};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
+
+/// One client operation in the history.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientOp {
+    pub client: u32,
+    pub seq: u64,
+    pub op: String,
+    pub invoke_us: TimeUs,
+    pub return_us: Option<TimeUs>,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    op: String,
+    attempt: u32,
+    target: NodeId,
+    /// Some attempt may have reached a node without a definite answer.
+    uncertain: bool,
+    history_index: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Client {
+    next_seq: u64,
+    pending: BTreeMap<u64, Pending>,
+    leader_hint: Option<NodeId>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Clients {
+    clients: Vec<Client>,
+    /// Workload clients are 1..=active.
+    active: u32,
+    interval_us: TimeUs,
+    timeout_us: TimeUs,
+    attempts_max: u32,
+    history: VecDeque<ClientOp>,
+    history_first: u64,
+    history_max: usize,
+}
+
+fn request_id(client: u32, seq: u64, attempt: u32) -> RequestId {
+    RequestId((u64::from(client) << 48) | (u64::from(attempt & 0xff) << 40) | (seq & 0xff_ffff_ffff))
+}
+
+fn split_request_id(id: RequestId) -> (u32, u64, u32) {
+    ((id.0 >> 48) as u32, id.0 & 0xff_ffff_ffff, ((id.0 >> 40) & 0xff) as u32)
+}
+
+impl Clients {
+    pub(super) fn new(workload: &Workload) -> Self {
+        Clients {
+            clients: vec![Client::default(); workload.clients as usize + 1],
+            active: workload.clients,
+            interval_us: workload.interval_us,
+            timeout_us: workload.timeout_us,
+            attempts_max: workload.attempts_max,
+            history: VecDeque::new(),
+            history_first: 0,
+            history_max: 100_000,
+        }
+    }
+
+    pub(super) fn history(&self) -> impl Iterator<Item = &ClientOp> {
+        self.history.iter()
+    }
+
+    /// Think time before a client's next command: the interval, with ±50% jitter.
+    pub(super) fn think_time(&self, rng: &mut ChaCha8Rng) -> TimeUs {
+        let base = self.interval_us.max(1);
+        rng.gen_range(base / 2..=base + base / 2)
+    }
+
+    fn op_mut(&mut self, index: u64) -> Option<&mut ClientOp> {
+        index.checked_sub(self.history_first).and_then(|i| self.history.get_mut(i as usize))
+    }
+
+    fn push_op(&mut self, op: ClientOp) -> u64 {
+        if self.history.len() >= self.history_max {
+            self.history.pop_front();
+            self.history_first += 1;
+        }
+        self.history.push_back(op);
+        self.history_first + self.history.len() as u64 - 1
+    }
+}
+
+impl<P: Protocol> Simulation<P> {
+    fn random_node(&mut self, except: Option<NodeId>) -> NodeId {
+        let n = self.nodes.len() as u32;
+        if n == 1 {
+            return NodeId(1);
+        }
+        match except {
+            Some(x) => {
+                let mut pick = self.rng.gen_range(1..n);
+                if pick >= x.0 {
+                    pick += 1;
+                }
+                NodeId(pick)
+            }
+            None => NodeId(self.rng.gen_range(1..=n)),
+        }
+    }
+
+    fn client_latency(&mut self) -> TimeUs {
+        draw_latency(&self.setup.link, &mut self.rng)
+    }
+
+    /// Starts a new command for `client`, sent first to `node` (or the client's leader guess).
+    fn invoke(&mut self, client: u32, op: String, node: Option<NodeId>) {
+        let c = &mut self.clients.clients[client as usize];
+        let seq = c.next_seq + 1;
+        c.next_seq = seq;
+        let hint = c.leader_hint;
+        let target = match node.or(hint) {
+            Some(n) => n,
+            None => self.random_node(None),
+        };
+        self.stats.client_ops += 1;
+        self.record(RecordKind::Invoke { client, seq, op: op.clone() });
+        let history_index = self.clients.push_op(ClientOp {
+            client,
+            seq,
+            op: op.clone(),
+            invoke_us: self.now_us,
+            return_us: None,
+            outcome: Outcome::Pending,
+        });
+        let pending = Pending { op, attempt: 0, target, uncertain: false, history_index };
+        self.clients.clients[client as usize].pending.insert(seq, pending);
+        self.send_attempt(client, seq, target);
+    }
+
+    fn send_attempt(&mut self, client: u32, seq: u64, target: NodeId) {
+        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else { return };
+        p.attempt += 1;
+        p.target = target;
+        let (attempt, op) = (p.attempt, p.op.clone());
+        self.record(RecordKind::Request { client, seq, attempt, node: target });
+        let arrive = self.now_us + self.client_latency();
+        self.schedule_kind(arrive, EventKind::ClientArrive { client, seq, attempt, node: target, op });
+        let timeout = self.now_us + self.clients.timeout_us;
+        self.schedule_kind(timeout, EventKind::ClientTimeout { client, seq, attempt });
+    }
+
+    fn finish(&mut self, client: u32, seq: u64, outcome: Outcome) {
+        let Some(p) = self.clients.clients[client as usize].pending.remove(&seq) else { return };
+        let now = self.now_us;
+        if let Some(op) = self.clients.op_mut(p.history_index) {
+            op.return_us = Some(now);
+            op.outcome = outcome.clone();
+        }
+        self.record(RecordKind::Return { client, seq, outcome });
+        if client >= 1 && client <= self.clients.active {
+            let think = self.clients.think_time(&mut self.rng);
+            self.schedule_kind(now + think, EventKind::ClientTick { client });
+        }
+    }
+
+    /// Tries again, at `target` or at another node, or gives up after the last attempt.
+    fn retry(&mut self, client: u32, seq: u64, target: Option<NodeId>) {
+        let attempts_max = self.clients.attempts_max;
+        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else { return };
+        if p.attempt >= attempts_max {
+            let outcome = if p.uncertain { Outcome::Unknown } else { Outcome::Fail("gave up".into()) };
+            return self.finish(client, seq, outcome);
+        }
+        let last = p.target;
+        let target = match target {
+            Some(t) => t,
+            None => self.random_node(Some(last)),
+        };
+        self.send_attempt(client, seq, target);
+    }
+
+    pub(super) fn client_tick(&mut self, client: u32) {
+        if client == 0 || client > self.clients.active {
+            return;
+        }
+        if !self.clients.clients[client as usize].pending.is_empty() {
+            return;
+        }
+        let key = self.rng.gen_range(0..5u32);
+        let seq = self.clients.clients[client as usize].next_seq + 1;
+        self.invoke(client, format!("set k{key} {client}.{seq}"), None);
+    }
+
+    pub(super) fn user_request(&mut self, node: NodeId, op: String) {
+        self.invoke(0, op, Some(node));
+    }
+
+    pub(super) fn set_workload(&mut self, clients: u32, interval_us: TimeUs) {
+        let old = self.clients.active;
+        self.clients.interval_us = interval_us;
+        self.clients.active = clients;
+        if self.clients.clients.len() <= clients as usize {
+            self.clients.clients.resize(clients as usize + 1, Client::default());
+        }
+        for client in old + 1..=clients {
+            let delay = self.clients.think_time(&mut self.rng);
+            self.schedule_kind(self.now_us + delay, EventKind::ClientTick { client });
+        }
+    }
+
+    pub(super) fn client_arrive(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, op: String) {
+        if !self.nodes[node.index()].is_up() {
+            return; // the client will time out
+        }
+        let event = EventKind::ClientArrive { client, seq, attempt, node, op };
+        if self.defer_if_paused(node, &event) {
+            return;
+        }
+        let EventKind::ClientArrive { op, .. } = event else { return };
+        let request = ClientRequest { id: request_id(client, seq, attempt), command: Command { client, seq, op } };
+        self.with_node(node, |n, disk, ctx| n.on_client_request(disk, request, ctx));
+    }
+
+    pub(super) fn node_reply(&mut self, node: NodeId, request: RequestId, reply: ClientReply) {
+        let (client, seq, attempt) = split_request_id(request);
+        if client as usize >= self.clients.clients.len() {
+            return;
+        }
+        self.record(RecordKind::Reply { node, client, seq, reply: reply.clone() });
+        let arrive = self.now_us + self.client_latency();
+        self.schedule_kind(arrive, EventKind::ClientReplyArrive { client, seq, attempt, node, reply });
+    }
+
+    pub(super) fn client_reply(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply) {
+        let c = &mut self.clients.clients[client as usize];
+        let Some(p) = c.pending.get(&seq) else { return };
+        let current = p.attempt == attempt;
+        match reply {
+            // An answer to any attempt settles the command.
+            ClientReply::Ok(result) => {
+                c.leader_hint = Some(node);
+                self.finish(client, seq, Outcome::Ok(result));
+            }
+            ClientReply::Redirect(hint) if current => {
+                c.leader_hint = hint;
+                match hint {
+                    Some(h) if h != node => self.retry(client, seq, Some(h)),
+                    // No leader known: back off before asking elsewhere.
+                    _ => {
+                        let at = self.now_us + self.clients.timeout_us / 10;
+                        self.schedule_kind(at, EventKind::ClientRetry { client, seq, attempt });
+                    }
+                }
+            }
+            ClientReply::Fail(_) if current => {
+                let at = self.now_us + self.clients.timeout_us / 10;
+                self.schedule_kind(at, EventKind::ClientRetry { client, seq, attempt });
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn client_retry(&mut self, client: u32, seq: u64, attempt: u32) {
+        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else { return };
+        if p.attempt == attempt {
+            self.retry(client, seq, None);
+        }
+    }
+
+    pub(super) fn client_timeout(&mut self, client: u32, seq: u64, attempt: u32) {
+        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else { return };
+        if p.attempt != attempt {
+            return;
+        }
+        p.uncertain = true;
+        self.clients.clients[client as usize].leader_hint = None;
+        self.retry(client, seq, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_round_trip() {
+        for (c, s, a) in [(0, 1, 1), (7, 123_456, 10), (100, (1 << 40) - 1, 255)] {
+            assert_eq!(split_request_id(request_id(c, s, a)), (c, s, a));
+        }
+    }
+}

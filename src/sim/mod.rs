@@ -1,0 +1,672 @@
+//! The deterministic simulator: virtual time, one seeded RNG, the network, node faults, clients
+//! and the records of everything that happens. Nothing else in the project owns time or
+//! randomness.
+//!
+//! Every input is an event in one queue ordered by (virtual time, sequence number), so a run is a
+//! function of (seed, setup, actions): the same triple gives the same records, natively and in
+//! the browser.
+
+pub mod action;
+pub mod chaos;
+mod clients;
+pub mod config;
+pub mod network;
+mod node;
+pub mod time;
+pub mod timetravel;
+pub mod trace;
+
+pub use action::{Action, LinkChange};
+pub use chaos::ChaosParams;
+pub use clients::ClientOp;
+pub use config::{FaultPreset, Limits, Setup, Workload, NODES_MAX};
+pub use network::{LinkParams, Network};
+pub use node::NodeSlot;
+pub use trace::{DropReason, Outcome, Rec, RecKind, Record, RecordKind, Trace};
+
+use crate::core::{ClientReply, Cluster, Ctx, Effect, NodeId, Protocol, TimeUs};
+use clients::Clients;
+use network::Fate;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// An input waiting in the queue.
+#[derive(Clone, Debug)]
+pub(crate) enum EventKind<P: Protocol> {
+    Deliver { id: u64 },
+    Timer { node: NodeId, timer: P::Timer, gen: u64 },
+    ClientTick { client: u32 },
+    ClientArrive { client: u32, seq: u64, attempt: u32, node: NodeId, op: String },
+    ClientReplyArrive { client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply },
+    ClientTimeout { client: u32, seq: u64, attempt: u32 },
+    ClientRetry { client: u32, seq: u64, attempt: u32 },
+    Action(Action),
+    Resume { node: NodeId, pause_gen: u64 },
+    ChaosTick,
+    HealPhase,
+}
+
+#[derive(Clone, Debug)]
+struct Scheduled<P: Protocol> {
+    time: TimeUs,
+    seq: u64,
+    kind: EventKind<P>,
+}
+
+impl<P: Protocol> PartialEq for Scheduled<P> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl<P: Protocol> Eq for Scheduled<P> {}
+impl<P: Protocol> PartialOrd for Scheduled<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<P: Protocol> Ord for Scheduled<P> {
+    // Reversed: `BinaryHeap` is a max-heap and the earliest (time, seq) must come out first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug)]
+pub struct InFlight<P: Protocol> {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub msg: P::Msg,
+    pub sent_us: TimeUs,
+    pub deliver_us: TimeUs,
+    /// Arrived at a paused node and waits in its input queue.
+    pub held: bool,
+}
+
+/// Counters for `stats()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub steps: u64,
+    pub sent: u64,
+    pub delivered: u64,
+    pub dropped: u64,
+    pub duplicated: u64,
+    pub timers_fired: u64,
+    pub client_ops: u64,
+}
+
+/// Why `run_until` returned.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Virtual time reached the target.
+    Reached,
+    /// The step budget of the call ran out first (a livelocked protocol cannot hang the caller).
+    StepLimit,
+}
+
+#[derive(Clone, Debug)]
+pub struct Simulation<P: Protocol> {
+    setup: Setup,
+    config: P::Config,
+    cluster: Cluster,
+    now_us: TimeUs,
+    next_seq: u64,
+    rng: ChaCha8Rng,
+    queue: BinaryHeap<Scheduled<P>>,
+    nodes: Vec<NodeSlot<P>>,
+    net: Network,
+    in_flight: BTreeMap<u64, InFlight<P>>,
+    next_msg_id: u64,
+    next_timer_gen: u64,
+    clients: Clients,
+    chaos: Option<ChaosParams>,
+    /// When the current fault-free stretch began (`None` while faults may be active).
+    stable_since_us: Option<TimeUs>,
+    stats: Stats,
+    out: Vec<Rec<P>>,
+    effects: Vec<Effect<P>>,
+}
+
+impl<P: Protocol> Simulation<P> {
+    /// Builds the cluster and boots every node at time 0.
+    pub fn new(setup: Setup) -> Result<Self, String> {
+        setup.validate()?;
+        let cluster = Cluster::new(setup.nodes);
+        let config = P::configure(&cluster, setup.bug.as_deref(), &setup.options)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(setup.seed);
+        let chaos = match setup.faults {
+            FaultPreset::Chaos => Some(ChaosParams::draw(&mut rng, setup.duration_us)),
+            FaultPreset::None => None,
+        };
+        let mut sim = Simulation {
+            net: Network::new(setup.nodes, setup.link),
+            nodes: (0..setup.nodes).map(|_| NodeSlot::new()).collect(),
+            clients: Clients::new(&setup.workload),
+            stable_since_us: Some(0),
+            setup,
+            config,
+            cluster,
+            now_us: 0,
+            next_seq: 0,
+            rng,
+            queue: BinaryHeap::new(),
+            in_flight: BTreeMap::new(),
+            next_msg_id: 1,
+            next_timer_gen: 1,
+            chaos,
+            stats: Stats::default(),
+            out: Vec::new(),
+            effects: Vec::new(),
+        };
+        sim.record(RecordKind::Run {
+            protocol: P::NAME,
+            nodes: sim.setup.nodes as u32,
+            seed: sim.setup.seed,
+            bug: sim.setup.bug.clone(),
+        });
+        if let Some(params) = sim.chaos.clone() {
+            sim.record(RecordKind::Chaos(params.clone()));
+            sim.net.change_links(None, None, &params.link_change());
+            sim.stable_since_us = None;
+            sim.schedule_kind(chaos::CHAOS_TICK_US, EventKind::ChaosTick);
+            sim.schedule_kind(params.heal_at_us, EventKind::HealPhase);
+        }
+        for i in 0..sim.setup.nodes {
+            sim.boot(NodeId::from_index(i));
+        }
+        for client in 1..=sim.setup.workload.clients {
+            let delay = sim.clients.think_time(&mut sim.rng);
+            sim.schedule_kind(delay, EventKind::ClientTick { client });
+        }
+        Ok(sim)
+    }
+
+    // ----- read access -------------------------------------------------------------------------
+
+    pub fn setup(&self) -> &Setup {
+        &self.setup
+    }
+    pub fn config(&self) -> &P::Config {
+        &self.config
+    }
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+    pub fn now_us(&self) -> TimeUs {
+        self.now_us
+    }
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    pub fn node(&self, id: NodeId) -> &NodeSlot<P> {
+        &self.nodes[id.index()]
+    }
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &NodeSlot<P>)> {
+        self.nodes.iter().enumerate().map(|(i, n)| (NodeId::from_index(i), n))
+    }
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    pub fn in_flight(&self) -> impl Iterator<Item = (u64, &InFlight<P>)> {
+        self.in_flight.iter().map(|(&id, m)| (id, m))
+    }
+    pub fn history(&self) -> impl Iterator<Item = &ClientOp> {
+        self.clients.history()
+    }
+    pub fn chaos(&self) -> Option<&ChaosParams> {
+        self.chaos.as_ref()
+    }
+    /// When the current fault-free stretch began, if the run is in one.
+    pub fn stable_since_us(&self) -> Option<TimeUs> {
+        self.stable_since_us
+    }
+    pub fn next_event_us(&self) -> Option<TimeUs> {
+        self.queue.peek().map(|e| e.time)
+    }
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Moves the records produced since the last call into `into` (which it clears first).
+    pub fn take_records(&mut self, into: &mut Vec<Rec<P>>) {
+        into.clear();
+        std::mem::swap(into, &mut self.out);
+    }
+
+    // ----- driving -----------------------------------------------------------------------------
+
+    /// Processes the next event. Returns `false` when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let Some(event) = self.queue.pop() else { return false };
+        debug_assert!(event.time >= self.now_us, "time never goes backwards");
+        self.now_us = event.time;
+        self.stats.steps += 1;
+        self.handle(event.kind);
+        true
+    }
+
+    /// Processes every event up to `until_us` (then sets the clock to `until_us`), or stops after
+    /// `steps_max` events.
+    pub fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
+        let steps_max = steps_max.min(self.setup.limits.steps_per_call_max);
+        for _ in 0..steps_max {
+            match self.queue.peek() {
+                Some(e) if e.time <= until_us => {
+                    self.step();
+                }
+                _ => {
+                    self.now_us = self.now_us.max(until_us);
+                    return RunStatus::Reached;
+                }
+            }
+        }
+        match self.queue.peek() {
+            Some(e) if e.time <= until_us => RunStatus::StepLimit,
+            _ => {
+                self.now_us = self.now_us.max(until_us);
+                RunStatus::Reached
+            }
+        }
+    }
+
+    /// Schedules an action at a virtual time (now or later).
+    pub fn schedule(&mut self, at_us: TimeUs, action: Action) -> Result<(), String> {
+        self.validate(&action)?;
+        let at = at_us.max(self.now_us);
+        self.schedule_kind(at, EventKind::Action(action));
+        Ok(())
+    }
+
+    /// Applies an action now.
+    pub fn apply(&mut self, action: Action) -> Result<(), String> {
+        self.validate(&action)?;
+        self.apply_action(action);
+        Ok(())
+    }
+
+    /// Checks that an action names real nodes and messages and stays within limits.
+    pub fn validate(&self, action: &Action) -> Result<(), String> {
+        let n = self.setup.nodes as u32;
+        for node in action.nodes() {
+            if node.0 == 0 || node.0 > n {
+                return Err(format!("node {} does not exist (nodes are 1..={n})", node.0));
+            }
+        }
+        match action {
+            Action::Pause { for_us, .. } if *for_us == 0 || *for_us > time::DURATION_US_MAX => {
+                Err("a pause lasts between 1us and 24h".into())
+            }
+            Action::Drift { rate_pct, .. } if !(10..=1000).contains(rate_pct) => {
+                Err(format!("clock rate {rate_pct}% is outside 10%..1000%"))
+            }
+            Action::Request { op, .. } if op.len() > 200 || op.is_empty() => {
+                Err("a client command is 1 to 200 characters".into())
+            }
+            Action::Workload { clients, interval_us } => {
+                if *clients > config::CLIENTS_MAX {
+                    Err(format!("at most {} clients", config::CLIENTS_MAX))
+                } else if *interval_us == 0 {
+                    Err("the client interval must be positive".into())
+                } else {
+                    Ok(())
+                }
+            }
+            Action::Say { text } if text.chars().count() > 1000 => Err("a caption is at most 1000 characters".into()),
+            Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::DelayMessage { id, .. }
+                if !self.in_flight.contains_key(id) =>
+            {
+                Err(format!("message #{id} is not in flight"))
+            }
+            Action::DelayMessage { by_us, .. } if *by_us > time::DURATION_US_MAX => Err("a delay is at most 24h".into()),
+            Action::Link { change, .. } => match change.latency_us {
+                Some((lo, hi)) if lo > hi || hi > time::DURATION_US_MAX => {
+                    Err("a latency range is min..max with max at most 24h".into())
+                }
+                _ => Ok(()),
+            },
+            Action::Partition { groups } => {
+                let mut seen = std::collections::BTreeSet::new();
+                for node in groups.iter().flatten() {
+                    if !seen.insert(*node) {
+                        return Err(format!("node {} is in two groups", node.0));
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    // ----- internals ---------------------------------------------------------------------------
+
+    fn record(&mut self, kind: RecKind<P>) {
+        self.out.push(Record { t: self.now_us, kind });
+    }
+
+    fn schedule_kind(&mut self, at_us: TimeUs, kind: EventKind<P>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queue.push(Scheduled { time: at_us, seq, kind });
+    }
+
+    fn handle(&mut self, kind: EventKind<P>) {
+        match kind {
+            EventKind::Deliver { id } => self.deliver(id),
+            EventKind::Timer { node, timer, gen } => self.fire_timer(node, timer, gen),
+            EventKind::ClientTick { client } => self.client_tick(client),
+            EventKind::ClientArrive { client, seq, attempt, node, op } => {
+                self.client_arrive(client, seq, attempt, node, op)
+            }
+            EventKind::ClientReplyArrive { client, seq, attempt, node, reply } => {
+                self.client_reply(client, seq, attempt, node, reply)
+            }
+            EventKind::ClientTimeout { client, seq, attempt } => self.client_timeout(client, seq, attempt),
+            EventKind::ClientRetry { client, seq, attempt } => self.client_retry(client, seq, attempt),
+            EventKind::Action(action) => self.apply_action(action),
+            EventKind::Resume { node, pause_gen } => {
+                if self.nodes[node.index()].pause_gen == pause_gen {
+                    self.resume(node);
+                }
+            }
+            EventKind::ChaosTick => self.chaos_tick(),
+            EventKind::HealPhase => {
+                self.record(RecordKind::Phase { name: "heal" });
+                self.apply_action(Action::HealAll);
+            }
+        }
+    }
+
+    /// Holds an input for a paused node; `false` if the node is not paused.
+    fn defer_if_paused(&mut self, node: NodeId, kind: &EventKind<P>) -> bool {
+        let limit = self.setup.limits.deferred_max;
+        let slot = &mut self.nodes[node.index()];
+        if slot.paused_until.is_none() {
+            return false;
+        }
+        if slot.deferred.len() < limit {
+            slot.deferred.push(kind.clone());
+        } else if let EventKind::Deliver { id } = kind {
+            if let Some(m) = self.in_flight.remove(id) {
+                self.stats.dropped += 1;
+                self.record(RecordKind::Drop { id: *id, from: m.from, to: m.to, reason: DropReason::Overflow });
+            }
+        }
+        true
+    }
+
+    fn boot(&mut self, id: NodeId) {
+        let mut effects = std::mem::take(&mut self.effects);
+        let slot = &mut self.nodes[id.index()];
+        let mut ctx = Ctx::new(id, slot.clock.local_us(self.now_us), &mut self.rng, &mut effects);
+        let writes_before = slot.disk.writes();
+        let node = P::boot(id, &self.cluster, &self.config, &mut slot.disk, &mut ctx);
+        slot.volatile = Some(node);
+        let persisted = slot.disk.writes() != writes_before;
+        self.finish_handler(id, persisted, effects);
+    }
+
+    /// Runs a protocol handler on a live node and carries out its effects.
+    fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut P, &mut crate::core::Disk<P::Durable>, &mut Ctx<'_, P>)) {
+        let mut effects = std::mem::take(&mut self.effects);
+        let slot = &mut self.nodes[id.index()];
+        let Some(node) = slot.volatile.as_mut() else {
+            self.effects = effects;
+            return;
+        };
+        let writes_before = slot.disk.writes();
+        let mut ctx = Ctx::new(id, slot.clock.local_us(self.now_us), &mut self.rng, &mut effects);
+        f(node, &mut slot.disk, &mut ctx);
+        let persisted = slot.disk.writes() != writes_before;
+        self.finish_handler(id, persisted, effects);
+    }
+
+    fn finish_handler(&mut self, id: NodeId, persisted: bool, mut effects: Vec<Effect<P>>) {
+        // The disk write happened inside the handler, before any of its effects leave the node.
+        if persisted {
+            self.record(RecordKind::Persist { node: id });
+        }
+        for effect in effects.drain(..) {
+            self.run_effect(id, effect);
+        }
+        self.effects = effects;
+    }
+
+    fn run_effect(&mut self, id: NodeId, effect: Effect<P>) {
+        match effect {
+            Effect::Send { to, msg } => self.send(id, to, msg),
+            Effect::SetTimer { timer, delay_us } => {
+                let gen = self.next_timer_gen;
+                self.next_timer_gen += 1;
+                let slot = &mut self.nodes[id.index()];
+                let due = self.now_us + slot.clock.real_delay_us(delay_us);
+                slot.timers.retain(|(t, _, _)| *t != timer);
+                slot.timers.push((timer, gen, due));
+                self.record(RecordKind::TimerSet { node: id, timer, delay_us });
+                self.schedule_kind(due, EventKind::Timer { node: id, timer, gen });
+            }
+            Effect::CancelTimer { timer } => {
+                self.nodes[id.index()].timers.retain(|(t, _, _)| *t != timer);
+            }
+            Effect::Reply { request, reply } => self.node_reply(id, request, reply),
+            Effect::Observe(obs) => self.record(RecordKind::Observe { node: id, obs }),
+        }
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: P::Msg) {
+        if to.0 == 0 || to.index() >= self.nodes.len() {
+            return; // A protocol addressing a node that does not exist sends nothing.
+        }
+        let id = self.next_msg_id;
+        self.next_msg_id += 1;
+        self.stats.sent += 1;
+        self.record(RecordKind::Send { id, from, to, msg: msg.clone() });
+        match self.net.fate(from, to, &mut self.rng) {
+            Fate::Blocked => self.drop_record(id, from, to, DropReason::Partition),
+            Fate::Lost => self.drop_record(id, from, to, DropReason::Loss),
+            Fate::Delivered { latency_us, duplicate_latency_us } => {
+                if let Some(dup_latency) = duplicate_latency_us {
+                    self.put_in_flight(id, from, to, msg.clone(), latency_us);
+                    let copy = self.next_msg_id;
+                    self.next_msg_id += 1;
+                    self.stats.duplicated += 1;
+                    self.record(RecordKind::Duplicate { id, copy });
+                    self.put_in_flight(copy, from, to, msg, dup_latency);
+                } else {
+                    self.put_in_flight(id, from, to, msg, latency_us);
+                }
+            }
+        }
+    }
+
+    fn put_in_flight(&mut self, id: u64, from: NodeId, to: NodeId, msg: P::Msg, latency_us: TimeUs) {
+        if self.in_flight.len() >= self.setup.limits.in_flight_max {
+            self.drop_record(id, from, to, DropReason::Overflow);
+            return;
+        }
+        let deliver_us = self.now_us + latency_us;
+        self.in_flight.insert(id, InFlight { from, to, msg, sent_us: self.now_us, deliver_us, held: false });
+        self.schedule_kind(deliver_us, EventKind::Deliver { id });
+    }
+
+    fn drop_record(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) {
+        self.stats.dropped += 1;
+        self.record(RecordKind::Drop { id, from, to, reason });
+    }
+
+    fn deliver(&mut self, id: u64) {
+        let Some(m) = self.in_flight.get(&id) else { return }; // dropped by hand
+        if !m.held && m.deliver_us != self.now_us {
+            return; // delayed by hand: a later event delivers it
+        }
+        let (from, to, held) = (m.from, m.to, m.held);
+        // A message already queued at a paused node has crossed the network.
+        if !held && self.net.blocked(from, to) {
+            self.in_flight.remove(&id);
+            return self.drop_record(id, from, to, DropReason::Partition);
+        }
+        if !self.nodes[to.index()].is_up() {
+            self.in_flight.remove(&id);
+            return self.drop_record(id, from, to, DropReason::NodeDown);
+        }
+        if self.defer_if_paused(to, &EventKind::Deliver { id }) {
+            if let Some(m) = self.in_flight.get_mut(&id) {
+                m.held = true;
+            }
+            return;
+        }
+        let Some(m) = self.in_flight.remove(&id) else { return };
+        self.stats.delivered += 1;
+        self.record(RecordKind::Deliver { id, from, to });
+        self.with_node(to, |node, disk, ctx| node.on_message(disk, from, m.msg, ctx));
+    }
+
+    fn fire_timer(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
+        let slot = &self.nodes[id.index()];
+        if !slot.timers.iter().any(|&(t, g, _)| t == timer && g == gen) {
+            return; // cancelled, re-armed, or lost in a crash
+        }
+        if self.defer_if_paused(id, &EventKind::Timer { node: id, timer, gen }) {
+            return;
+        }
+        self.nodes[id.index()].timers.retain(|&(_, g, _)| g != gen);
+        self.stats.timers_fired += 1;
+        self.record(RecordKind::TimerFire { node: id, timer });
+        self.with_node(id, |node, disk, ctx| node.on_timer(disk, timer, ctx));
+    }
+
+    fn crash(&mut self, id: NodeId) {
+        let slot = &mut self.nodes[id.index()];
+        if slot.volatile.is_none() {
+            return;
+        }
+        slot.volatile = None;
+        slot.timers.clear();
+        slot.paused_until = None;
+        slot.pause_gen += 1;
+        let deferred = std::mem::take(&mut slot.deferred);
+        self.record(RecordKind::Crash { node: id });
+        // Input queued at the node dies with it.
+        for kind in deferred {
+            if let EventKind::Deliver { id: msg_id } = kind {
+                if let Some(m) = self.in_flight.remove(&msg_id) {
+                    self.drop_record(msg_id, m.from, m.to, DropReason::NodeDown);
+                }
+            }
+        }
+    }
+
+    fn restart(&mut self, id: NodeId) {
+        if self.nodes[id.index()].is_up() {
+            return;
+        }
+        self.nodes[id.index()].restarts += 1;
+        self.record(RecordKind::Restart { node: id });
+        self.boot(id);
+    }
+
+    fn pause(&mut self, id: NodeId, for_us: TimeUs) {
+        let slot = &mut self.nodes[id.index()];
+        if !slot.is_up() {
+            return;
+        }
+        slot.pause_gen += 1;
+        slot.paused_until = Some(self.now_us + for_us);
+        let pause_gen = slot.pause_gen;
+        self.schedule_kind(self.now_us + for_us, EventKind::Resume { node: id, pause_gen });
+    }
+
+    fn resume(&mut self, id: NodeId) {
+        let slot = &mut self.nodes[id.index()];
+        if slot.paused_until.take().is_none() {
+            return;
+        }
+        slot.pause_gen += 1;
+        let deferred = std::mem::take(&mut slot.deferred);
+        self.record(RecordKind::Resume { node: id });
+        for kind in deferred {
+            self.schedule_kind(self.now_us, kind);
+        }
+    }
+
+    fn apply_action(&mut self, action: Action) {
+        if action.is_fault() {
+            self.stable_since_us = None;
+        }
+        match action {
+            Action::Crash { node } => self.crash(node),
+            Action::Restart { node } => self.restart(node),
+            Action::Resume { node } => self.resume(node),
+            other => {
+                self.record(RecordKind::Action(other.clone()));
+                self.apply_other(other);
+            }
+        }
+    }
+
+    fn apply_other(&mut self, action: Action) {
+        match action {
+            Action::Pause { node, for_us } => self.pause(node, for_us),
+            Action::Partition { groups } => self.net.partition(&groups),
+            Action::Cut { from, to } => self.net.set_cut(from, to, true),
+            Action::Uncut { from, to } => self.net.set_cut(from, to, false),
+            Action::Heal => self.net.heal(),
+            Action::HealAll => self.heal_all(),
+            Action::Link { from, to, change } => self.net.change_links(from, to, &change),
+            Action::Drift { node, rate_pct } => self.nodes[node.index()].clock.set_rate(self.now_us, rate_pct),
+            Action::Request { node, op } => self.user_request(node, op),
+            Action::Workload { clients, interval_us } => self.set_workload(clients, interval_us),
+            Action::DropMessage { id } => {
+                if let Some(m) = self.in_flight.remove(&id) {
+                    self.drop_record(id, m.from, m.to, DropReason::Manual);
+                }
+            }
+            Action::DuplicateMessage { id } => {
+                if let Some(m) = self.in_flight.get(&id).cloned() {
+                    let copy = self.next_msg_id;
+                    self.next_msg_id += 1;
+                    self.stats.duplicated += 1;
+                    self.record(RecordKind::Duplicate { id, copy });
+                    let latency = network::draw_latency(self.net.link(m.from, m.to), &mut self.rng);
+                    self.put_in_flight(copy, m.from, m.to, m.msg, latency);
+                }
+            }
+            Action::DelayMessage { id, by_us } => {
+                if let Some(m) = self.in_flight.get_mut(&id) {
+                    if !m.held {
+                        m.deliver_us += by_us;
+                        let at = m.deliver_us;
+                        self.schedule_kind(at, EventKind::Deliver { id });
+                    }
+                }
+            }
+            Action::Say { .. } | Action::Crash { .. } | Action::Restart { .. } | Action::Resume { .. } => {}
+        }
+    }
+
+    fn heal_all(&mut self) {
+        self.net.heal();
+        self.net.reset_links(self.setup.link);
+        for i in 0..self.nodes.len() {
+            let id = NodeId::from_index(i);
+            self.resume(id);
+            self.restart(id);
+            self.nodes[i].clock.set_rate(self.now_us, 100);
+        }
+        self.stable_since_us = Some(self.now_us);
+    }
+
+    fn chaos_tick(&mut self) {
+        let Some(params) = self.chaos.clone() else { return };
+        if self.now_us >= params.heal_at_us {
+            return;
+        }
+        let up: Vec<NodeId> = self.nodes().filter(|(_, n)| n.is_up()).map(|(id, _)| id).collect();
+        let crashed: Vec<NodeId> = self.nodes().filter(|(_, n)| !n.is_up()).map(|(id, _)| id).collect();
+        for action in params.tick(&mut self.rng, &up, &crashed, self.nodes.len()) {
+            self.apply_action(action);
+        }
+        self.schedule_kind(self.now_us + chaos::CHAOS_TICK_US, EventKind::ChaosTick);
+    }
+}

@@ -1,0 +1,171 @@
+//! Time travel: restore a world to any earlier step from checkpoints plus deterministic replay,
+//! with bounded memory.
+//!
+//! A checkpoint is a clone of the world taken right after a step (before any input given at that
+//! moment). Checkpoints are taken every `interval` steps; when there are more than `max`, every
+//! other one is dropped and the interval doubles, so memory stays bounded on long runs while the
+//! replay needed to reach any step stays proportional to the run's length divided by `max`.
+
+/// A world that can be stepped, fed inputs, and cloned.
+pub trait Replayable: Clone {
+    type Input: Clone;
+    /// Steps processed so far.
+    fn position(&self) -> u64;
+    /// Processes one event; `false` when there is nothing left.
+    fn replay_step(&mut self) -> bool;
+    fn replay_input(&mut self, input: Self::Input) -> Result<(), String>;
+}
+
+/// The most inputs a run keeps for replay.
+pub const INPUTS_MAX: usize = 100_000;
+
+#[derive(Clone, Debug)]
+pub struct TimeTravel<W: Replayable> {
+    interval: u64,
+    max: usize,
+    checkpoints: Vec<W>,
+    /// Inputs with the position they were given at, in order.
+    inputs: Vec<(u64, W::Input)>,
+}
+
+impl<W: Replayable> TimeTravel<W> {
+    pub fn new(initial: &W, interval: u64, max: usize) -> Self {
+        TimeTravel { interval: interval.max(1), max: max.max(2), checkpoints: vec![initial.clone()], inputs: Vec::new() }
+    }
+
+    /// Call after every step.
+    pub fn note_step(&mut self, world: &W) {
+        let position = world.position();
+        let newest = self.checkpoints.last().map_or(0, W::position);
+        if position % self.interval != 0 || position <= newest {
+            return;
+        }
+        self.checkpoints.push(world.clone());
+        if self.checkpoints.len() > self.max {
+            self.interval *= 2;
+            let interval = self.interval;
+            let mut index = 0;
+            // Keep the first checkpoint and every one on the new, doubled grid.
+            self.checkpoints.retain(|w| {
+                let keep = index == 0 || w.position() % interval == 0;
+                index += 1;
+                keep
+            });
+        }
+    }
+
+    /// Call after an input was applied successfully at the world's current position.
+    pub fn note_input(&mut self, position: u64, input: W::Input) -> Result<(), String> {
+        if self.inputs.len() >= INPUTS_MAX {
+            return Err(format!("a run keeps at most {INPUTS_MAX} actions; restart the run"));
+        }
+        self.inputs.push((position, input));
+        Ok(())
+    }
+
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    pub fn inputs(&self) -> impl Iterator<Item = &(u64, W::Input)> {
+        self.inputs.iter()
+    }
+
+    /// The world as it was right after step `target` (before inputs given at that step), rebuilt
+    /// from the nearest checkpoint. `on_step` sees the world after every replayed step or input.
+    pub fn restore(&self, target: u64, mut on_step: impl FnMut(&mut W)) -> Result<W, String> {
+        let checkpoint = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|w| w.position() <= target)
+            .ok_or_else(|| format!("no checkpoint at or before step {target}"))?;
+        let mut world = checkpoint.clone();
+        let start = world.position();
+        let mut inputs = self.inputs.iter().skip_while(|(p, _)| *p < start).peekable();
+        while world.position() < target {
+            while let Some((_, input)) = inputs.next_if(|(p, _)| *p == world.position()) {
+                world.replay_input(input.clone())?;
+                on_step(&mut world);
+            }
+            if !world.replay_step() {
+                return Err(format!("the run ends before step {target}"));
+            }
+            on_step(&mut world);
+        }
+        Ok(world)
+    }
+
+    /// Forgets every checkpoint after `position` and every input at or after it: acting at a past
+    /// moment forks a new future.
+    pub fn fork_at(&mut self, position: u64) {
+        self.checkpoints.retain(|w| w.position() <= position);
+        self.inputs.retain(|(p, _)| *p < position);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy world: a counter whose steps add the inputs given so far.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Counter {
+        steps: u64,
+        total: u64,
+        add: u64,
+    }
+
+    impl Replayable for Counter {
+        type Input = u64;
+        fn position(&self) -> u64 {
+            self.steps
+        }
+        fn replay_step(&mut self) -> bool {
+            self.steps += 1;
+            self.total += self.add;
+            true
+        }
+        fn replay_input(&mut self, input: u64) -> Result<(), String> {
+            self.add += input;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn restore_replays_inputs_and_memory_stays_bounded() {
+        let mut world = Counter { steps: 0, total: 0, add: 1 };
+        let mut travel = TimeTravel::new(&world, 4, 8);
+        let mut snapshots = vec![world.clone()];
+        for step in 1..=1000u64 {
+            if step % 37 == 0 {
+                world.replay_input(step).unwrap();
+                travel.note_input(world.position(), step).unwrap();
+            }
+            world.replay_step();
+            travel.note_step(&world);
+            snapshots.push(world.clone());
+            assert!(travel.checkpoints() <= 9);
+        }
+        for target in [0, 1, 36, 37, 38, 500, 999, 1000] {
+            let restored = travel.restore(target, |_| {}).unwrap();
+            // Inputs at `target` itself are not applied yet: compare with the snapshot after step target.
+            assert_eq!(restored, snapshots[target as usize], "step {target}");
+        }
+    }
+
+    #[test]
+    fn fork_forgets_the_old_future() {
+        let mut world = Counter { steps: 0, total: 0, add: 1 };
+        let mut travel = TimeTravel::new(&world, 2, 8);
+        for _ in 0..10 {
+            world.replay_step();
+            travel.note_step(&world);
+        }
+        travel.note_input(10, 5).unwrap();
+        travel.fork_at(4);
+        assert_eq!(travel.inputs().count(), 0);
+        let restored = travel.restore(8, |_| {}).unwrap();
+        assert_eq!(restored.total, 8);
+    }
+}

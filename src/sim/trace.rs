@@ -1,0 +1,393 @@
+//! The trace: every event of a run, in order, with a hash of the whole run and bounded memory.
+//!
+//! Records are kept typed (the protocol's own messages) so that recording is cheap; JSON Lines
+//! are produced only on export, in the format of `docs/trace-format.md`, whose observation events
+//! are exactly those of `shared/TRACE.md`.
+
+use super::action::Action;
+use super::chaos::ChaosParams;
+use crate::core::{ClientReply, Message, NodeId, Observation, Protocol, TimeUs};
+use serde_json::{json, Map, Value};
+use std::collections::VecDeque;
+use std::hash::Hasher;
+
+/// Why the network did not deliver a message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// A partition or one-way cut was in the way.
+    Partition,
+    /// The link lost it (drop probability).
+    Loss,
+    /// The receiver was crashed when it arrived.
+    NodeDown,
+    /// Too many messages in flight or held for a paused node.
+    Overflow,
+    /// A person dropped it by hand.
+    Manual,
+}
+
+impl DropReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Partition => "partition",
+            DropReason::Loss => "loss",
+            DropReason::NodeDown => "node-down",
+            DropReason::Overflow => "overflow",
+            DropReason::Manual => "manual",
+        }
+    }
+}
+
+/// How a client operation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Pending,
+    Ok(String),
+    /// Definitely not executed.
+    Fail(String),
+    /// May or may not have been executed (the client gave up after timeouts).
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Ok(_) => "ok",
+            Outcome::Fail(_) => "fail",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// What happened. Generic over the protocol's message and timer types (see [`Rec`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RecordKind<M, T> {
+    Run { protocol: &'static str, nodes: u32, seed: u64, bug: Option<String> },
+    Chaos(ChaosParams),
+    Send { id: u64, from: NodeId, to: NodeId, msg: M },
+    Deliver { id: u64, from: NodeId, to: NodeId },
+    Drop { id: u64, from: NodeId, to: NodeId, reason: DropReason },
+    Duplicate { id: u64, copy: u64 },
+    TimerSet { node: NodeId, timer: T, delay_us: TimeUs },
+    TimerFire { node: NodeId, timer: T },
+    Persist { node: NodeId },
+    Crash { node: NodeId },
+    Restart { node: NodeId },
+    /// Any other action (faults, network changes, workload changes, narration).
+    Action(Action),
+    Resume { node: NodeId },
+    Invoke { client: u32, seq: u64, op: String },
+    /// A client (re)sends a request to a node.
+    Request { client: u32, seq: u64, attempt: u32, node: NodeId },
+    Reply { node: NodeId, client: u32, seq: u64, reply: ClientReply },
+    Return { client: u32, seq: u64, outcome: Outcome },
+    Observe { node: NodeId, obs: Observation },
+    Violation { property: String, detail: String },
+    /// The run enters a phase (`heal`: faults stop and liveness is checked).
+    Phase { name: &'static str },
+}
+
+/// One event of a run at virtual time `t`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Record<M, T> {
+    pub t: TimeUs,
+    pub kind: RecordKind<M, T>,
+}
+
+/// The record type of protocol `P`.
+pub type Rec<P> = Record<<P as Protocol>::Msg, <P as Protocol>::Timer>;
+/// The record kind type of protocol `P`.
+pub type RecKind<P> = RecordKind<<P as Protocol>::Msg, <P as Protocol>::Timer>;
+
+/// FNV-1a over a platform-independent byte stream: `usize`/`isize` are written as 64-bit values so
+/// that a wasm32 build and a 64-bit native build hash the same records to the same value.
+#[derive(Clone, Copy, Debug)]
+pub struct StableHasher(u64);
+
+impl Default for StableHasher {
+    fn default() -> Self {
+        StableHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl StableHasher {
+    pub fn from_state(state: u64) -> Self {
+        StableHasher(state)
+    }
+}
+
+impl Hasher for StableHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write(&(i as u64).to_le_bytes());
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.write(&(i as i64).to_le_bytes());
+    }
+}
+
+/// The hash of a trace, printed as 16 hex digits.
+pub fn format_hash(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+/// A bounded trace: the newest `capacity` records stay in memory; the count covers every record
+/// of the run. (The run's hash is kept by the world, which sees every record.)
+#[derive(Clone, Debug)]
+pub struct Trace<P: Protocol> {
+    records: VecDeque<Rec<P>>,
+    /// Global index of `records[0]`.
+    first_index: u64,
+    capacity: usize,
+}
+
+impl<P: Protocol> Trace<P> {
+    pub fn new(capacity: usize) -> Self {
+        Trace { records: VecDeque::new(), first_index: 0, capacity: capacity.max(1) }
+    }
+
+    pub fn push(&mut self, record: Rec<P>) {
+        if self.records.len() == self.capacity {
+            self.records.pop_front();
+            self.first_index += 1;
+        }
+        self.records.push_back(record);
+    }
+
+    /// Records of the whole run so far (including those no longer held).
+    pub fn len(&self) -> u64 {
+        self.first_index + self.records.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Index of the oldest record still held.
+    pub fn first_index(&self) -> u64 {
+        self.first_index
+    }
+
+    pub fn records(&self) -> impl DoubleEndedIterator<Item = &Rec<P>> + ExactSizeIterator {
+        self.records.iter()
+    }
+
+    pub fn get(&self, index: u64) -> Option<&Rec<P>> {
+        index.checked_sub(self.first_index).and_then(|i| self.records.get(i as usize))
+    }
+
+    /// Forgets every record from `len` on (time travel).
+    pub fn truncate(&mut self, len: u64) {
+        if len < self.first_index {
+            self.records.clear();
+            self.first_index = len;
+        } else {
+            self.records.truncate((len - self.first_index) as usize);
+        }
+    }
+
+    /// The records still held, as JSON Lines.
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::new();
+        for record in &self.records {
+            out.push_str(&record_json(record).to_string());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn node(id: NodeId) -> Value {
+    json!(id.0)
+}
+
+/// One record as a JSON object: `t` and `ev` first, then its fields.
+pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Value {
+    let mut m = Map::new();
+    m.insert("t".into(), json!(record.t));
+    let mut put = |k: &str, v: Value| {
+        m.insert(k.to_string(), v);
+    };
+    match &record.kind {
+        RecordKind::Run { protocol, nodes, seed, bug } => {
+            put("ev", json!("run"));
+            put("protocol", json!(protocol));
+            put("nodes", json!(nodes));
+            put("seed", json!(seed));
+            put("bug", json!(bug));
+        }
+        RecordKind::Chaos(params) => {
+            put("ev", json!("chaos"));
+            if let Value::Object(fields) = serde_json::to_value(params).unwrap_or(Value::Null) {
+                for (k, v) in fields {
+                    put(&k, v);
+                }
+            }
+        }
+        RecordKind::Send { id, from, to, msg } => {
+            put("ev", json!("send"));
+            put("id", json!(id));
+            put("from", node(*from));
+            put("to", node(*to));
+            put("kind", json!(msg.kind()));
+            put("reply", json!(msg.is_reply()));
+            put("msg", json!(msg.describe()));
+        }
+        RecordKind::Deliver { id, from, to } => {
+            put("ev", json!("deliver"));
+            put("id", json!(id));
+            put("from", node(*from));
+            put("to", node(*to));
+        }
+        RecordKind::Drop { id, from, to, reason } => {
+            put("ev", json!("drop"));
+            put("id", json!(id));
+            put("from", node(*from));
+            put("to", node(*to));
+            put("reason", json!(reason.as_str()));
+        }
+        RecordKind::Duplicate { id, copy } => {
+            put("ev", json!("duplicate"));
+            put("id", json!(id));
+            put("copy", json!(copy));
+        }
+        RecordKind::TimerSet { node: n, timer, delay_us } => {
+            put("ev", json!("timer-set"));
+            put("node", node(*n));
+            put("timer", json!(format!("{timer:?}")));
+            put("delay_us", json!(delay_us));
+        }
+        RecordKind::TimerFire { node: n, timer } => {
+            put("ev", json!("timer"));
+            put("node", node(*n));
+            put("timer", json!(format!("{timer:?}")));
+        }
+        RecordKind::Persist { node: n } => {
+            put("ev", json!("persist"));
+            put("node", node(*n));
+        }
+        RecordKind::Crash { node: n } => {
+            put("ev", json!("crash"));
+            put("node", node(*n));
+        }
+        RecordKind::Restart { node: n } => {
+            put("ev", json!("restart"));
+            put("node", node(*n));
+        }
+        RecordKind::Resume { node: n } => {
+            put("ev", json!("resume"));
+            put("node", node(*n));
+        }
+        RecordKind::Action(action) => {
+            put("ev", json!("action"));
+            put("action", json!(action.describe()));
+        }
+        RecordKind::Invoke { client, seq, op } => {
+            put("ev", json!("invoke"));
+            put("client", json!(client));
+            put("seq", json!(seq));
+            put("op", json!(op));
+        }
+        RecordKind::Request { client, seq, attempt, node: n } => {
+            put("ev", json!("request"));
+            put("client", json!(client));
+            put("seq", json!(seq));
+            put("attempt", json!(attempt));
+            put("node", node(*n));
+        }
+        RecordKind::Reply { node: n, client, seq, reply } => {
+            put("ev", json!("reply"));
+            put("node", node(*n));
+            put("client", json!(client));
+            put("seq", json!(seq));
+            match reply {
+                ClientReply::Ok(result) => {
+                    put("reply", json!("ok"));
+                    put("result", json!(result));
+                }
+                ClientReply::Redirect(hint) => {
+                    put("reply", json!("redirect"));
+                    put("leader", json!(hint.map(|h| h.0)));
+                }
+                ClientReply::Fail(why) => {
+                    put("reply", json!("fail"));
+                    put("error", json!(why));
+                }
+            }
+        }
+        RecordKind::Return { client, seq, outcome } => {
+            put("ev", json!("return"));
+            put("client", json!(client));
+            put("seq", json!(seq));
+            put("outcome", json!(outcome.as_str()));
+            match outcome {
+                Outcome::Ok(result) => put("result", json!(result)),
+                Outcome::Fail(why) => put("error", json!(why)),
+                _ => {}
+            }
+        }
+        RecordKind::Observe { node: n, obs } => {
+            put("ev", json!(obs.ev()));
+            put("node", node(*n));
+            obs.json_fields(&mut m);
+        }
+        RecordKind::Violation { property, detail } => {
+            put("ev", json!("violation"));
+            put("property", json!(property));
+            put("detail", json!(detail));
+        }
+        RecordKind::Phase { name } => {
+            put("ev", json!("phase"));
+            put("phase", json!(name));
+        }
+    }
+    Value::Object(m)
+}
+
+/// One line for event logs: `12.345ms send #4 n1->n2 Ping(3)`.
+pub fn describe_record<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> String {
+    let time = super::time::format_duration(record.t);
+    let body = match &record.kind {
+        RecordKind::Send { id, from, to, msg } => format!("send #{id} {from}->{to} {}", msg.describe()),
+        RecordKind::Deliver { id, from, to } => format!("deliver #{id} {from}->{to}"),
+        RecordKind::Drop { id, from, to, reason } => format!("drop #{id} {from}->{to} ({})", reason.as_str()),
+        RecordKind::Duplicate { id, copy } => format!("duplicate #{id} as #{copy}"),
+        RecordKind::TimerSet { node, timer, delay_us } => {
+            format!("{node} set timer {timer:?} in {}", super::time::format_duration(*delay_us))
+        }
+        RecordKind::TimerFire { node, timer } => format!("{node} timer {timer:?} fired"),
+        RecordKind::Persist { node } => format!("{node} persisted"),
+        RecordKind::Crash { node } => format!("{node} crashed"),
+        RecordKind::Restart { node } => format!("{node} restarted"),
+        RecordKind::Resume { node } => format!("{node} resumed"),
+        RecordKind::Action(action) => action.describe(),
+        RecordKind::Observe { node, obs } => format!("{node} {}", obs.describe()),
+        RecordKind::Violation { property, detail } => format!("VIOLATION {property}: {detail}"),
+        RecordKind::Phase { name } => format!("phase {name}"),
+        _ => {
+            let value = record_json(record);
+            let mut fields: Vec<String> = Vec::new();
+            let mut ev = String::new();
+            if let Value::Object(m) = value {
+                for (k, v) in m {
+                    match k.as_str() {
+                        "t" => {}
+                        "ev" => ev = v.as_str().unwrap_or_default().to_string(),
+                        _ => fields.push(format!("{k}={v}")),
+                    }
+                }
+            }
+            format!("{ev} {}", fields.join(" "))
+        }
+    };
+    format!("{time} {body}")
+}
