@@ -108,6 +108,9 @@ pub trait Playground {
     fn expectations(&self) -> Vec<ExpectationResult>;
     /// The trace records still held, as JSON Lines.
     fn trace_jsonl(&self) -> String;
+    /// The records from global index `from` on that are still held, as JSON Lines, and the index
+    /// after the last one.
+    fn trace_jsonl_from(&self, from: u64) -> (String, u64);
     /// The newest `n` records as one-line descriptions, oldest first, with their indexes.
     fn recent(&self, n: usize) -> Vec<(u64, String)>;
     fn view(&self) -> ClusterView;
@@ -180,6 +183,18 @@ where
     }
     fn trace_jsonl(&self) -> String {
         self.run.trace().to_jsonl()
+    }
+    fn trace_jsonl_from(&self, from: u64) -> (String, u64) {
+        let trace = self.run.trace();
+        let start = from.max(trace.first_index());
+        let mut out = String::new();
+        for i in start..trace.len() {
+            if let Some(r) = trace.get(i) {
+                out.push_str(&record_json(r).to_string());
+                out.push('\n');
+            }
+        }
+        (out, trace.len())
     }
     fn recent(&self, n: usize) -> Vec<(u64, String)> {
         let trace = self.run.trace();

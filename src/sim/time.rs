@@ -42,9 +42,15 @@ pub fn parse_duration(text: &str) -> Result<TimeUs, String> {
 
 /// Prints a duration with the largest unit that keeps it exact enough to read.
 pub fn format_duration(us: TimeUs) -> String {
-    if us >= US_PER_S && us % (US_PER_S / 1000) == 0 {
-        let s = us as f64 / US_PER_S as f64;
-        format!("{}s", trim_float(s))
+    if us >= US_PER_S {
+        let whole = us / US_PER_S;
+        let frac = format!("{:06}", us % US_PER_S);
+        let frac = frac.trim_end_matches('0');
+        if frac.is_empty() {
+            format!("{whole}s")
+        } else {
+            format!("{whole}.{frac}s")
+        }
     } else if us >= US_PER_MS && us % US_PER_MS == 0 {
         format!("{}ms", us / US_PER_MS)
     } else if us >= US_PER_MS {
@@ -95,6 +101,8 @@ mod tests {
     #[test]
     fn durations_print_back() {
         assert_eq!(format_duration(1_500_000), "1.5s");
+        assert_eq!(format_duration(5_278_061), "5.278061s");
+        assert_eq!(format_duration(2_000_000), "2s");
         assert_eq!(format_duration(10_000), "10ms");
         assert_eq!(format_duration(1_500), "1.5ms");
         assert_eq!(format_duration(7), "7us");
