@@ -114,8 +114,10 @@ pub trait Playground {
     /// The newest `n` records as one-line descriptions, oldest first, with their indexes.
     fn recent(&self, n: usize) -> Vec<(u64, String)>;
     fn view(&self) -> ClusterView;
-    /// Goes back to the moment right after step `step`.
+    /// Goes back (or forward again) to the moment right after step `step`.
     fn restore(&mut self, step: u64) -> Result<(), String>;
+    /// The furthest step the run has reached; `restore` goes anywhere up to it.
+    fn horizon(&self) -> u64;
 }
 
 struct Session<P: Checked> {
@@ -248,13 +250,16 @@ where
     fn restore(&mut self, step: u64) -> Result<(), String> {
         self.run.restore(step)
     }
+    fn horizon(&self) -> u64 {
+        self.run.horizon()
+    }
 }
 
 fn session<P: Checked>(setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
-    let mut world = crate::check::World::<P>::new(setup)?;
-    if let Some(s) = scenario {
-        s.install(&mut world)?;
-    }
+    let world = match scenario {
+        Some(s) => s.build_world::<P>(setup)?,
+        None => crate::check::World::<P>::new(setup, Vec::new())?,
+    };
     let run = Run::from_world(world)?;
     Ok(Box::new(Session { run, scenario: scenario.cloned() }))
 }

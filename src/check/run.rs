@@ -13,11 +13,16 @@ pub struct Run<P: Checked> {
     world: World<P>,
     trace: Trace<P>,
     travel: TimeTravel<World<P>>,
+    /// How many of the recorded inputs the current world has been given. Fewer than all after
+    /// going back in time: stepping forward gives the rest again at their positions.
+    inputs_applied: usize,
+    /// The furthest step this run has reached.
+    horizon: u64,
 }
 
 impl<P: Checked> Run<P> {
     pub fn new(setup: Setup) -> Result<Self, String> {
-        Self::from_world(World::new(setup)?)
+        Self::from_world(World::new(setup, Vec::new())?)
     }
 
     /// Wraps a world that may already carry extra properties (scenario expectations).
@@ -28,7 +33,7 @@ impl<P: Checked> Run<P> {
             trace.push(record);
         }
         let travel = TimeTravel::new(&world, CHECKPOINT_INTERVAL, CHECKPOINTS_MAX);
-        Ok(Run { world, trace, travel })
+        Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0 })
     }
 
     pub fn world(&self) -> &World<P> {
@@ -41,10 +46,27 @@ impl<P: Checked> Run<P> {
         &self.trace
     }
 
+    /// The furthest step reached (the end of the timeline).
+    pub fn horizon(&self) -> u64 {
+        self.horizon
+    }
+
     pub fn step(&mut self) -> bool {
+        // Re-give the inputs recorded at this position (after going back in time).
+        while let Some((position, input)) = self.travel.input(self.inputs_applied) {
+            if *position != self.world.steps() {
+                break;
+            }
+            let (at_us, action) = input.clone();
+            let trace = &mut self.trace;
+            // It succeeded when it was first given, and the world is the same now.
+            let _ = self.world.apply_at(at_us, action, &mut |r| trace.push(r));
+            self.inputs_applied += 1;
+        }
         let trace = &mut self.trace;
         let progressed = self.world.step(&mut |r| trace.push(r));
         self.travel.note_step(&self.world);
+        self.horizon = self.horizon.max(self.world.steps());
         progressed
     }
 
@@ -66,12 +88,21 @@ impl<P: Checked> Run<P> {
         }
     }
 
-    /// Applies an action now and remembers it for replay.
+    /// Applies an action now and remembers it for replay. Acting at a past moment forks: the
+    /// old future (its inputs and checkpoints) is forgotten.
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
-        let trace = &mut self.trace;
         let position = self.world.steps();
+        // Check first, so that a refused action does not fork the timeline.
+        self.world.sim().check_now(&action)?;
+        if self.inputs_applied < self.travel.input_count() || self.horizon > position {
+            self.travel.fork(self.inputs_applied, position);
+            self.horizon = position;
+        }
+        let trace = &mut self.trace;
         self.world.apply(action.clone(), &mut |r| trace.push(r))?;
-        self.travel.note_input(position, action)
+        self.travel.note_input(position, (self.world.sim().now_us(), action))?;
+        self.inputs_applied += 1;
+        Ok(())
     }
 
     pub fn finish(&mut self) {
@@ -79,11 +110,11 @@ impl<P: Checked> Run<P> {
         self.world.finish(&mut |r| trace.push(r));
     }
 
-    /// Goes back (or forward, by replay) to the moment right after step `target`. Acting
-    /// afterwards forks a new future; the old one is forgotten.
+    /// Goes back (or forward, by replay) to the moment right after step `target`, anywhere up to
+    /// the horizon. Acting afterwards forks a new future.
     pub fn restore(&mut self, target: u64) -> Result<(), String> {
-        if target > self.world.steps() {
-            return Err(format!("step {target} has not happened yet (the run is at step {})", self.world.steps()));
+        if target > self.horizon {
+            return Err(format!("step {target} has not happened yet (the run has reached step {})", self.horizon));
         }
         let mut replayed = Vec::new();
         let world = self.travel.restore(target, |w| replayed.extend(w.take_replayed()))?;
@@ -94,7 +125,7 @@ impl<P: Checked> Run<P> {
             self.trace.push(record);
         }
         self.world = world;
-        self.travel.fork_at(target);
+        self.inputs_applied = self.travel.inputs().take_while(|(p, _)| *p < target).count();
         Ok(())
     }
 }

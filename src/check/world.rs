@@ -36,10 +36,13 @@ pub struct World<P: Checked> {
 }
 
 impl<P: Checked> World<P> {
-    pub fn new(setup: Setup) -> Result<Self, String> {
+    /// Builds the simulation; `extra` properties (a scenario's expectations) are checked from the
+    /// very first record on, like the protocol's own.
+    pub fn new(setup: Setup, extra: Vec<Box<dyn Property<P>>>) -> Result<Self, String> {
         let sim = Simulation::<P>::new(setup)?;
         let mut properties = P::properties(sim.config());
         properties.push(Box::new(super::ClientProgress::default()));
+        properties.extend(extra);
         let mut world = World {
             broken: vec![false; properties.len()],
             sim,
@@ -56,12 +59,6 @@ impl<P: Checked> World<P> {
         world.drain(&mut |r| out.push(r));
         world.replayed = out;
         Ok(world)
-    }
-
-    /// Adds a property (e.g. a scenario's expectation) before the run starts.
-    pub fn add_property(&mut self, property: Box<dyn Property<P>>) {
-        self.properties.push(property);
-        self.broken.push(false);
     }
 
     pub fn sim(&self) -> &Simulation<P> {
@@ -168,6 +165,16 @@ impl<P: Checked> World<P> {
         Ok(())
     }
 
+    /// Moves the clock to `at_us` (no event lies before it) and applies an action there: how a
+    /// recorded action is given again after going back in time.
+    pub fn apply_at(&mut self, at_us: TimeUs, action: Action, sink: &mut dyn FnMut(Rec<P>)) -> Result<(), String> {
+        if self.sim.next_event_us().is_some_and(|t| t < at_us) {
+            return Err("a recorded action's time lies after the next event".into());
+        }
+        self.sim.run_until(at_us, 0);
+        self.apply(action, sink)
+    }
+
     /// Schedules an action for later (scenarios).
     pub fn schedule(&mut self, at_us: TimeUs, action: Action) -> Result<(), String> {
         self.sim.schedule(at_us, action)
@@ -189,7 +196,9 @@ impl<P: Checked> World<P> {
 }
 
 impl<P: Checked> Replayable for World<P> {
-    type Input = Action;
+    /// An action with the virtual time it was given at (the clock may have been advanced past the
+    /// last event by `run_until`).
+    type Input = (TimeUs, Action);
     fn position(&self) -> u64 {
         self.steps()
     }
@@ -199,9 +208,9 @@ impl<P: Checked> Replayable for World<P> {
         self.replayed = out;
         progressed
     }
-    fn replay_input(&mut self, input: Action) -> Result<(), String> {
+    fn replay_input(&mut self, (at_us, action): (TimeUs, Action)) -> Result<(), String> {
         let mut out = std::mem::take(&mut self.replayed);
-        let result = self.apply(input, &mut |r| out.push(r));
+        let result = self.apply_at(at_us, action, &mut |r| out.push(r));
         self.replayed = out;
         result
     }

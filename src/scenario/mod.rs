@@ -25,7 +25,7 @@ mod parse;
 pub use expect::LeaderExpectation;
 pub use parse::{parse, ParseError, SCENARIO_BYTES_MAX};
 
-use crate::check::{Checked, PropertyKind, World};
+use crate::check::{Checked, Property, PropertyKind, World};
 use crate::core::{NodeId, TimeUs};
 use crate::sim::{Action, FaultPreset, LinkChange, Setup};
 
@@ -132,28 +132,32 @@ impl Scenario {
         }
     }
 
-    /// Schedules the actions and adds the timed expectations as properties. Errors name the line.
-    pub fn install<P: Checked>(&self, world: &mut World<P>) -> Result<(), String> {
+    /// Builds a world for this scenario: its timed expectations become properties checked from
+    /// the first record, and its actions are scheduled. Errors name the line.
+    pub fn build_world<P: Checked>(&self, setup: Setup) -> Result<World<P>, String> {
+        let nodes = setup.nodes as u32;
+        let mut extra: Vec<Box<dyn Property<P>>> = Vec::new();
+        for e in &self.expectations {
+            if let ExpectKind::Leader { among, .. } | ExpectKind::NoLeader { among, .. } = &e.kind {
+                if let Some(bad) = among.iter().flatten().find(|n| n.0 > nodes) {
+                    return Err(format!("line {}: node {} does not exist (nodes are 1..={nodes})", e.line, bad.0));
+                }
+                extra.push(Box::new(LeaderExpectation::new(e.clone())));
+            }
+        }
+        let mut world = World::<P>::new(setup, extra)?;
+        let names: Vec<String> = world.properties().map(|(p, _)| p.name().to_string()).collect();
+        for e in &self.expectations {
+            if let ExpectKind::Holds(p) | ExpectKind::Violated(p) = &e.kind {
+                if !names.contains(p) {
+                    return Err(format!("line {}: protocol {} has no property {p:?} (it has: {})", e.line, P::NAME, names.join(", ")));
+                }
+            }
+        }
         for step in &self.actions {
             world.schedule(step.at_us, step.action.clone()).map_err(|e| format!("line {}: {e}", step.line))?;
         }
-        let nodes = world.sim().setup().nodes as u32;
-        let names: Vec<String> = world.properties().map(|(p, _)| p.name().to_string()).collect();
-        for e in &self.expectations {
-            match &e.kind {
-                ExpectKind::Leader { among, .. } | ExpectKind::NoLeader { among, .. } => {
-                    if let Some(bad) = among.iter().flatten().find(|n| n.0 > nodes) {
-                        return Err(format!("line {}: node {} does not exist (nodes are 1..={nodes})", e.line, bad.0));
-                    }
-                    world.add_property(Box::new(LeaderExpectation::new(e.clone())));
-                }
-                ExpectKind::Holds(p) | ExpectKind::Violated(p) if !names.contains(p) => {
-                    return Err(format!("line {}: protocol {} has no property {p:?} (it has: {})", e.line, P::NAME, names.join(", ")));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
+        Ok(world)
     }
 
     /// Judges every expectation once the run is over.

@@ -279,9 +279,22 @@ impl<P: Protocol> Simulation<P> {
         Ok(())
     }
 
-    /// Applies an action now.
+    /// Whether [`Simulation::apply`] would accept the action now.
+    pub fn check_now(&self, action: &Action) -> Result<(), String> {
+        self.validate(action)?;
+        match action {
+            Action::Crash { node } if !self.node(*node).is_up() => Err(format!("node {} is already crashed", node.0)),
+            Action::Restart { node } if self.node(*node).is_up() => Err(format!("node {} is running", node.0)),
+            Action::Pause { node, .. } if !self.node(*node).is_up() => Err(format!("node {} is crashed", node.0)),
+            Action::Resume { node } if !self.node(*node).is_paused() => Err(format!("node {} is not paused", node.0)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies an action now. Unlike a scheduled action, one that cannot do anything now (crash a
+    /// crashed node, restart a running one) is refused with a message.
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
-        self.validate(&action)?;
+        self.check_now(&action)?;
         self.apply_action(action);
         Ok(())
     }

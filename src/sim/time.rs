@@ -55,6 +55,8 @@ pub fn format_duration(us: TimeUs) -> String {
         format!("{}ms", us / US_PER_MS)
     } else if us >= US_PER_MS {
         format!("{}ms", trim_float(us as f64 / US_PER_MS as f64))
+    } else if us == 0 {
+        "0s".to_string()
     } else {
         format!("{us}us")
     }

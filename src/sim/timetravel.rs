@@ -96,11 +96,20 @@ impl<W: Replayable> TimeTravel<W> {
         Ok(world)
     }
 
-    /// Forgets every checkpoint after `position` and every input at or after it: acting at a past
-    /// moment forks a new future.
-    pub fn fork_at(&mut self, position: u64) {
+    /// Keeps the first `inputs` inputs and the checkpoints up to `position`, forgetting the rest:
+    /// acting at a past moment forks a new future.
+    pub fn fork(&mut self, inputs: usize, position: u64) {
         self.checkpoints.retain(|w| w.position() <= position);
-        self.inputs.retain(|(p, _)| *p < position);
+        self.inputs.truncate(inputs);
+    }
+
+    pub fn input_count(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The `index`th input, with its position.
+    pub fn input(&self, index: usize) -> Option<&(u64, W::Input)> {
+        self.inputs.get(index)
     }
 }
 
@@ -163,7 +172,7 @@ mod tests {
             travel.note_step(&world);
         }
         travel.note_input(10, 5).unwrap();
-        travel.fork_at(4);
+        travel.fork(0, 4);
         assert_eq!(travel.inputs().count(), 0);
         let restored = travel.restore(8, |_| {}).unwrap();
         assert_eq!(restored.total, 8);
