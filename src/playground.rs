@@ -40,7 +40,7 @@ pub fn protocol_names() -> Vec<&'static str> {
 }
 
 /// One node as views show it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeView {
     pub id: u32,
     pub up: bool,
@@ -52,7 +52,7 @@ pub struct NodeView {
 }
 
 /// One message in flight.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageView {
     pub id: u64,
     pub from: u32,
@@ -75,7 +75,7 @@ pub struct PropertyView {
 }
 
 /// A snapshot of the whole cluster for drawing.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClusterView {
     pub protocol: &'static str,
     pub now_us: TimeUs,

@@ -1,0 +1,117 @@
+//! URL parameters of the page: `?protocol=toy&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`.
+//! Bad values give a message and the default, never a panic.
+
+use crate::playground::protocol_names;
+use crate::sim::{FaultPreset, Setup};
+
+/// The most nodes the URL may ask for (the simulator's own limit).
+pub const URL_NODES_MAX: usize = crate::sim::NODES_MAX;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageParams {
+    pub protocol: String,
+    pub setup: Setup,
+    /// Virtual seconds per wall-clock second.
+    pub speed: f64,
+    /// Messages about parameters that were ignored.
+    pub errors: Vec<String>,
+}
+
+impl Default for PageParams {
+    fn default() -> Self {
+        let mut setup = Setup::default();
+        setup.workload.interval_us = 300_000;
+        PageParams { protocol: "toy".into(), setup, speed: 0.1, errors: Vec::new() }
+    }
+}
+
+/// Parses a query string (with or without the leading `?`).
+pub fn parse_params(query: &str) -> PageParams {
+    let mut p = PageParams::default();
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.len() > 4096 {
+        p.errors.push("the URL's parameters are longer than 4096 characters; using defaults".into());
+        return p;
+    }
+    for (key, value) in url_pairs(query) {
+        let value = value.trim().to_string();
+        let shown: String = value.chars().take(40).collect();
+        match key.as_str() {
+            "protocol" => {
+                if protocol_names().contains(&value.as_str()) {
+                    p.protocol = value;
+                } else {
+                    p.errors.push(format!("unknown protocol {shown:?}: using {} (known: {})", p.protocol, protocol_names().join(", ")));
+                }
+            }
+            "nodes" => match value.parse::<usize>() {
+                Ok(n) if (1..=URL_NODES_MAX).contains(&n) => p.setup.nodes = n,
+                _ => p.errors.push(format!("nodes={shown:?} is not a number from 1 to {URL_NODES_MAX}; using {}", p.setup.nodes)),
+            },
+            "seed" => match value.parse::<u64>() {
+                Ok(s) => p.setup.seed = s,
+                _ => p.errors.push(format!("seed={shown:?} is not a whole number; using {}", p.setup.seed)),
+            },
+            "bug" => p.setup.bug = if value.is_empty() || value == "none" { None } else { Some(value) },
+            "faults" => match FaultPreset::parse(&value) {
+                Ok(f) => p.setup.faults = f,
+                Err(e) => p.errors.push(e),
+            },
+            "speed" => match value.parse::<f64>() {
+                Ok(s) if (0.001..=100.0).contains(&s) => p.speed = s,
+                _ => p.errors.push(format!("speed={shown:?} is not between 0.001 and 100; using {}", p.speed)),
+            },
+            _ => {}
+        }
+    }
+    p
+}
+
+/// Splits `a=1&b=2`, decoding `%xx` and `+`.
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .take(64)
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let text = text.replace('+', " ");
+    js_decode(&text).unwrap_or(text)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn js_decode(text: &str) -> Option<String> {
+    js_sys::decode_uri_component(text).ok().and_then(|s| s.as_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn js_decode(text: &str) -> Option<String> {
+    // Native builds (tests) decode the common escapes only.
+    if text.contains('%') {
+        None
+    } else {
+        Some(text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_parameters_are_used_and_bad_ones_explained() {
+        let p = parse_params("?nodes=7&seed=99&faults=chaos&speed=0.5");
+        assert_eq!((p.setup.nodes, p.setup.seed, p.setup.faults, p.speed), (7, 99, FaultPreset::Chaos, 0.5));
+        assert!(p.errors.is_empty());
+        let p = parse_params("?nodes=0&seed=-1&protocol=<script>&speed=1e9&faults=lots");
+        assert_eq!(p.setup.nodes, 5);
+        assert_eq!(p.errors.len(), 5, "{:?}", p.errors);
+        assert!(p.errors[0].contains("nodes"));
+    }
+}
