@@ -14,7 +14,10 @@ pub struct ClientProgress {
 
 impl Default for ClientProgress {
     fn default() -> Self {
-        ClientProgress { settle_us: US_PER_S, bound_us: 3 * US_PER_S }
+        ClientProgress {
+            settle_us: US_PER_S,
+            bound_us: 3 * US_PER_S,
+        }
     }
 }
 
@@ -32,7 +35,9 @@ impl<P: Protocol> Property<P> for ClientProgress {
         Ok(())
     }
     fn finish(&mut self, sim: &Simulation<P>) -> Result<(), String> {
-        let Some(stable) = sim.stable_since_us() else { return Ok(()) };
+        let Some(stable) = sim.stable_since_us() else {
+            return Ok(());
+        };
         let from = stable + self.settle_us;
         let now = sim.now_us();
         for op in sim.history().filter(|op| op.invoke_us >= from) {

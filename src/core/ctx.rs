@@ -8,12 +8,23 @@ use rand_chacha::ChaCha8Rng;
 /// What a protocol handler asks the simulator to do.
 #[derive(Clone, Debug)]
 pub enum Effect<P: Protocol> {
-    Send { to: NodeId, msg: P::Msg },
+    Send {
+        to: NodeId,
+        msg: P::Msg,
+    },
     /// Sets (or re-arms) the node's timer of this kind to fire after `delay_us` of the node's
     /// local clock.
-    SetTimer { timer: P::Timer, delay_us: TimeUs },
-    CancelTimer { timer: P::Timer },
-    Reply { request: RequestId, reply: ClientReply },
+    SetTimer {
+        timer: P::Timer,
+        delay_us: TimeUs,
+    },
+    CancelTimer {
+        timer: P::Timer,
+    },
+    Reply {
+        request: RequestId,
+        reply: ClientReply,
+    },
     Observe(Observation),
 }
 
@@ -34,7 +45,12 @@ impl<'a, P: Protocol> Ctx<'a, P> {
         rng: &'a mut ChaCha8Rng,
         effects: &'a mut Vec<Effect<P>>,
     ) -> Self {
-        Ctx { id, local_now_us, rng, effects }
+        Ctx {
+            id,
+            local_now_us,
+            rng,
+            effects,
+        }
     }
     pub fn id(&self) -> NodeId {
         self.id

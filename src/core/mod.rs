@@ -112,7 +112,9 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(node_count: usize) -> Cluster {
-        Cluster { nodes: (0..node_count).map(NodeId::from_index).collect() }
+        Cluster {
+            nodes: (0..node_count).map(NodeId::from_index).collect(),
+        }
     }
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -174,7 +176,12 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
         msg: Self::Msg,
         ctx: &mut Ctx<'_, Self>,
     );
-    fn on_timer(&mut self, disk: &mut Disk<Self::Durable>, timer: Self::Timer, ctx: &mut Ctx<'_, Self>);
+    fn on_timer(
+        &mut self,
+        disk: &mut Disk<Self::Durable>,
+        timer: Self::Timer,
+        ctx: &mut Ctx<'_, Self>,
+    );
     fn on_client_request(
         &mut self,
         disk: &mut Disk<Self::Durable>,

@@ -49,7 +49,13 @@ impl LeaderExpectation {
 
     /// The live leaders of the highest term any live node has.
     fn leaders(&self) -> Vec<NodeId> {
-        let top = self.roles.iter().flatten().map(|(_, t)| *t).max().unwrap_or(0);
+        let top = self
+            .roles
+            .iter()
+            .flatten()
+            .map(|(_, t)| *t)
+            .max()
+            .unwrap_or(0);
         self.roles
             .iter()
             .enumerate()
@@ -66,7 +72,10 @@ impl LeaderExpectation {
             node.index()
         };
         match record {
-            RecordKind::Observe { node, obs: Observation::Role { role, term } } => {
+            RecordKind::Observe {
+                node,
+                obs: Observation::Role { role, term },
+            } => {
                 let i = slot(&mut self.roles, *node);
                 self.roles[i] = Some((*role, *term));
             }
@@ -99,7 +108,11 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
         if record.t > end && !self.satisfied {
             if let ExpectKind::Leader { .. } = self.expectation.kind {
                 self.satisfied = true; // report once
-                return Err(format!("no leader{} was elected by {}", self.set_text(), crate::sim::time::format_duration(end)));
+                return Err(format!(
+                    "no leader{} was elected by {}",
+                    self.set_text(),
+                    crate::sim::time::format_duration(end)
+                ));
             }
         }
         self.update(&record.kind);
@@ -108,15 +121,16 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
         }
         let leaders = self.leaders();
         match self.expectation.kind {
-            ExpectKind::Leader { .. } => {
-                if leaders.len() == 1 && self.in_set(leaders[0]) {
-                    self.satisfied = true;
-                }
+            ExpectKind::Leader { .. } if leaders.len() == 1 && self.in_set(leaders[0]) => {
+                self.satisfied = true;
             }
             ExpectKind::NoLeader { .. } if !self.satisfied => {
                 if let Some(&bad) = leaders.iter().find(|&&n| self.in_set(n)) {
                     self.satisfied = true; // report once
-                    return Err(format!("{bad} became leader at {}", crate::sim::time::format_duration(record.t)));
+                    return Err(format!(
+                        "{bad} became leader at {}",
+                        crate::sim::time::format_duration(record.t)
+                    ));
                 }
             }
             _ => {}
@@ -129,9 +143,16 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
             if !self.satisfied {
                 self.satisfied = true;
                 return Err(if sim.now_us() < end {
-                    format!("the run ended at {} before the expectation's deadline", crate::sim::time::format_duration(sim.now_us()))
+                    format!(
+                        "the run ended at {} before the expectation's deadline",
+                        crate::sim::time::format_duration(sim.now_us())
+                    )
                 } else {
-                    format!("no leader{} was elected by {}", self.set_text(), crate::sim::time::format_duration(end))
+                    format!(
+                        "no leader{} was elected by {}",
+                        self.set_text(),
+                        crate::sim::time::format_duration(end)
+                    )
                 });
             }
         }

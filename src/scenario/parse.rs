@@ -20,7 +20,11 @@ pub struct ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.col, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.col, self.message
+        )
     }
 }
 
@@ -46,7 +50,9 @@ impl Line {
         self.pos >= self.tokens.len()
     }
     fn fail<T>(&self, what: &str) -> Res<T> {
-        let found = self.peek().map_or("the end of the line".to_string(), Tok::show);
+        let found = self
+            .peek()
+            .map_or("the end of the line".to_string(), Tok::show);
         Err((self.col(), format!("expected {what}, found {found}")))
     }
     fn word(&mut self, what: &str) -> Res<String> {
@@ -102,7 +108,10 @@ impl Line {
         self.parse_word("a percentage (e.g. 10%)", parse_percent_ppm)
     }
     fn number<T: std::str::FromStr>(&mut self, what: &str) -> Res<T> {
-        self.parse_word(what, |w| w.parse::<T>().map_err(|_| format!("expected {what}, found {w:?}")))
+        self.parse_word(what, |w| {
+            w.parse::<T>()
+                .map_err(|_| format!("expected {what}, found {w:?}"))
+        })
     }
     fn node(&mut self) -> Res<NodeId> {
         let col = self.col();
@@ -187,20 +196,36 @@ impl Line {
 /// Parses scenario text. Nothing panics on any input; errors name the line and column.
 pub fn parse(text: &str) -> Result<Scenario, ParseError> {
     if text.len() > SCENARIO_BYTES_MAX {
-        return Err(ParseError { line: 1, col: 1, message: format!("a scenario is at most {SCENARIO_BYTES_MAX} bytes") });
+        return Err(ParseError {
+            line: 1,
+            col: 1,
+            message: format!("a scenario is at most {SCENARIO_BYTES_MAX} bytes"),
+        });
     }
     let mut scenario = Scenario::default();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         if line_no > SCENARIO_LINES_MAX {
-            return Err(ParseError { line: line_no, col: 1, message: format!("a scenario is at most {SCENARIO_LINES_MAX} lines") });
+            return Err(ParseError {
+                line: line_no,
+                col: 1,
+                message: format!("a scenario is at most {SCENARIO_LINES_MAX} lines"),
+            });
         }
-        let error = |(col, message): (usize, String)| ParseError { line: line_no, col, message };
+        let error = |(col, message): (usize, String)| ParseError {
+            line: line_no,
+            col,
+            message,
+        };
         let tokens = lex_line(raw).map_err(error)?;
         if tokens.is_empty() {
             continue;
         }
-        let mut line = Line { tokens, pos: 0, end_col: raw.chars().count() + 1 };
+        let mut line = Line {
+            tokens,
+            pos: 0,
+            end_col: raw.chars().count() + 1,
+        };
         statement(&mut line, line_no, &mut scenario).map_err(error)?;
     }
     Ok(scenario)
@@ -278,7 +303,10 @@ fn clients(line: &mut Line) -> Res<(u32, TimeUs)> {
     let col = line.col();
     let clients: u32 = line.number("a client count")?;
     if clients > crate::sim::config::CLIENTS_MAX {
-        return Err((col, format!("at most {} clients", crate::sim::config::CLIENTS_MAX)));
+        return Err((
+            col,
+            format!("at most {} clients", crate::sim::config::CLIENTS_MAX),
+        ));
     }
     let mut interval_us = crate::sim::Workload::default().interval_us;
     if line.keyword("every") {
@@ -382,8 +410,12 @@ impl Line {
     /// A clock rate like `150%` as a whole percentage.
     fn percent_any(&mut self) -> Res<u32> {
         self.parse_word("a clock rate (e.g. 150%)", |w| {
-            let n = w.strip_suffix('%').ok_or_else(|| format!("expected a clock rate like 150%, found {w:?}"))?;
-            let v: u32 = n.parse().map_err(|_| format!("expected a whole percentage like 150%, found {w:?}"))?;
+            let n = w
+                .strip_suffix('%')
+                .ok_or_else(|| format!("expected a clock rate like 150%, found {w:?}"))?;
+            let v: u32 = n
+                .parse()
+                .map_err(|_| format!("expected a whole percentage like 150%, found {w:?}"))?;
             if (10..=1000).contains(&v) {
                 Ok(v)
             } else {
@@ -395,7 +427,11 @@ impl Line {
 
 fn expectation(line: &mut Line) -> Res<ExpectKind> {
     if line.keyword("leader") {
-        let among = if line.keyword("in") { Some(line.set()?) } else { None };
+        let among = if line.keyword("in") {
+            Some(line.set()?)
+        } else {
+            None
+        };
         line.expect_keyword("within")?;
         let within_us = line.duration()?;
         return Ok(ExpectKind::Leader { among, within_us });
@@ -405,7 +441,11 @@ fn expectation(line: &mut Line) -> Res<ExpectKind> {
             return Ok(ExpectKind::NoViolations);
         }
         line.expect_keyword("leader")?;
-        let among = if line.keyword("in") { Some(line.set()?) } else { None };
+        let among = if line.keyword("in") {
+            Some(line.set()?)
+        } else {
+            None
+        };
         line.expect_keyword("for")?;
         let for_us = line.duration()?;
         return Ok(ExpectKind::NoLeader { among, for_us });

@@ -16,7 +16,11 @@ impl LinkChange {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some((lo, hi)) = self.latency_us {
-            parts.push(format!("latency {}..{}", format_duration(lo), format_duration(hi)));
+            parts.push(format!(
+                "latency {}..{}",
+                format_duration(lo),
+                format_duration(hi)
+            ));
         }
         if let Some(p) = self.drop_ppm {
             parts.push(format!("drop {}", format_ppm(p)));
@@ -33,41 +37,80 @@ impl LinkChange {
 #[serde(rename_all = "kebab-case", tag = "action")]
 pub enum Action {
     /// The node stops; its volatile state, timers and queued input are lost.
-    Crash { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
     /// A crashed node starts again from what it persisted.
-    Restart { node: NodeId },
+    Restart {
+        node: NodeId,
+    },
     /// The node freezes (no timers, no deliveries) for `for_us`, then resumes with a stale view.
-    Pause { node: NodeId, for_us: TimeUs },
-    Resume { node: NodeId },
+    Pause {
+        node: NodeId,
+        for_us: TimeUs,
+    },
+    Resume {
+        node: NodeId,
+    },
     /// Splits the nodes into groups that cannot talk to each other; nodes not named form one more
     /// group together.
-    Partition { groups: Vec<Vec<NodeId>> },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
     /// Cuts the link `from → to` one way.
-    Cut { from: NodeId, to: NodeId },
+    Cut {
+        from: NodeId,
+        to: NodeId,
+    },
     /// Restores the link `from → to`.
-    Uncut { from: NodeId, to: NodeId },
+    Uncut {
+        from: NodeId,
+        to: NodeId,
+    },
     /// Removes every partition and cut.
     Heal,
     /// Heals everything: partitions, cuts, crashed and paused nodes, drift, loss and duplication.
     /// The run's stable (liveness) phase starts here.
     HealAll,
     /// Changes link parameters: one directed link, all links out of / into a node, or all links.
-    Link { from: Option<NodeId>, to: Option<NodeId>, change: LinkChange },
+    Link {
+        from: Option<NodeId>,
+        to: Option<NodeId>,
+        change: LinkChange,
+    },
     /// Sets the rate of a node's clock in percent (100 = true time; 150 = timers fire early).
-    Drift { node: NodeId, rate_pct: u32 },
+    Drift {
+        node: NodeId,
+        rate_pct: u32,
+    },
     /// Sends one client command to a node.
-    Request { node: NodeId, op: String },
+    Request {
+        node: NodeId,
+        op: String,
+    },
     /// Changes the client workload: `clients` closed-loop clients, each waiting `interval_us`
     /// between commands (0 clients switches the load off).
-    Workload { clients: u32, interval_us: TimeUs },
+    Workload {
+        clients: u32,
+        interval_us: TimeUs,
+    },
     /// Drops a message in flight.
-    DropMessage { id: u64 },
+    DropMessage {
+        id: u64,
+    },
     /// Delivers an extra copy of a message in flight.
-    DuplicateMessage { id: u64 },
+    DuplicateMessage {
+        id: u64,
+    },
     /// Delays a message in flight by `by_us`.
-    DelayMessage { id: u64, by_us: TimeUs },
+    DelayMessage {
+        id: u64,
+        by_us: TimeUs,
+    },
     /// A narration caption (lessons); it changes nothing.
-    Say { text: String },
+    Say {
+        text: String,
+    },
 }
 
 fn group_text(group: &[NodeId]) -> String {
@@ -85,7 +128,9 @@ impl Action {
         match self {
             Action::Crash { node } => format!("crash {}", node.0),
             Action::Restart { node } => format!("restart {}", node.0),
-            Action::Pause { node, for_us } => format!("pause {} for {}", node.0, format_duration(*for_us)),
+            Action::Pause { node, for_us } => {
+                format!("pause {} for {}", node.0, format_duration(*for_us))
+            }
             Action::Resume { node } => format!("resume {}", node.0),
             Action::Partition { groups } => {
                 let groups: Vec<String> = groups.iter().map(|g| group_text(g)).collect();
@@ -96,16 +141,30 @@ impl Action {
             Action::Heal => "heal".to_string(),
             Action::HealAll => "heal-all".to_string(),
             Action::Link { from, to, change } => {
-                format!("link {}->{} {}", node_or_all(*from), node_or_all(*to), change.describe())
+                format!(
+                    "link {}->{} {}",
+                    node_or_all(*from),
+                    node_or_all(*to),
+                    change.describe()
+                )
             }
             Action::Drift { node, rate_pct } => format!("drift {} {}%", node.0, rate_pct),
             Action::Request { node, op } => format!("request {} {:?}", node.0, op),
-            Action::Workload { clients, interval_us } => {
-                format!("clients {} every {}", clients, format_duration(*interval_us))
+            Action::Workload {
+                clients,
+                interval_us,
+            } => {
+                format!(
+                    "clients {} every {}",
+                    clients,
+                    format_duration(*interval_us)
+                )
             }
             Action::DropMessage { id } => format!("drop-message {id}"),
             Action::DuplicateMessage { id } => format!("duplicate-message {id}"),
-            Action::DelayMessage { id, by_us } => format!("delay-message {id} {}", format_duration(*by_us)),
+            Action::DelayMessage { id, by_us } => {
+                format!("delay-message {id} {}", format_duration(*by_us))
+            }
             Action::Say { text } => format!("say {text:?}"),
         }
     }

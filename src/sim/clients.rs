@@ -57,11 +57,17 @@ pub(super) struct Clients {
 }
 
 fn request_id(client: u32, seq: u64, attempt: u32) -> RequestId {
-    RequestId((u64::from(client) << 48) | (u64::from(attempt & 0xff) << 40) | (seq & 0xff_ffff_ffff))
+    RequestId(
+        (u64::from(client) << 48) | (u64::from(attempt & 0xff) << 40) | (seq & 0xff_ffff_ffff),
+    )
 }
 
 fn split_request_id(id: RequestId) -> (u32, u64, u32) {
-    ((id.0 >> 48) as u32, id.0 & 0xff_ffff_ffff, ((id.0 >> 40) & 0xff) as u32)
+    (
+        (id.0 >> 48) as u32,
+        id.0 & 0xff_ffff_ffff,
+        ((id.0 >> 40) & 0xff) as u32,
+    )
 }
 
 impl Clients {
@@ -89,7 +95,9 @@ impl Clients {
     }
 
     fn op_mut(&mut self, index: u64) -> Option<&mut ClientOp> {
-        index.checked_sub(self.history_first).and_then(|i| self.history.get_mut(i as usize))
+        index
+            .checked_sub(self.history_first)
+            .and_then(|i| self.history.get_mut(i as usize))
     }
 
     fn push_op(&mut self, op: ClientOp) -> u64 {
@@ -135,7 +143,11 @@ impl<P: Protocol> Simulation<P> {
             None => self.random_node(None),
         };
         self.stats.client_ops += 1;
-        self.record(RecordKind::Invoke { client, seq, op: op.clone() });
+        self.record(RecordKind::Invoke {
+            client,
+            seq,
+            op: op.clone(),
+        });
         let history_index = self.clients.push_op(ClientOp {
             client,
             seq,
@@ -144,31 +156,68 @@ impl<P: Protocol> Simulation<P> {
             return_us: None,
             outcome: Outcome::Pending,
         });
-        let pending = Pending { op, attempt: 0, target, uncertain: false, history_index };
-        self.clients.clients[client as usize].pending.insert(seq, pending);
+        let pending = Pending {
+            op,
+            attempt: 0,
+            target,
+            uncertain: false,
+            history_index,
+        };
+        self.clients.clients[client as usize]
+            .pending
+            .insert(seq, pending);
         self.send_attempt(client, seq, target);
     }
 
     fn send_attempt(&mut self, client: u32, seq: u64, target: NodeId) {
-        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else { return };
+        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else {
+            return;
+        };
         p.attempt += 1;
         p.target = target;
         let (attempt, op) = (p.attempt, p.op.clone());
-        self.record(RecordKind::Request { client, seq, attempt, node: target });
+        self.record(RecordKind::Request {
+            client,
+            seq,
+            attempt,
+            node: target,
+        });
         let arrive = self.now_us + self.client_latency();
-        self.schedule_kind(arrive, EventKind::ClientArrive { client, seq, attempt, node: target, op });
+        self.schedule_kind(
+            arrive,
+            EventKind::ClientArrive {
+                client,
+                seq,
+                attempt,
+                node: target,
+                op,
+            },
+        );
         let timeout = self.now_us + self.clients.timeout_us;
-        self.schedule_kind(timeout, EventKind::ClientTimeout { client, seq, attempt });
+        self.schedule_kind(
+            timeout,
+            EventKind::ClientTimeout {
+                client,
+                seq,
+                attempt,
+            },
+        );
     }
 
     fn finish(&mut self, client: u32, seq: u64, outcome: Outcome) {
-        let Some(p) = self.clients.clients[client as usize].pending.remove(&seq) else { return };
+        let Some(p) = self.clients.clients[client as usize].pending.remove(&seq) else {
+            return;
+        };
         let now = self.now_us;
         if let Some(op) = self.clients.op_mut(p.history_index) {
             op.return_us = Some(now);
             op.outcome = outcome.clone();
         }
-        self.record(RecordKind::Return { client, seq, outcome });
+        self.record(RecordKind::Return {
+            client,
+            seq,
+            outcome,
+        });
         if client >= 1 && client <= self.clients.active {
             let think = self.clients.think_time(&mut self.rng);
             self.schedule_kind(now + think, EventKind::ClientTick { client });
@@ -178,9 +227,15 @@ impl<P: Protocol> Simulation<P> {
     /// Tries again, at `target` or at another node, or gives up after the last attempt.
     fn retry(&mut self, client: u32, seq: u64, target: Option<NodeId>) {
         let attempts_max = self.clients.attempts_max;
-        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else { return };
+        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else {
+            return;
+        };
         if p.attempt >= attempts_max {
-            let outcome = if p.uncertain { Outcome::Unknown } else { Outcome::Fail("gave up".into()) };
+            let outcome = if p.uncertain {
+                Outcome::Unknown
+            } else {
+                Outcome::Fail("gave up".into())
+            };
             return self.finish(client, seq, outcome);
         }
         let last = p.target;
@@ -212,7 +267,9 @@ impl<P: Protocol> Simulation<P> {
         self.clients.interval_us = interval_us;
         self.clients.active = clients;
         if self.clients.clients.len() <= clients as usize {
-            self.clients.clients.resize(clients as usize + 1, Client::default());
+            self.clients
+                .clients
+                .resize(clients as usize + 1, Client::default());
         }
         for client in old + 1..=clients {
             let delay = self.clients.think_time(&mut self.rng);
@@ -220,16 +277,34 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    pub(super) fn client_arrive(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, op: String) {
+    pub(super) fn client_arrive(
+        &mut self,
+        client: u32,
+        seq: u64,
+        attempt: u32,
+        node: NodeId,
+        op: String,
+    ) {
         if !self.nodes[node.index()].is_up() {
             return; // the client will time out
         }
-        let event = EventKind::ClientArrive { client, seq, attempt, node, op };
+        let event = EventKind::ClientArrive {
+            client,
+            seq,
+            attempt,
+            node,
+            op,
+        };
         if self.defer_if_paused(node, &event) {
             return;
         }
-        let EventKind::ClientArrive { op, .. } = event else { return };
-        let request = ClientRequest { id: request_id(client, seq, attempt), command: Command { client, seq, op } };
+        let EventKind::ClientArrive { op, .. } = event else {
+            return;
+        };
+        let request = ClientRequest {
+            id: request_id(client, seq, attempt),
+            command: Command { client, seq, op },
+        };
         self.with_node(node, |n, disk, ctx| n.on_client_request(disk, request, ctx));
     }
 
@@ -238,12 +313,33 @@ impl<P: Protocol> Simulation<P> {
         if client as usize >= self.clients.clients.len() {
             return;
         }
-        self.record(RecordKind::Reply { node, client, seq, reply: reply.clone() });
+        self.record(RecordKind::Reply {
+            node,
+            client,
+            seq,
+            reply: reply.clone(),
+        });
         let arrive = self.now_us + self.client_latency();
-        self.schedule_kind(arrive, EventKind::ClientReplyArrive { client, seq, attempt, node, reply });
+        self.schedule_kind(
+            arrive,
+            EventKind::ClientReplyArrive {
+                client,
+                seq,
+                attempt,
+                node,
+                reply,
+            },
+        );
     }
 
-    pub(super) fn client_reply(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply) {
+    pub(super) fn client_reply(
+        &mut self,
+        client: u32,
+        seq: u64,
+        attempt: u32,
+        node: NodeId,
+        reply: ClientReply,
+    ) {
         let c = &mut self.clients.clients[client as usize];
         let Some(p) = c.pending.get(&seq) else { return };
         let current = p.attempt == attempt;
@@ -260,27 +356,45 @@ impl<P: Protocol> Simulation<P> {
                     // No leader known: back off before asking elsewhere.
                     _ => {
                         let at = self.now_us + self.clients.timeout_us / 10;
-                        self.schedule_kind(at, EventKind::ClientRetry { client, seq, attempt });
+                        self.schedule_kind(
+                            at,
+                            EventKind::ClientRetry {
+                                client,
+                                seq,
+                                attempt,
+                            },
+                        );
                     }
                 }
             }
             ClientReply::Fail(_) if current => {
                 let at = self.now_us + self.clients.timeout_us / 10;
-                self.schedule_kind(at, EventKind::ClientRetry { client, seq, attempt });
+                self.schedule_kind(
+                    at,
+                    EventKind::ClientRetry {
+                        client,
+                        seq,
+                        attempt,
+                    },
+                );
             }
             _ => {}
         }
     }
 
     pub(super) fn client_retry(&mut self, client: u32, seq: u64, attempt: u32) {
-        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else { return };
+        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else {
+            return;
+        };
         if p.attempt == attempt {
             self.retry(client, seq, None);
         }
     }
 
     pub(super) fn client_timeout(&mut self, client: u32, seq: u64, attempt: u32) {
-        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else { return };
+        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else {
+            return;
+        };
         if p.attempt != attempt {
             return;
         }

@@ -30,7 +30,12 @@ pub struct TimeTravel<W: Replayable> {
 
 impl<W: Replayable> TimeTravel<W> {
     pub fn new(initial: &W, interval: u64, max: usize) -> Self {
-        TimeTravel { interval: interval.max(1), max: max.max(2), checkpoints: vec![initial.clone()], inputs: Vec::new() }
+        TimeTravel {
+            interval: interval.max(1),
+            max: max.max(2),
+            checkpoints: vec![initial.clone()],
+            inputs: Vec::new(),
+        }
     }
 
     /// Call after every step.
@@ -57,7 +62,9 @@ impl<W: Replayable> TimeTravel<W> {
     /// Call after an input was applied successfully at the world's current position.
     pub fn note_input(&mut self, position: u64, input: W::Input) -> Result<(), String> {
         if self.inputs.len() >= INPUTS_MAX {
-            return Err(format!("a run keeps at most {INPUTS_MAX} actions; restart the run"));
+            return Err(format!(
+                "a run keeps at most {INPUTS_MAX} actions; restart the run"
+            ));
         }
         self.inputs.push((position, input));
         Ok(())
@@ -82,7 +89,11 @@ impl<W: Replayable> TimeTravel<W> {
             .ok_or_else(|| format!("no checkpoint at or before step {target}"))?;
         let mut world = checkpoint.clone();
         let start = world.position();
-        let mut inputs = self.inputs.iter().skip_while(|(p, _)| *p < start).peekable();
+        let mut inputs = self
+            .inputs
+            .iter()
+            .skip_while(|(p, _)| *p < start)
+            .peekable();
         while world.position() < target {
             while let Some((_, input)) = inputs.next_if(|(p, _)| *p == world.position()) {
                 world.replay_input(input.clone())?;
@@ -143,7 +154,11 @@ mod tests {
 
     #[test]
     fn restore_replays_inputs_and_memory_stays_bounded() {
-        let mut world = Counter { steps: 0, total: 0, add: 1 };
+        let mut world = Counter {
+            steps: 0,
+            total: 0,
+            add: 1,
+        };
         let mut travel = TimeTravel::new(&world, 4, 8);
         let mut snapshots = vec![world.clone()];
         for step in 1..=1000u64 {
@@ -165,7 +180,11 @@ mod tests {
 
     #[test]
     fn fork_forgets_the_old_future() {
-        let mut world = Counter { steps: 0, total: 0, add: 1 };
+        let mut world = Counter {
+            steps: 0,
+            total: 0,
+            add: 1,
+        };
         let mut travel = TimeTravel::new(&world, 2, 8);
         for _ in 0..10 {
             world.replay_step();

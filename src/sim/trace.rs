@@ -63,29 +63,92 @@ impl Outcome {
 /// What happened. Generic over the protocol's message and timer types (see [`Rec`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RecordKind<M, T> {
-    Run { protocol: &'static str, nodes: u32, seed: u64, bug: Option<String> },
+    Run {
+        protocol: &'static str,
+        nodes: u32,
+        seed: u64,
+        bug: Option<String>,
+    },
     Chaos(ChaosParams),
-    Send { id: u64, from: NodeId, to: NodeId, msg: M },
-    Deliver { id: u64, from: NodeId, to: NodeId },
-    Drop { id: u64, from: NodeId, to: NodeId, reason: DropReason },
-    Duplicate { id: u64, copy: u64 },
-    TimerSet { node: NodeId, timer: T, delay_us: TimeUs },
-    TimerFire { node: NodeId, timer: T },
-    Persist { node: NodeId },
-    Crash { node: NodeId },
-    Restart { node: NodeId },
+    Send {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M,
+    },
+    Deliver {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+    },
+    Drop {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        reason: DropReason,
+    },
+    Duplicate {
+        id: u64,
+        copy: u64,
+    },
+    TimerSet {
+        node: NodeId,
+        timer: T,
+        delay_us: TimeUs,
+    },
+    TimerFire {
+        node: NodeId,
+        timer: T,
+    },
+    Persist {
+        node: NodeId,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
     /// Any other action (faults, network changes, workload changes, narration).
     Action(Action),
-    Resume { node: NodeId },
-    Invoke { client: u32, seq: u64, op: String },
+    Resume {
+        node: NodeId,
+    },
+    Invoke {
+        client: u32,
+        seq: u64,
+        op: String,
+    },
     /// A client (re)sends a request to a node.
-    Request { client: u32, seq: u64, attempt: u32, node: NodeId },
-    Reply { node: NodeId, client: u32, seq: u64, reply: ClientReply },
-    Return { client: u32, seq: u64, outcome: Outcome },
-    Observe { node: NodeId, obs: Observation },
-    Violation { property: String, detail: String },
+    Request {
+        client: u32,
+        seq: u64,
+        attempt: u32,
+        node: NodeId,
+    },
+    Reply {
+        node: NodeId,
+        client: u32,
+        seq: u64,
+        reply: ClientReply,
+    },
+    Return {
+        client: u32,
+        seq: u64,
+        outcome: Outcome,
+    },
+    Observe {
+        node: NodeId,
+        obs: Observation,
+    },
+    Violation {
+        property: String,
+        detail: String,
+    },
     /// The run enters a phase (`heal`: faults stop and liveness is checked).
-    Phase { name: &'static str },
+    Phase {
+        name: &'static str,
+    },
 }
 
 /// One event of a run at virtual time `t`.
@@ -152,7 +215,11 @@ pub struct Trace<P: Protocol> {
 
 impl<P: Protocol> Trace<P> {
     pub fn new(capacity: usize) -> Self {
-        Trace { records: VecDeque::new(), first_index: 0, capacity: capacity.max(1) }
+        Trace {
+            records: VecDeque::new(),
+            first_index: 0,
+            capacity: capacity.max(1),
+        }
     }
 
     pub fn push(&mut self, record: Rec<P>) {
@@ -182,7 +249,9 @@ impl<P: Protocol> Trace<P> {
     }
 
     pub fn get(&self, index: u64) -> Option<&Rec<P>> {
-        index.checked_sub(self.first_index).and_then(|i| self.records.get(i as usize))
+        index
+            .checked_sub(self.first_index)
+            .and_then(|i| self.records.get(i as usize))
     }
 
     /// Forgets every record from `len` on (time travel).
@@ -218,7 +287,12 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
         m.insert(k.to_string(), v);
     };
     match &record.kind {
-        RecordKind::Run { protocol, nodes, seed, bug } => {
+        RecordKind::Run {
+            protocol,
+            nodes,
+            seed,
+            bug,
+        } => {
             put("ev", json!("run"));
             put("protocol", json!(protocol));
             put("nodes", json!(nodes));
@@ -248,7 +322,12 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("from", node(*from));
             put("to", node(*to));
         }
-        RecordKind::Drop { id, from, to, reason } => {
+        RecordKind::Drop {
+            id,
+            from,
+            to,
+            reason,
+        } => {
             put("ev", json!("drop"));
             put("id", json!(id));
             put("from", node(*from));
@@ -260,7 +339,11 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("id", json!(id));
             put("copy", json!(copy));
         }
-        RecordKind::TimerSet { node: n, timer, delay_us } => {
+        RecordKind::TimerSet {
+            node: n,
+            timer,
+            delay_us,
+        } => {
             put("ev", json!("timer-set"));
             put("node", node(*n));
             put("timer", json!(format!("{timer:?}")));
@@ -297,14 +380,24 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("seq", json!(seq));
             put("op", json!(op));
         }
-        RecordKind::Request { client, seq, attempt, node: n } => {
+        RecordKind::Request {
+            client,
+            seq,
+            attempt,
+            node: n,
+        } => {
             put("ev", json!("request"));
             put("client", json!(client));
             put("seq", json!(seq));
             put("attempt", json!(attempt));
             put("node", node(*n));
         }
-        RecordKind::Reply { node: n, client, seq, reply } => {
+        RecordKind::Reply {
+            node: n,
+            client,
+            seq,
+            reply,
+        } => {
             put("ev", json!("reply"));
             put("node", node(*n));
             put("client", json!(client));
@@ -324,7 +417,11 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
                 }
             }
         }
-        RecordKind::Return { client, seq, outcome } => {
+        RecordKind::Return {
+            client,
+            seq,
+            outcome,
+        } => {
             put("ev", json!("return"));
             put("client", json!(client));
             put("seq", json!(seq));
@@ -357,12 +454,26 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
 pub fn describe_record<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> String {
     let time = super::time::format_duration(record.t);
     let body = match &record.kind {
-        RecordKind::Send { id, from, to, msg } => format!("send #{id} {from}->{to} {}", msg.describe()),
+        RecordKind::Send { id, from, to, msg } => {
+            format!("send #{id} {from}->{to} {}", msg.describe())
+        }
         RecordKind::Deliver { id, from, to } => format!("deliver #{id} {from}->{to}"),
-        RecordKind::Drop { id, from, to, reason } => format!("drop #{id} {from}->{to} ({})", reason.as_str()),
+        RecordKind::Drop {
+            id,
+            from,
+            to,
+            reason,
+        } => format!("drop #{id} {from}->{to} ({})", reason.as_str()),
         RecordKind::Duplicate { id, copy } => format!("duplicate #{id} as #{copy}"),
-        RecordKind::TimerSet { node, timer, delay_us } => {
-            format!("{node} set timer {timer:?} in {}", super::time::format_duration(*delay_us))
+        RecordKind::TimerSet {
+            node,
+            timer,
+            delay_us,
+        } => {
+            format!(
+                "{node} set timer {timer:?} in {}",
+                super::time::format_duration(*delay_us)
+            )
         }
         RecordKind::TimerFire { node, timer } => format!("{node} timer {timer:?} fired"),
         RecordKind::Persist { node } => format!("{node} persisted"),
