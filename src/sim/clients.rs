@@ -71,7 +71,7 @@ fn split_request_id(id: RequestId) -> (u32, u64, u32) {
 }
 
 impl Clients {
-    pub(super) fn new(workload: &Workload) -> Self {
+    pub(super) fn new(workload: &Workload, history_max: usize) -> Self {
         Clients {
             clients: vec![Client::default(); workload.clients as usize + 1],
             active: workload.clients,
@@ -80,7 +80,7 @@ impl Clients {
             attempts_max: workload.attempts_max,
             history: VecDeque::new(),
             history_first: 0,
-            history_max: 100_000,
+            history_max: history_max.max(1),
         }
     }
 
@@ -354,32 +354,25 @@ impl<P: Protocol> Simulation<P> {
                 match hint {
                     Some(h) if h != node => self.retry(client, seq, Some(h)),
                     // No leader known: back off before asking elsewhere.
-                    _ => {
-                        let at = self.now_us + self.clients.timeout_us / 10;
-                        self.schedule_kind(
-                            at,
-                            EventKind::ClientRetry {
-                                client,
-                                seq,
-                                attempt,
-                            },
-                        );
-                    }
+                    _ => self.back_off(client, seq, attempt),
                 }
             }
-            ClientReply::Fail(_) if current => {
-                let at = self.now_us + self.clients.timeout_us / 10;
-                self.schedule_kind(
-                    at,
-                    EventKind::ClientRetry {
-                        client,
-                        seq,
-                        attempt,
-                    },
-                );
-            }
+            ClientReply::Fail(_) if current => self.back_off(client, seq, attempt),
             _ => {}
         }
+    }
+
+    /// Retries after a pause (a tenth of the timeout) when the answer gave nowhere better to go.
+    fn back_off(&mut self, client: u32, seq: u64, attempt: u32) {
+        let at = self.now_us + self.clients.timeout_us / 10;
+        self.schedule_kind(
+            at,
+            EventKind::ClientRetry {
+                client,
+                seq,
+                attempt,
+            },
+        );
     }
 
     pub(super) fn client_retry(&mut self, client: u32, seq: u64, attempt: u32) {

@@ -174,7 +174,7 @@ impl<P: Protocol> Simulation<P> {
         let mut sim = Simulation {
             net: Network::new(setup.nodes, setup.link),
             nodes: (0..setup.nodes).map(|_| NodeSlot::new()).collect(),
-            clients: Clients::new(&setup.workload),
+            clients: Clients::new(&setup.workload, setup.limits.history_max),
             stable_since_us: Some(0),
             setup,
             config,
