@@ -4,6 +4,7 @@
 use crate::check::{catalog, Checked, PropertyKind, Run, Violation};
 use crate::core::Message;
 use crate::core::{BugInfo, NodeId, OptionInfo, Protocol, TimeUs};
+use crate::protocols::raft::Raft;
 use crate::protocols::toy::Toy;
 use crate::scenario::{ExpectationResult, Scenario};
 use crate::sim::trace::{describe_record, record_json};
@@ -22,28 +23,21 @@ pub struct ProtocolInfo {
 
 fn info<P: Checked>() -> ProtocolInfo {
     let cluster = crate::core::Cluster::new(3);
-    let config =
-        P::configure(&cluster, None, &Default::default()).expect("default configuration is valid");
+    let config = P::configure(&cluster, None, &Default::default()).expect("default configuration is valid");
     let mut properties = catalog::<P>(&config);
     let progress = crate::check::ClientProgress::default();
     let p: &dyn crate::check::Property<P> = &progress;
     properties.push((p.name().to_string(), p.kind(), p.explain().to_string()));
-    ProtocolInfo {
-        name: P::NAME,
-        about: P::ABOUT,
-        bugs: P::bugs(),
-        options: P::options(),
-        properties,
-    }
+    ProtocolInfo { name: P::NAME, about: P::ABOUT, bugs: P::bugs(), options: P::options(), properties }
 }
 
 /// Every protocol the playground knows.
 pub fn protocols() -> Vec<ProtocolInfo> {
-    vec![info::<Toy>()]
+    vec![info::<Raft>(), info::<Toy>()]
 }
 
 pub fn protocol_names() -> Vec<&'static str> {
-    vec![Toy::NAME]
+    vec![Raft::NAME, Toy::NAME]
 }
 
 /// One node as views show it.
@@ -188,10 +182,7 @@ where
             .collect()
     }
     fn expectations(&self) -> Vec<ExpectationResult> {
-        self.scenario
-            .as_ref()
-            .map(|s| s.evaluate(self.run.world()))
-            .unwrap_or_default()
+        self.scenario.as_ref().map(|s| s.evaluate(self.run.world())).unwrap_or_default()
     }
     fn trace_jsonl(&self) -> String {
         self.run.trace().to_jsonl()
@@ -213,12 +204,7 @@ where
         let held = trace.records().len();
         let skip = held.saturating_sub(n);
         let first = trace.first_index();
-        trace
-            .records()
-            .enumerate()
-            .skip(skip)
-            .map(|(i, r)| (first + i as u64, describe_record(r)))
-            .collect()
+        trace.records().enumerate().skip(skip).map(|(i, r)| (first + i as u64, describe_record(r))).collect()
     }
     fn view(&self) -> ClusterView {
         let sim = self.run.world().sim();
@@ -260,13 +246,7 @@ where
                 }
             }
         }
-        ClusterView {
-            protocol: P::NAME,
-            now_us: sim.now_us(),
-            nodes,
-            messages,
-            blocked,
-        }
+        ClusterView { protocol: P::NAME, now_us: sim.now_us(), nodes, messages, blocked }
     }
     fn restore(&mut self, step: u64) -> Result<(), String> {
         self.run.restore(step)
@@ -276,34 +256,22 @@ where
     }
 }
 
-fn session<P: Checked>(
-    setup: Setup,
-    scenario: Option<&Scenario>,
-) -> Result<Box<dyn Playground>, String> {
+fn session<P: Checked>(setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
     let world = match scenario {
         Some(s) => s.build_world::<P>(setup)?,
         None => crate::check::World::<P>::new(setup, Vec::new())?,
     };
     let run = Run::from_world(world)?;
-    Ok(Box::new(Session {
-        run,
-        scenario: scenario.cloned(),
-    }))
+    Ok(Box::new(Session { run, scenario: scenario.cloned() }))
 }
 
 /// Builds a run of the named protocol. A scenario's settings are applied on top of `setup` by the
 /// caller (see [`Scenario::apply_settings`]); here its actions and expectations are installed.
-pub fn build(
-    protocol: &str,
-    setup: Setup,
-    scenario: Option<&Scenario>,
-) -> Result<Box<dyn Playground>, String> {
+pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
     match protocol {
+        "raft" => session::<Raft>(setup, scenario),
         "toy" => session::<Toy>(setup, scenario),
-        other => Err(format!(
-            "unknown protocol {other:?}: use one of {}",
-            protocol_names().join(", ")
-        )),
+        other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
     }
 }
 
@@ -321,17 +289,11 @@ pub fn run_to_end(run: &mut dyn Playground) -> Outcome {
     let budget = run.setup().limits.steps_per_call_max;
     let status = run.run_until(duration, budget);
     run.finish();
-    Outcome {
-        status,
-        violations: run.violations(),
-        expectations: run.expectations(),
-    }
+    Outcome { status, violations: run.violations(), expectations: run.expectations() }
 }
 
 /// The JSON of one record, as exported (used by tests and tools).
-pub fn record_to_json<M: Message, T: std::fmt::Debug>(
-    record: &crate::sim::Record<M, T>,
-) -> serde_json::Value {
+pub fn record_to_json<M: Message, T: std::fmt::Debug>(record: &crate::sim::Record<M, T>) -> serde_json::Value {
     record_json(record)
 }
 

@@ -59,19 +59,8 @@ async fn page_shows_a_live_cluster_and_reacts_to_clicks() {
     sleep(50).await;
     let nodes = root.query_selector_all("#cluster g.node").unwrap();
     assert_eq!(nodes.length(), 5, "five nodes are drawn");
-    assert_eq!(
-        root.query_selector_all("#cluster g.node.leader")
-            .unwrap()
-            .length(),
-        1
-    );
-    let clock = || {
-        root.query_selector("#clock")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap()
-    };
+    assert_eq!(root.query_selector_all("#cluster g.node.leader").unwrap().length(), 1);
+    let clock = || root.query_selector("#clock").unwrap().unwrap().text_content().unwrap();
     let events = || root.query_selector_all("#events li").unwrap().length();
     let before = clock();
     sleep(400).await;
@@ -82,19 +71,9 @@ async fn page_shows_a_live_cluster_and_reacts_to_clicks() {
     let click = web_sys::MouseEvent::new("click").unwrap();
     node1.dispatch_event(&click).unwrap();
     sleep(50).await;
-    assert_eq!(
-        root.query_selector_all("#cluster g.node.crashed")
-            .unwrap()
-            .length(),
-        1
-    );
+    assert_eq!(root.query_selector_all("#cluster g.node.crashed").unwrap().length(), 1);
     // Pause stops the clock.
-    let play: web_sys::HtmlElement = root
-        .query_selector("#play")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let play: web_sys::HtmlElement = root.query_selector("#play").unwrap().unwrap().dyn_into().unwrap();
     play.click();
     sleep(50).await;
     let paused_at = clock();

@@ -4,10 +4,7 @@
 use std::process::{Command, Output};
 
 fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .output()
-        .expect("sim runs")
+    Command::new(env!("CARGO_BIN_EXE_sim")).args(args).output().expect("sim runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -20,17 +17,7 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn run_exits_0_when_every_property_holds() {
-    let o = sim(&[
-        "run",
-        "--protocol",
-        "toy",
-        "--nodes",
-        "3",
-        "--seed",
-        "4",
-        "--duration",
-        "2s",
-    ]);
+    let o = sim(&["run", "--protocol", "toy", "--nodes", "3", "--seed", "4", "--duration", "2s"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("all properties held"), "{out}");
@@ -39,56 +26,35 @@ fn run_exits_0_when_every_property_holds() {
 
 #[test]
 fn run_exits_1_with_property_event_and_reproduce_line() {
-    let o = sim(&[
-        "run",
-        "--seed",
-        "0",
-        "--faults",
-        "chaos",
-        "--bug",
-        "volatile-log",
-    ]);
+    let o = sim(&["run", "--seed", "0", "--faults", "chaos", "--bug", "volatile-log"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("violation: "))
-        .expect("a violation line");
+    let line = out.lines().find(|l| l.starts_with("violation: ")).expect("a violation line");
     assert!(line.contains(" at event "), "{line}");
-    let repro = out
-        .lines()
-        .find(|l| l.starts_with("reproduce: "))
-        .expect("a reproduce line");
-    assert_eq!(repro, "reproduce: sim run --protocol toy --nodes 5 --seed 0 --duration 10s --faults chaos --bug volatile-log");
+    let repro = out.lines().find(|l| l.starts_with("reproduce: ")).expect("a reproduce line");
+    assert_eq!(
+        repro,
+        "reproduce: sim run --protocol toy --nodes 5 --seed 0 --duration 10s --faults chaos --bug volatile-log"
+    );
     // The reproduce command reproduces the same trace.
     let args: Vec<&str> = repro["reproduce: sim ".len()..].split(' ').collect();
     let again = sim(&args);
     assert_eq!(again.status.code(), Some(1));
-    let hash = |s: &str| {
-        s.lines()
-            .find(|l| l.starts_with("trace hash"))
-            .map(str::to_string)
-    };
+    let hash = |s: &str| s.lines().find(|l| l.starts_with("trace hash")).map(str::to_string);
     assert_eq!(hash(&stdout(&again)), hash(&out));
 }
 
 #[test]
 fn bad_usage_exits_2_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
-        (
-            &["run", "--nodes", "0"],
-            "--nodes must be between 1 and 101",
-        ),
+        (&["run", "--nodes", "0"], "--nodes must be between 1 and 101"),
         (&["run", "--protocol", "nope"], "unknown protocol \"nope\""),
         (&["run", "--bug", "nope"], "no planted bug \"nope\""),
         (&["run", "--duration", "10"], "needs a unit"),
         (&["run", "--faults", "some"], "unknown fault preset"),
         (&["run", "--option", "heartbeat"], "is not key=value"),
         (&["run", "--option", "speed=3"], "no option \"speed\""),
-        (
-            &["run", "--scenario", "/nonexistent/file"],
-            "cannot read scenario",
-        ),
+        (&["run", "--scenario", "/nonexistent/file"], "cannot read scenario"),
         (&["sweep", "--seeds", "9..3"], "empty range"),
         (&["sweep"], "--seeds"),
         (&["frobnicate"], "unrecognized subcommand"),
@@ -108,45 +74,18 @@ fn scenario_parse_errors_name_file_line_and_column() {
     std::fs::write(&path, "nodes 3\nat 1s crash\n").unwrap();
     let o = sim(&["run", "--scenario", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("bad.scenario: line 2, column 12: expected a node id"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("bad.scenario: line 2, column 12: expected a node id"), "{}", stderr(&o));
 }
 
 #[test]
 fn sweep_reports_throughput_violations_and_first_failing_seed() {
-    let o = sim(&[
-        "sweep",
-        "--seeds",
-        "0..40",
-        "--faults",
-        "chaos",
-        "--duration",
-        "3s",
-        "--jobs",
-        "2",
-    ]);
+    let o = sim(&["sweep", "--seeds", "0..40", "--faults", "chaos", "--duration", "3s", "--jobs", "2"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let out = stdout(&o);
-    assert!(
-        out.contains("seeds/s") && out.contains("simulated events/s"),
-        "{out}"
-    );
+    assert!(out.contains("seeds/s") && out.contains("simulated events/s"), "{out}");
     assert_eq!(out.lines().last(), Some("violations: 0"));
 
-    let o = sim(&[
-        "sweep",
-        "--seeds",
-        "0..40",
-        "--faults",
-        "chaos",
-        "--duration",
-        "3s",
-        "--bug",
-        "volatile-log",
-    ]);
+    let o = sim(&["sweep", "--seeds", "0..40", "--faults", "chaos", "--duration", "3s", "--bug", "volatile-log"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("first failing seed: "), "{out}");
@@ -186,30 +125,11 @@ fn trace_export_has_the_observation_events() {
     let dir = std::env::temp_dir().join(format!("sim-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("t.jsonl");
-    let o = sim(&[
-        "run",
-        "--seed",
-        "2",
-        "--duration",
-        "1s",
-        "--faults",
-        "chaos",
-        "--trace",
-        path.to_str().unwrap(),
-    ]);
+    let o = sim(&["run", "--seed", "2", "--duration", "1s", "--faults", "chaos", "--trace", path.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&path).unwrap();
-    let events: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let records: u64 = stdout(&o)
-        .split_whitespace()
-        .skip_while(|w| *w != "records")
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let events: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records: u64 = stdout(&o).split_whitespace().skip_while(|w| *w != "records").nth(1).unwrap().parse().unwrap();
     assert_eq!(events.len() as u64, records, "every record is exported");
     assert_eq!(events[0]["ev"], "run");
     assert_eq!(events[0]["protocol"], "toy");
@@ -224,24 +144,18 @@ fn trace_export_has_the_observation_events() {
         match e["ev"].as_str().unwrap() {
             "role" => {
                 assert!(e["node"].as_u64().unwrap() >= 1);
-                assert!(["follower", "precandidate", "candidate", "leader"]
-                    .contains(&e["role"].as_str().unwrap()));
+                assert!(["follower", "precandidate", "candidate", "leader"].contains(&e["role"].as_str().unwrap()));
                 assert!(e["term"].is_u64());
             }
             "append" | "apply" => {
-                assert!(
-                    e["index"].is_u64() && e["term"].is_u64() && e["value"].is_string(),
-                    "{e}"
-                );
+                assert!(e["index"].is_u64() && e["term"].is_u64() && e["value"].is_string(), "{e}");
             }
             "commit" => assert!(e["index"].is_u64()),
             "crash" | "restart" => assert!(e["node"].is_u64()),
             _ => {}
         }
     }
-    for ev in [
-        "role", "append", "commit", "apply", "send", "deliver", "chaos",
-    ] {
+    for ev in ["role", "append", "commit", "apply", "send", "deliver", "chaos"] {
         assert!(events.iter().any(|e| e["ev"] == ev), "no {ev} event");
     }
 }

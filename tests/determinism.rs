@@ -10,12 +10,7 @@ use consensus_playground::sim::trace::format_hash;
 use consensus_playground::sim::{Action, FaultPreset, Setup};
 
 fn chaos(seed: u64) -> Setup {
-    Setup {
-        seed,
-        faults: FaultPreset::Chaos,
-        duration_us: 3_000_000,
-        ..Setup::default()
-    }
+    Setup { seed, faults: FaultPreset::Chaos, duration_us: 3_000_000, ..Setup::default() }
 }
 
 fn hash_of(setup: Setup) -> u64 {
@@ -31,11 +26,7 @@ fn golden_scenario_has_the_golden_hash() {
     s.apply_settings(&mut setup);
     let mut run = playground::build("toy", setup, Some(&s)).unwrap();
     let outcome = run_to_end(run.as_mut());
-    assert!(
-        outcome.expectations.iter().all(|e| e.passed),
-        "{:?}",
-        outcome.expectations
-    );
+    assert!(outcome.expectations.iter().all(|e| e.passed), "{:?}", outcome.expectations);
     assert_eq!(format_hash(run.hash()), golden::GOLDEN_TRACE_HASH);
 }
 
@@ -44,10 +35,7 @@ fn reruns_give_identical_traces_over_many_seeds() {
     for seed in 0..100 {
         let a = hash_of(chaos(seed));
         let b = hash_of(chaos(seed));
-        assert_eq!(
-            a, b,
-            "seed {seed} is not reproducible: rerun with sim run --seed {seed} --faults chaos"
-        );
+        assert_eq!(a, b, "seed {seed} is not reproducible: rerun with sim run --seed {seed} --faults chaos");
     }
 }
 
@@ -69,25 +57,15 @@ fn exported_traces_are_identical_too() {
 
 fn user_actions(run: &mut dyn Playground) {
     run.run_until(200_000, u64::MAX);
-    run.apply(Action::Crash {
-        node: consensus_playground::core::NodeId(2),
-    })
-    .unwrap();
+    run.apply(Action::Crash { node: consensus_playground::core::NodeId(2) }).unwrap();
     run.run_until(400_000, u64::MAX);
-    run.apply(Action::Request {
-        node: consensus_playground::core::NodeId(3),
-        op: "set a 1".into(),
-    })
-    .unwrap();
+    run.apply(Action::Request { node: consensus_playground::core::NodeId(3), op: "set a 1".into() }).unwrap();
     run.run_until(900_000, u64::MAX);
 }
 
 #[test]
 fn time_travel_restores_any_step_and_replays_to_the_same_hash() {
-    let setup = Setup {
-        duration_us: 2_000_000,
-        ..chaos(5)
-    };
+    let setup = Setup { duration_us: 2_000_000, ..chaos(5) };
     let mut run = playground::build("toy", setup.clone(), None).unwrap();
     user_actions(run.as_mut());
     let steps = run.steps();
@@ -103,15 +81,7 @@ fn time_travel_restores_any_step_and_replays_to_the_same_hash() {
         run.restore(target).unwrap();
         assert_eq!(run.steps(), target);
         // Replaying forward from the restored moment with the same actions reproduces the run.
-        let mut replay = playground::build(
-            "toy",
-            Setup {
-                duration_us: 2_000_000,
-                ..chaos(5)
-            },
-            None,
-        )
-        .unwrap();
+        let mut replay = playground::build("toy", Setup { duration_us: 2_000_000, ..chaos(5) }, None).unwrap();
         user_actions(replay.as_mut());
         replay.restore(target).unwrap();
         assert_eq!(replay.hash(), run.hash(), "restore to step {target}");
@@ -132,11 +102,7 @@ fn restore_then_fork_diverges_and_old_future_is_forgotten() {
     let mid = run.steps() / 2;
     run.restore(mid).unwrap();
     let at_mid = run.hash();
-    run.apply(Action::Request {
-        node: consensus_playground::core::NodeId(1),
-        op: "set fork 1".into(),
-    })
-    .unwrap();
+    run.apply(Action::Request { node: consensus_playground::core::NodeId(1), op: "set fork 1".into() }).unwrap();
     run.run_until(900_000, u64::MAX);
     assert_ne!(run.hash(), original);
     // Restoring to the fork point again gives the same state as before the fork.

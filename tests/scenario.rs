@@ -49,67 +49,23 @@ fn parses_settings_actions_and_expectations() {
     "#;
     let s = parse(text).unwrap();
     assert_eq!(s.protocol.as_deref(), Some("toy"));
-    assert_eq!(
-        (s.nodes, s.seed, s.duration_us),
-        (Some(7), Some(99), Some(2_500_000))
-    );
+    assert_eq!((s.nodes, s.seed, s.duration_us), (Some(7), Some(99), Some(2_500_000)));
     assert_eq!(s.bug, Some(Some("volatile-log".into())));
     assert_eq!(s.faults, Some(FaultPreset::Chaos));
-    assert_eq!(
-        s.options,
-        vec![("heartbeat".to_string(), "20ms".to_string())]
-    );
+    assert_eq!(s.options, vec![("heartbeat".to_string(), "20ms".to_string())]);
     assert_eq!(s.clients, Some((3, 40_000)));
-    let actions: Vec<(u64, Action)> = s
-        .actions
-        .iter()
-        .map(|a| (a.at_us, a.action.clone()))
-        .collect();
+    let actions: Vec<(u64, Action)> = s.actions.iter().map(|a| (a.at_us, a.action.clone())).collect();
     assert_eq!(
         actions,
         vec![
             (100_000, Action::Crash { node: n(3) }),
             (200_000, Action::Restart { node: n(3) }),
-            (
-                300_000,
-                Action::Pause {
-                    node: n(2),
-                    for_us: 50_000
-                }
-            ),
-            (
-                1_000_000,
-                Action::Partition {
-                    groups: vec![vec![n(1), n(2)], vec![n(3), n(4), n(5)]]
-                }
-            ),
-            (
-                1_000_000,
-                Action::Partition {
-                    groups: vec![vec![n(6)]]
-                }
-            ),
-            (
-                1_000_000,
-                Action::Cut {
-                    from: n(1),
-                    to: n(2)
-                }
-            ),
-            (
-                1_000_000,
-                Action::Cut {
-                    from: n(2),
-                    to: n(1)
-                }
-            ),
-            (
-                1_000_000,
-                Action::Uncut {
-                    from: n(2),
-                    to: n(1)
-                }
-            ),
+            (300_000, Action::Pause { node: n(2), for_us: 50_000 }),
+            (1_000_000, Action::Partition { groups: vec![vec![n(1), n(2)], vec![n(3), n(4), n(5)]] }),
+            (1_000_000, Action::Partition { groups: vec![vec![n(6)]] }),
+            (1_000_000, Action::Cut { from: n(1), to: n(2) }),
+            (1_000_000, Action::Cut { from: n(2), to: n(1) }),
+            (1_000_000, Action::Uncut { from: n(2), to: n(1) }),
             (
                 1_000_000,
                 Action::Link {
@@ -122,56 +78,21 @@ fn parses_settings_actions_and_expectations() {
                     }
                 }
             ),
-            (
-                1_000_000,
-                Action::Drift {
-                    node: n(4),
-                    rate_pct: 150
-                }
-            ),
-            (
-                1_000_000,
-                Action::Request {
-                    node: n(2),
-                    op: "set \"x\" 1".into()
-                }
-            ),
-            (
-                1_000_000,
-                Action::Workload {
-                    clients: 0,
-                    interval_us: 100_000
-                }
-            ),
-            (
-                1_000_000,
-                Action::Say {
-                    text: "Node 1 is alone".into()
-                }
-            ),
+            (1_000_000, Action::Drift { node: n(4), rate_pct: 150 }),
+            (1_000_000, Action::Request { node: n(2), op: "set \"x\" 1".into() }),
+            (1_000_000, Action::Workload { clients: 0, interval_us: 100_000 }),
+            (1_000_000, Action::Say { text: "Node 1 is alone".into() }),
             (2_000_000, Action::Heal),
             (2_000_000, Action::HealAll),
         ]
     );
     assert_eq!(s.expectations.len(), 5);
-    assert_eq!(
-        s.expectations[0].kind,
-        ExpectKind::Leader {
-            among: Some(vec![n(1), n(2)]),
-            within_us: 1_000_000
-        }
-    );
-    assert_eq!(
-        s.expectations[1].describe(),
-        "at 1s expect no leader in {3,4,5} for 500ms"
-    );
+    assert_eq!(s.expectations[0].kind, ExpectKind::Leader { among: Some(vec![n(1), n(2)]), within_us: 1_000_000 });
+    assert_eq!(s.expectations[1].describe(), "at 1s expect no leader in {3,4,5} for 500ms");
     let mut setup = Setup::default();
     s.apply_settings(&mut setup);
     assert_eq!(setup.link.drop_ppm, 15_000);
-    assert_eq!(
-        (setup.link.latency_us_min, setup.link.latency_us_max),
-        (2_000, 4_000)
-    );
+    assert_eq!((setup.link.latency_us_min, setup.link.latency_us_max), (2_000, 4_000));
 }
 
 #[test]
@@ -200,9 +121,7 @@ fn errors_name_the_line_and_column() {
         let err = parse(text).unwrap_err();
         assert_eq!((err.line, err.col), (line, col), "{text:?}: {err}");
         assert!(err.message.contains(message), "{text:?}: {err}");
-        assert!(err
-            .to_string()
-            .starts_with(&format!("line {line}, column {col}: ")));
+        assert!(err.to_string().starts_with(&format!("line {line}, column {col}: ")));
     }
 }
 
@@ -219,29 +138,19 @@ fn install_errors_name_the_line() {
     let s = parse("nodes 3\n\nat 1s crash 4").unwrap();
     let mut setup = Setup::default();
     s.apply_settings(&mut setup);
-    let err = playground::build("toy", setup.clone(), Some(&s))
-        .err()
-        .unwrap();
+    let err = playground::build("toy", setup.clone(), Some(&s)).err().unwrap();
     assert_eq!(err, "line 3: node 4 does not exist (nodes are 1..=3)");
     let s = parse("expect holds no-such-property").unwrap();
     let err = playground::build("toy", setup, Some(&s)).err().unwrap();
-    assert!(
-        err.starts_with("line 1: protocol toy has no property \"no-such-property\""),
-        "{err}"
-    );
+    assert!(err.starts_with("line 1: protocol toy has no property \"no-such-property\""), "{err}");
 }
 
 fn judge(text: &str) -> Vec<(String, bool)> {
     let s = parse(text).unwrap();
     let mut setup = Setup::default();
     s.apply_settings(&mut setup);
-    let mut run =
-        playground::build(s.protocol.as_deref().unwrap_or("toy"), setup, Some(&s)).unwrap();
-    run_to_end(run.as_mut())
-        .expectations
-        .into_iter()
-        .map(|e| (e.text, e.passed))
-        .collect()
+    let mut run = playground::build(s.protocol.as_deref().unwrap_or("toy"), setup, Some(&s)).unwrap();
+    run_to_end(run.as_mut()).expectations.into_iter().map(|e| (e.text, e.passed)).collect()
 }
 
 #[test]
@@ -260,11 +169,7 @@ fn leader_expectations_are_judged() {
     let passed: Vec<bool> = results.iter().map(|(_, p)| *p).collect();
     // leader 1 at boot: yes; a leader in {2,3}: never; no leader while 1 is down: yes;
     // followers never lead: yes; leader at 1s (1 restarted at 800ms): yes; deadline past the end: no.
-    assert_eq!(
-        passed,
-        vec![true, false, true, true, true, false],
-        "{results:?}"
-    );
+    assert_eq!(passed, vec![true, false, true, true, true, false], "{results:?}");
 }
 
 #[test]
@@ -273,17 +178,9 @@ fn property_expectations_catch_the_planted_bug() {
                 at 1s crash 1\nat 1.1s restart 1\n\
                 expect violated acked-durable\nexpect violated index-agreement\nexpect no violations\n";
     let results = judge(text);
-    assert_eq!(
-        results.iter().map(|(_, p)| *p).collect::<Vec<_>>(),
-        vec![true, true, false],
-        "{results:?}"
-    );
+    assert_eq!(results.iter().map(|(_, p)| *p).collect::<Vec<_>>(), vec![true, true, false], "{results:?}");
     let correct = judge(&text.replace("bug volatile-log", "bug none"));
-    assert_eq!(
-        correct.iter().map(|(_, p)| *p).collect::<Vec<_>>(),
-        vec![false, false, true],
-        "{correct:?}"
-    );
+    assert_eq!(correct.iter().map(|(_, p)| *p).collect::<Vec<_>>(), vec![false, false, true], "{correct:?}");
 }
 
 proptest! {

@@ -2,8 +2,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use consensus_playground::core::{
-    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, Message, NodeId, NodeSummary,
-    Observation, OptionInfo, Protocol, TimeUs,
+    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, Message, NodeId, NodeSummary, Observation, OptionInfo,
+    Protocol, TimeUs,
 };
 use consensus_playground::sim::{Action, LinkChange, RecordKind, Setup, Simulation, Workload};
 use std::collections::BTreeMap;
@@ -57,11 +57,7 @@ impl Protocol for Probe {
     fn options() -> &'static [OptionInfo] {
         &[]
     }
-    fn configure(
-        _: &Cluster,
-        _: Option<&str>,
-        options: &BTreeMap<String, String>,
-    ) -> Result<bool, String> {
+    fn configure(_: &Cluster, _: Option<&str>, options: &BTreeMap<String, String>) -> Result<bool, String> {
         Ok(options.get("persist").is_some_and(|v| v == "on"))
     }
     fn boot(
@@ -73,28 +69,14 @@ impl Protocol for Probe {
     ) -> Self {
         ctx.set_timer(Tick, TICK_US);
         let booted_with = disk.read().received;
-        Probe {
-            id,
-            n: cluster.len(),
-            received: 0,
-            booted_with,
-            persist_every: *persist,
-        }
+        Probe { id, n: cluster.len(), received: 0, booted_with, persist_every: *persist }
     }
-    fn on_message(
-        &mut self,
-        disk: &mut Disk<ProbeDisk>,
-        _from: NodeId,
-        _msg: Ping,
-        ctx: &mut Ctx<'_, Self>,
-    ) {
+    fn on_message(&mut self, disk: &mut Disk<ProbeDisk>, _from: NodeId, _msg: Ping, ctx: &mut Ctx<'_, Self>) {
         self.received += 1;
         if self.persist_every {
             disk.write().received += 1;
         }
-        ctx.observe(Observation::Commit {
-            index: self.received,
-        });
+        ctx.observe(Observation::Commit { index: self.received });
     }
     fn on_timer(&mut self, _disk: &mut Disk<ProbeDisk>, _timer: Tick, ctx: &mut Ctx<'_, Self>) {
         for i in 0..self.n {
@@ -105,12 +87,7 @@ impl Protocol for Probe {
         }
         ctx.set_timer(Tick, TICK_US);
     }
-    fn on_client_request(
-        &mut self,
-        _disk: &mut Disk<ProbeDisk>,
-        request: ClientRequest,
-        ctx: &mut Ctx<'_, Self>,
-    ) {
+    fn on_client_request(&mut self, _disk: &mut Disk<ProbeDisk>, request: ClientRequest, ctx: &mut Ctx<'_, Self>) {
         ctx.reply(request.id, ClientReply::Ok(self.received.to_string()));
     }
     fn summary(volatile: Option<&Self>, disk: &ProbeDisk) -> NodeSummary {
@@ -123,15 +100,7 @@ impl Protocol for Probe {
 }
 
 fn setup(nodes: usize) -> Setup {
-    Setup {
-        nodes,
-        seed: 7,
-        workload: Workload {
-            clients: 0,
-            ..Workload::default()
-        },
-        ..Setup::default()
-    }
+    Setup { nodes, seed: 7, workload: Workload { clients: 0, ..Workload::default() }, ..Setup::default() }
 }
 
 fn sim(nodes: usize, persist: bool) -> Simulation<Probe> {
@@ -143,10 +112,7 @@ fn sim(nodes: usize, persist: bool) -> Simulation<Probe> {
 }
 
 /// Runs until `t` and returns the records produced on the way.
-fn run(
-    sim: &mut Simulation<Probe>,
-    until_us: TimeUs,
-) -> Vec<consensus_playground::sim::Rec<Probe>> {
+fn run(sim: &mut Simulation<Probe>, until_us: TimeUs) -> Vec<consensus_playground::sim::Rec<Probe>> {
     let mut all = Vec::new();
     let mut buf = Vec::new();
     while sim.next_event_us().is_some_and(|t| t <= until_us) {
@@ -165,10 +131,7 @@ fn n(i: u32) -> NodeId {
 #[test]
 fn partitions_block_exactly_the_cut_links() {
     let mut s = sim(4, false);
-    s.apply(Action::Partition {
-        groups: vec![vec![n(1), n(2)]],
-    })
-    .unwrap();
+    s.apply(Action::Partition { groups: vec![vec![n(1), n(2)]] }).unwrap();
     let records = run(&mut s, 200_000);
     let mut delivered = std::collections::BTreeSet::new();
     for r in &records {
@@ -176,28 +139,21 @@ fn partitions_block_exactly_the_cut_links() {
             RecordKind::Deliver { from, to, .. } => {
                 delivered.insert((from.0, to.0));
             }
-            RecordKind::Drop {
-                from, to, reason, ..
-            } => {
+            RecordKind::Drop { from, to, reason, .. } => {
                 let across = (from.0 <= 2) != (to.0 <= 2);
                 assert!(across, "dropped inside a group: {from}->{to} {reason:?}");
             }
             _ => {}
         }
     }
-    let expected: std::collections::BTreeSet<(u32, u32)> =
-        [(1, 2), (2, 1), (3, 4), (4, 3)].into_iter().collect();
+    let expected: std::collections::BTreeSet<(u32, u32)> = [(1, 2), (2, 1), (3, 4), (4, 3)].into_iter().collect();
     assert_eq!(delivered, expected);
 }
 
 #[test]
 fn one_way_cut_blocks_one_direction() {
     let mut s = sim(2, false);
-    s.apply(Action::Cut {
-        from: n(1),
-        to: n(2),
-    })
-    .unwrap();
+    s.apply(Action::Cut { from: n(1), to: n(2) }).unwrap();
     let records = run(&mut s, 100_000);
     let delivered: Vec<(u32, u32)> = records
         .iter()
@@ -210,9 +166,7 @@ fn one_way_cut_blocks_one_direction() {
     assert!(delivered.iter().all(|&d| d == (2, 1)), "{delivered:?}");
     s.apply(Action::Heal).unwrap();
     let records = run(&mut s, 200_000);
-    assert!(records
-        .iter()
-        .any(|r| matches!(r.kind, RecordKind::Deliver { from, .. } if from == n(1))));
+    assert!(records.iter().any(|r| matches!(r.kind, RecordKind::Deliver { from, .. } if from == n(1))));
 }
 
 #[test]
@@ -256,11 +210,7 @@ fn restart_gets_back_exactly_what_was_persisted() {
 fn pause_freezes_a_node_then_it_resumes_with_queued_input() {
     let mut s = sim(3, false);
     run(&mut s, 50_000);
-    s.apply(Action::Pause {
-        node: n(1),
-        for_us: 100_000,
-    })
-    .unwrap();
+    s.apply(Action::Pause { node: n(1), for_us: 100_000 }).unwrap();
     let received_before = s.node(n(1)).volatile().unwrap().received;
     let during = run(&mut s, 149_000);
     for r in &during {
@@ -277,33 +227,20 @@ fn pause_freezes_a_node_then_it_resumes_with_queued_input() {
     assert!(s.node(n(1)).is_paused());
     let after = run(&mut s, 151_000);
     assert!(!s.node(n(1)).is_paused());
-    let resumed_at = after
-        .iter()
-        .position(|r| matches!(r.kind, RecordKind::Resume { node } if node == n(1)))
-        .unwrap();
+    let resumed_at = after.iter().position(|r| matches!(r.kind, RecordKind::Resume { node } if node == n(1))).unwrap();
     // The held messages are delivered at the moment of resuming, all at once.
     let held: Vec<_> = after[resumed_at..]
         .iter()
-        .filter(|r| {
-            matches!(r.kind, RecordKind::Deliver { to, .. } if to == n(1)) && r.t == 150_000
-        })
+        .filter(|r| matches!(r.kind, RecordKind::Deliver { to, .. } if to == n(1)) && r.t == 150_000)
         .collect();
-    assert!(
-        held.len() >= 10,
-        "only {} held messages delivered on resume",
-        held.len()
-    );
+    assert!(held.len() >= 10, "only {} held messages delivered on resume", held.len());
 }
 
 #[test]
 fn clock_drift_changes_how_fast_timers_fire() {
     let fires = |rate_pct: u32| {
         let mut s = sim(2, false);
-        s.apply(Action::Drift {
-            node: n(1),
-            rate_pct,
-        })
-        .unwrap();
+        s.apply(Action::Drift { node: n(1), rate_pct }).unwrap();
         run(&mut s, 1_000_000)
             .iter()
             .filter(|r| matches!(r.kind, RecordKind::TimerFire { node, .. } if node == n(1)))
@@ -319,53 +256,23 @@ fn clock_drift_changes_how_fast_timers_fire() {
 #[test]
 fn loss_and_duplication_follow_the_link_settings() {
     let mut s = sim(2, false);
-    let change = LinkChange {
-        drop_ppm: Some(250_000),
-        duplicate_ppm: Some(100_000),
-        ..Default::default()
-    };
-    s.apply(Action::Link {
-        from: None,
-        to: None,
-        change,
-    })
-    .unwrap();
+    let change = LinkChange { drop_ppm: Some(250_000), duplicate_ppm: Some(100_000), ..Default::default() };
+    s.apply(Action::Link { from: None, to: None, change }).unwrap();
     let records = run(&mut s, 20_000_000);
-    let sent = records
-        .iter()
-        .filter(|r| matches!(r.kind, RecordKind::Send { .. }))
-        .count() as f64;
-    let lost = records
-        .iter()
-        .filter(|r| matches!(r.kind, RecordKind::Drop { .. }))
-        .count() as f64;
-    let dups = records
-        .iter()
-        .filter(|r| matches!(r.kind, RecordKind::Duplicate { .. }))
-        .count() as f64;
+    let sent = records.iter().filter(|r| matches!(r.kind, RecordKind::Send { .. })).count() as f64;
+    let lost = records.iter().filter(|r| matches!(r.kind, RecordKind::Drop { .. })).count() as f64;
+    let dups = records.iter().filter(|r| matches!(r.kind, RecordKind::Duplicate { .. })).count() as f64;
     assert!(sent > 3_000.0);
     assert!((lost / sent - 0.25).abs() < 0.03, "loss {}", lost / sent);
     // Duplicates are drawn only for messages that were not lost.
-    assert!(
-        (dups / (sent - lost) - 0.10).abs() < 0.03,
-        "duplication {}",
-        dups / (sent - lost)
-    );
+    assert!((dups / (sent - lost) - 0.10).abs() < 0.03, "duplication {}", dups / (sent - lost));
 }
 
 #[test]
 fn latency_jitter_reorders_messages() {
     let mut s = sim(2, false);
-    let change = LinkChange {
-        latency_us: Some((1_000, 30_000)),
-        ..Default::default()
-    };
-    s.apply(Action::Link {
-        from: None,
-        to: None,
-        change,
-    })
-    .unwrap();
+    let change = LinkChange { latency_us: Some((1_000, 30_000)), ..Default::default() };
+    s.apply(Action::Link { from: None, to: None, change }).unwrap();
     let records = run(&mut s, 2_000_000);
     let order: Vec<u64> = records
         .iter()
@@ -374,10 +281,7 @@ fn latency_jitter_reorders_messages() {
             _ => None,
         })
         .collect();
-    assert!(
-        order.windows(2).any(|w| w[0] > w[1]),
-        "no message overtook another"
-    );
+    assert!(order.windows(2).any(|w| w[0] > w[1]), "no message overtook another");
 }
 
 #[test]
@@ -390,13 +294,8 @@ fn manual_message_actions_drop_duplicate_and_delay() {
     s.apply(Action::DuplicateMessage { id: ids[1] }).unwrap();
     assert!(s.apply(Action::DropMessage { id: 999 }).is_err());
     let records = run(&mut s, 19_000);
-    assert!(!records
-        .iter()
-        .any(|r| matches!(r.kind, RecordKind::Deliver { id, .. } if id == ids[0])));
-    let copies = records
-        .iter()
-        .filter(|r| matches!(r.kind, RecordKind::Deliver { from, .. } if from == n(2)))
-        .count();
+    assert!(!records.iter().any(|r| matches!(r.kind, RecordKind::Deliver { id, .. } if id == ids[0])));
+    let copies = records.iter().filter(|r| matches!(r.kind, RecordKind::Deliver { from, .. } if from == n(2))).count();
     assert_eq!(copies, 2);
 }
 
@@ -405,23 +304,9 @@ fn bad_actions_are_refused_with_a_message() {
     let mut s = sim(3, false);
     let err = s.apply(Action::Crash { node: n(4) }).unwrap_err();
     assert!(err.contains("node 4 does not exist"), "{err}");
-    assert!(s
-        .apply(Action::Drift {
-            node: n(1),
-            rate_pct: 0
-        })
-        .is_err());
-    assert!(s
-        .apply(Action::Pause {
-            node: n(1),
-            for_us: 0
-        })
-        .is_err());
-    assert!(s
-        .apply(Action::Partition {
-            groups: vec![vec![n(1)], vec![n(1)]]
-        })
-        .is_err());
+    assert!(s.apply(Action::Drift { node: n(1), rate_pct: 0 }).is_err());
+    assert!(s.apply(Action::Pause { node: n(1), for_us: 0 }).is_err());
+    assert!(s.apply(Action::Partition { groups: vec![vec![n(1)], vec![n(1)]] }).is_err());
 }
 
 #[test]
@@ -442,41 +327,18 @@ fn a_livelocked_protocol_cannot_hang_the_caller() {
         fn options() -> &'static [OptionInfo] {
             &[]
         }
-        fn configure(
-            _: &Cluster,
-            _: Option<&str>,
-            _: &BTreeMap<String, String>,
-        ) -> Result<(), String> {
+        fn configure(_: &Cluster, _: Option<&str>, _: &BTreeMap<String, String>) -> Result<(), String> {
             Ok(())
         }
-        fn boot(
-            _: NodeId,
-            _: &Cluster,
-            _: &(),
-            _: &mut Disk<ProbeDisk>,
-            ctx: &mut Ctx<'_, Self>,
-        ) -> Self {
+        fn boot(_: NodeId, _: &Cluster, _: &(), _: &mut Disk<ProbeDisk>, ctx: &mut Ctx<'_, Self>) -> Self {
             ctx.set_timer(Tick, 0);
             Spin
         }
-        fn on_message(
-            &mut self,
-            _: &mut Disk<ProbeDisk>,
-            _: NodeId,
-            _: Ping,
-            _: &mut Ctx<'_, Self>,
-        ) {
-        }
+        fn on_message(&mut self, _: &mut Disk<ProbeDisk>, _: NodeId, _: Ping, _: &mut Ctx<'_, Self>) {}
         fn on_timer(&mut self, _: &mut Disk<ProbeDisk>, _: Tick, ctx: &mut Ctx<'_, Self>) {
             ctx.set_timer(Tick, 0);
         }
-        fn on_client_request(
-            &mut self,
-            _: &mut Disk<ProbeDisk>,
-            _: ClientRequest,
-            _: &mut Ctx<'_, Self>,
-        ) {
-        }
+        fn on_client_request(&mut self, _: &mut Disk<ProbeDisk>, _: ClientRequest, _: &mut Ctx<'_, Self>) {}
         fn summary(_: Option<&Self>, _: &ProbeDisk) -> NodeSummary {
             NodeSummary::default()
         }

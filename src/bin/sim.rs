@@ -26,11 +26,7 @@ mod native {
     use std::time::Instant;
 
     #[derive(Parser)]
-    #[command(
-        name = "sim",
-        version,
-        about = "Consensus Playground: deterministic runs and seed sweeps"
-    )]
+    #[command(name = "sim", version, about = "Consensus Playground: deterministic runs and seed sweeps")]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -109,11 +105,7 @@ mod native {
         };
         let a: u64 = a.trim().parse().map_err(|_| bad())?;
         let b: u64 = b.trim().parse().map_err(|_| bad())?;
-        let end = if inclusive {
-            b.checked_add(1).ok_or_else(bad)?
-        } else {
-            b
-        };
+        let end = if inclusive { b.checked_add(1).ok_or_else(bad)? } else { b };
         if end <= a {
             return Err(format!("seeds {text:?} is an empty range"));
         }
@@ -141,16 +133,11 @@ mod native {
         let scenario = match &common.scenario {
             None => None,
             Some(path) => {
-                let meta = std::fs::metadata(path)
-                    .map_err(|e| format!("cannot read scenario {path}: {e}"))?;
+                let meta = std::fs::metadata(path).map_err(|e| format!("cannot read scenario {path}: {e}"))?;
                 if meta.len() > scenario::SCENARIO_BYTES_MAX as u64 {
-                    return Err(format!(
-                        "scenario {path} is larger than {} bytes",
-                        scenario::SCENARIO_BYTES_MAX
-                    ));
+                    return Err(format!("scenario {path} is larger than {} bytes", scenario::SCENARIO_BYTES_MAX));
                 }
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read scenario {path}: {e}"))?;
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario {path}: {e}"))?;
                 Some(scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?)
             }
         };
@@ -174,22 +161,14 @@ mod native {
             setup.faults = f;
         }
         if let Some(bug) = &common.bug {
-            setup.bug = if bug == "none" {
-                None
-            } else {
-                Some(bug.clone())
-            };
+            setup.bug = if bug == "none" { None } else { Some(bug.clone()) };
         }
         if let Some(c) = common.clients {
             setup.workload.clients = c;
         }
         for option in &common.options {
-            let (k, v) = option
-                .split_once('=')
-                .ok_or_else(|| format!("--option {option:?} is not key=value"))?;
-            setup
-                .options
-                .insert(k.trim().to_string(), v.trim().to_string());
+            let (k, v) = option.split_once('=').ok_or_else(|| format!("--option {option:?} is not key=value"))?;
+            setup.options.insert(k.trim().to_string(), v.trim().to_string());
         }
         let protocol = common
             .protocol
@@ -204,12 +183,7 @@ mod native {
         }
         // Build once to check the protocol's bug and options before any work.
         playground::build(&protocol, setup.clone(), scenario.as_ref())?;
-        Ok(Plan {
-            protocol,
-            setup,
-            scenario,
-            common: common.clone(),
-        })
+        Ok(Plan { protocol, setup, scenario, common: common.clone() })
     }
 
     /// The command that reproduces one run of a plan.
@@ -350,11 +324,7 @@ mod native {
             stats.dropped,
             stats.client_ops
         );
-        println!(
-            "wall time {:.3}s  ({:.0} events/s)",
-            elapsed,
-            stats.steps as f64 / elapsed.max(1e-9)
-        );
+        println!("wall time {:.3}s  ({:.0} events/s)", elapsed, stats.steps as f64 / elapsed.max(1e-9));
         println!("trace hash {}", format_hash(run.hash()));
         if status == RunStatus::StepLimit {
             println!("stopped at the step limit ({budget} events) before the duration: the protocol may be livelocked");
@@ -368,16 +338,8 @@ mod native {
                 continue;
             }
             shown.push(&v.property);
-            let more = violations
-                .iter()
-                .filter(|o| o.property == v.property)
-                .count()
-                - 1;
-            let more = if more > 0 {
-                format!(" (+{more} more)")
-            } else {
-                String::new()
-            };
+            let more = violations.iter().filter(|o| o.property == v.property).count() - 1;
+            let more = if more > 0 { format!(" (+{more} more)") } else { String::new() };
             println!(
                 "violation: {} at event {} (t={}): {}{more}",
                 v.property,
@@ -425,10 +387,8 @@ mod native {
             Err(e) => return usage(e),
         };
         let (first, end) = args.seeds;
-        let jobs = args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .clamp(1, 256);
+        let jobs =
+            args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).clamp(1, 256);
         let next = AtomicU64::new(first);
         let results = Mutex::new(Vec::new());
         let started = Instant::now();
@@ -440,10 +400,7 @@ mod native {
                         break;
                     }
                     let r = one_seed(&plan, seed);
-                    results
-                        .lock()
-                        .expect("no worker panics while holding the lock")
-                        .push(r);
+                    results.lock().expect("no worker panics while holding the lock").push(r);
                 });
             }
         });
@@ -495,11 +452,7 @@ mod native {
                 println!("  {p}: {n}");
             }
         }
-        let liveness: u64 = per_property
-            .values()
-            .filter(|(_, l)| *l)
-            .map(|(n, _)| n)
-            .sum();
+        let liveness: u64 = per_property.values().filter(|(_, l)| *l).map(|(n, _)| n).sum();
         println!("liveness failures: {liveness}");
         for (p, (n, l)) in &per_property {
             if *l {
@@ -527,16 +480,10 @@ mod native {
     fn one_seed(plan: &Plan, seed: u64) -> SeedResult {
         let mut run = build(plan, seed);
         let outcome = playground::run_to_end(run.as_mut());
-        let kinds: Vec<(String, PropertyKind)> = run
-            .properties()
-            .into_iter()
-            .map(|p| (p.name, p.kind))
-            .collect();
+        let kinds: Vec<(String, PropertyKind)> = run.properties().into_iter().map(|p| (p.name, p.kind)).collect();
         let mut violated: Vec<(String, bool)> = Vec::new();
         for v in run.property_violations() {
-            let liveness = kinds
-                .iter()
-                .any(|(n, k)| *n == v.property && *k == PropertyKind::Liveness);
+            let liveness = kinds.iter().any(|(n, k)| *n == v.property && *k == PropertyKind::Liveness);
             if !violated.iter().any(|(p, _)| *p == v.property) {
                 violated.push((v.property.clone(), liveness));
             }

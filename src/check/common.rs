@@ -14,10 +14,7 @@ pub struct ClientProgress {
 
 impl Default for ClientProgress {
     fn default() -> Self {
-        ClientProgress {
-            settle_us: US_PER_S,
-            bound_us: 3 * US_PER_S,
-        }
+        ClientProgress { settle_us: US_PER_S, bound_us: 3 * US_PER_S }
     }
 }
 

@@ -2,6 +2,7 @@
 //! and the [`World`]: a simulation together with its properties.
 
 mod common;
+mod raft;
 mod run;
 mod toy;
 mod world;
@@ -56,8 +57,5 @@ pub trait Checked: Protocol {
 
 /// Name, kind and explanation of every property of a protocol, for `sim list` and the page.
 pub fn catalog<P: Checked>(config: &P::Config) -> Vec<(String, PropertyKind, String)> {
-    P::properties(config)
-        .iter()
-        .map(|p| (p.name().to_string(), p.kind(), p.explain().to_string()))
-        .collect()
+    P::properties(config).iter().map(|p| (p.name().to_string(), p.kind(), p.explain().to_string())).collect()
 }

@@ -33,13 +33,7 @@ impl<P: Checked> Run<P> {
             trace.push(record);
         }
         let travel = TimeTravel::new(&world, CHECKPOINT_INTERVAL, CHECKPOINTS_MAX);
-        Ok(Run {
-            world,
-            trace,
-            travel,
-            inputs_applied: 0,
-            horizon: 0,
-        })
+        Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0 })
     }
 
     pub fn world(&self) -> &World<P> {
@@ -106,8 +100,7 @@ impl<P: Checked> Run<P> {
         }
         let trace = &mut self.trace;
         self.world.apply(action.clone(), &mut |r| trace.push(r))?;
-        self.travel
-            .note_input(position, (self.world.sim().now_us(), action))?;
+        self.travel.note_input(position, (self.world.sim().now_us(), action))?;
         self.inputs_applied += 1;
         Ok(())
     }
@@ -121,15 +114,10 @@ impl<P: Checked> Run<P> {
     /// the horizon. Acting afterwards forks a new future.
     pub fn restore(&mut self, target: u64) -> Result<(), String> {
         if target > self.horizon {
-            return Err(format!(
-                "step {target} has not happened yet (the run has reached step {})",
-                self.horizon
-            ));
+            return Err(format!("step {target} has not happened yet (the run has reached step {})", self.horizon));
         }
         let mut replayed = Vec::new();
-        let world = self
-            .travel
-            .restore(target, |w| replayed.extend(w.take_replayed()))?;
+        let world = self.travel.restore(target, |w| replayed.extend(w.take_replayed()))?;
         // The trace is cut back to the restored checkpoint's length, then replayed forward.
         let base = world.records() - replayed.len() as u64;
         self.trace.truncate(base);
@@ -137,11 +125,7 @@ impl<P: Checked> Run<P> {
             self.trace.push(record);
         }
         self.world = world;
-        self.inputs_applied = self
-            .travel
-            .inputs()
-            .take_while(|(p, _)| *p < target)
-            .count();
+        self.inputs_applied = self.travel.inputs().take_while(|(p, _)| *p < target).count();
         Ok(())
     }
 }

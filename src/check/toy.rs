@@ -8,10 +8,7 @@ use std::collections::BTreeMap;
 
 impl Checked for Toy {
     fn properties(_config: &ToyConfig) -> Vec<Box<dyn Property<Self>>> {
-        vec![
-            Box::new(IndexAgreement::default()),
-            Box::new(AckedDurable::default()),
-        ]
+        vec![Box::new(IndexAgreement::default()), Box::new(AckedDurable::default())]
     }
 }
 
@@ -29,16 +26,10 @@ impl Property<Toy> for IndexAgreement {
         "no two nodes ever hold different commands at the same log index"
     }
     fn observe(&mut self, record: &Rec<Toy>, _sim: &Simulation<Toy>) -> Result<(), String> {
-        if let RecordKind::Observe {
-            node,
-            obs: Observation::Append { index, value, .. },
-        } = &record.kind
-        {
+        if let RecordKind::Observe { node, obs: Observation::Append { index, value, .. } } = &record.kind {
             match self.first.get(index) {
                 Some(first) if first != value => {
-                    return Err(format!(
-                        "{node} appended {value:?} at index {index}, which already held {first:?}"
-                    ))
+                    return Err(format!("{node} appended {value:?} at index {index}, which already held {first:?}"))
                 }
                 Some(_) => {}
                 None => {
@@ -71,19 +62,10 @@ impl Property<Toy> for AckedDurable {
     fn observe(&mut self, record: &Rec<Toy>, sim: &Simulation<Toy>) -> Result<(), String> {
         match &record.kind {
             RecordKind::Invoke { client, seq, op } => {
-                let value = Command {
-                    client: *client,
-                    seq: *seq,
-                    op: op.clone(),
-                }
-                .value();
+                let value = Command { client: *client, seq: *seq, op: op.clone() }.value();
                 self.invoked.insert((*client, *seq), value);
             }
-            RecordKind::Return {
-                client,
-                seq,
-                outcome: Outcome::Ok(_),
-            } => {
+            RecordKind::Return { client, seq, outcome: Outcome::Ok(_) } => {
                 if let Some(value) = self.invoked.remove(&(*client, *seq)) {
                     self.acked.push(value);
                 }
@@ -97,7 +79,9 @@ impl Property<Toy> for AckedDurable {
                 };
                 for value in &self.acked {
                     if !primary.log().iter().any(|e| &e.value == value) {
-                        return Err(format!("acknowledged command {value:?} is missing from the primary's log after its restart"));
+                        return Err(format!(
+                            "acknowledged command {value:?} is missing from the primary's log after its restart"
+                        ));
                     }
                 }
             }

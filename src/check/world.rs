@@ -65,10 +65,7 @@ impl<P: Checked> World<P> {
         &self.sim
     }
     pub fn properties(&self) -> impl Iterator<Item = (&dyn Property<P>, bool)> {
-        self.properties
-            .iter()
-            .map(|p| p.as_ref())
-            .zip(self.broken.iter().copied())
+        self.properties.iter().map(|p| p.as_ref()).zip(self.broken.iter().copied())
     }
     pub fn violations(&self) -> &[Violation] {
         &self.violations
@@ -76,9 +73,7 @@ impl<P: Checked> World<P> {
     /// Violations of safety and liveness properties (not scenario expectations).
     pub fn property_violations(&self) -> impl Iterator<Item = &Violation> {
         self.violations.iter().filter(move |v| {
-            self.properties
-                .iter()
-                .any(|p| p.name() == v.property && p.kind() != PropertyKind::Expectation)
+            self.properties.iter().any(|p| p.name() == v.property && p.kind() != PropertyKind::Expectation)
         })
     }
     pub fn hash(&self) -> u64 {
@@ -133,20 +128,9 @@ impl<P: Checked> World<P> {
         }
         let property = self.properties[i].name().to_string();
         let event = self.records.saturating_sub(1);
-        self.violations.push(Violation {
-            property: property.clone(),
-            detail: detail.clone(),
-            t_us,
-            event,
-        });
+        self.violations.push(Violation { property: property.clone(), detail: detail.clone(), t_us, event });
         if first {
-            self.push_record(
-                Record {
-                    t: t_us,
-                    kind: RecordKind::Violation { property, detail },
-                },
-                sink,
-            );
+            self.push_record(Record { t: t_us, kind: RecordKind::Violation { property, detail } }, sink);
         }
     }
 
@@ -158,12 +142,7 @@ impl<P: Checked> World<P> {
     }
 
     /// Processes events up to `until_us`, at most `steps_max` of them.
-    pub fn run_until(
-        &mut self,
-        until_us: TimeUs,
-        steps_max: u64,
-        sink: &mut dyn FnMut(Rec<P>),
-    ) -> RunStatus {
+    pub fn run_until(&mut self, until_us: TimeUs, steps_max: u64, sink: &mut dyn FnMut(Rec<P>)) -> RunStatus {
         let steps_max = steps_max.min(self.sim.setup().limits.steps_per_call_max);
         for _ in 0..steps_max {
             match self.sim.next_event_us() {
@@ -188,12 +167,7 @@ impl<P: Checked> World<P> {
 
     /// Moves the clock to `at_us` (no event lies before it) and applies an action there: how a
     /// recorded action is given again after going back in time.
-    pub fn apply_at(
-        &mut self,
-        at_us: TimeUs,
-        action: Action,
-        sink: &mut dyn FnMut(Rec<P>),
-    ) -> Result<(), String> {
+    pub fn apply_at(&mut self, at_us: TimeUs, action: Action, sink: &mut dyn FnMut(Rec<P>)) -> Result<(), String> {
         if self.sim.next_event_us().is_some_and(|t| t < at_us) {
             return Err("a recorded action's time lies after the next event".into());
         }

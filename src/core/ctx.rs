@@ -39,18 +39,8 @@ pub struct Ctx<'a, P: Protocol> {
 
 impl<'a, P: Protocol> Ctx<'a, P> {
     /// Used by the simulator (and by protocol unit tests) to run a handler.
-    pub fn new(
-        id: NodeId,
-        local_now_us: TimeUs,
-        rng: &'a mut ChaCha8Rng,
-        effects: &'a mut Vec<Effect<P>>,
-    ) -> Self {
-        Ctx {
-            id,
-            local_now_us,
-            rng,
-            effects,
-        }
+    pub fn new(id: NodeId, local_now_us: TimeUs, rng: &'a mut ChaCha8Rng, effects: &'a mut Vec<Effect<P>>) -> Self {
+        Ctx { id, local_now_us, rng, effects }
     }
     pub fn id(&self) -> NodeId {
         self.id

@@ -112,9 +112,7 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn new(node_count: usize) -> Cluster {
-        Cluster {
-            nodes: (0..node_count).map(NodeId::from_index).collect(),
-        }
+        Cluster { nodes: (0..node_count).map(NodeId::from_index).collect() }
     }
     pub fn len(&self) -> usize {
         self.nodes.len()
@@ -169,29 +167,27 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
         disk: &mut Disk<Self::Durable>,
         ctx: &mut Ctx<'_, Self>,
     ) -> Self;
-    fn on_message(
-        &mut self,
-        disk: &mut Disk<Self::Durable>,
-        from: NodeId,
-        msg: Self::Msg,
-        ctx: &mut Ctx<'_, Self>,
-    );
-    fn on_timer(
-        &mut self,
-        disk: &mut Disk<Self::Durable>,
-        timer: Self::Timer,
-        ctx: &mut Ctx<'_, Self>,
-    );
-    fn on_client_request(
-        &mut self,
-        disk: &mut Disk<Self::Durable>,
-        request: ClientRequest,
-        ctx: &mut Ctx<'_, Self>,
-    );
+    fn on_message(&mut self, disk: &mut Disk<Self::Durable>, from: NodeId, msg: Self::Msg, ctx: &mut Ctx<'_, Self>);
+    fn on_timer(&mut self, disk: &mut Disk<Self::Durable>, timer: Self::Timer, ctx: &mut Ctx<'_, Self>);
+    fn on_client_request(&mut self, disk: &mut Disk<Self::Durable>, request: ClientRequest, ctx: &mut Ctx<'_, Self>);
     /// A picture of the node for views; `volatile` is `None` while the node is crashed.
     fn summary(volatile: Option<&Self>, disk: &Self::Durable) -> NodeSummary;
     /// A node to send client requests to first, as this node believes (for views and clients).
     fn leader_hint(&self) -> Option<NodeId> {
         None
+    }
+    /// Operator commands the protocol understands (`timeout`, `transfer 3`, `add 4`, ...), each
+    /// with one sentence, for `sim list`, the scenario language and the page.
+    fn admin_commands() -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+    /// Carries out an operator command on this node; `Err` says why it cannot.
+    fn on_admin(
+        &mut self,
+        _disk: &mut Disk<Self::Durable>,
+        command: &str,
+        _ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), String> {
+        Err(format!("{} has no operator command {command:?}", Self::NAME))
     }
 }

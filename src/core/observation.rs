@@ -26,9 +26,7 @@ impl Role {
 }
 
 /// A Paxos ballot `[round, proposer_id]`, ordered by round, then proposer id.
-#[derive(
-    Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize,
-)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize)]
 pub struct Ballot(pub u64, pub u32);
 
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -49,55 +47,18 @@ impl Decision {
 /// One observation a node reports about itself; the simulator stamps it with the node and time.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Observation {
-    Role {
-        role: Role,
-        term: u64,
-    },
-    Append {
-        index: u64,
-        term: u64,
-        value: String,
-    },
-    Truncate {
-        from: u64,
-    },
-    Commit {
-        index: u64,
-    },
-    Apply {
-        index: u64,
-        term: u64,
-        value: String,
-    },
-    Snapshot {
-        index: u64,
-        term: u64,
-    },
-    Promise {
-        slot: u64,
-        ballot: Ballot,
-    },
-    Accept {
-        slot: u64,
-        ballot: Ballot,
-        value: String,
-    },
-    Chosen {
-        slot: u64,
-        value: String,
-    },
-    Begin {
-        txn: u64,
-        participants: Vec<NodeId>,
-    },
-    Vote {
-        txn: u64,
-        yes: bool,
-    },
-    Decide {
-        txn: u64,
-        decision: Decision,
-    },
+    Role { role: Role, term: u64 },
+    Append { index: u64, term: u64, value: String },
+    Truncate { from: u64 },
+    Commit { index: u64 },
+    Apply { index: u64, term: u64, value: String },
+    Snapshot { index: u64, term: u64 },
+    Promise { slot: u64, ballot: Ballot },
+    Accept { slot: u64, ballot: Ballot, value: String },
+    Chosen { slot: u64, value: String },
+    Begin { txn: u64, participants: Vec<NodeId> },
+    Vote { txn: u64, yes: bool },
+    Decide { txn: u64, decision: Decision },
 }
 
 impl Observation {
@@ -130,8 +91,7 @@ impl Observation {
                 put("role", json!(role.as_str()));
                 put("term", json!(term));
             }
-            Observation::Append { index, term, value }
-            | Observation::Apply { index, term, value } => {
+            Observation::Append { index, term, value } | Observation::Apply { index, term, value } => {
                 put("index", json!(index));
                 put("term", json!(term));
                 put("value", json!(value));
@@ -146,11 +106,7 @@ impl Observation {
                 put("slot", json!(slot));
                 put("ballot", json!([ballot.0, ballot.1]));
             }
-            Observation::Accept {
-                slot,
-                ballot,
-                value,
-            } => {
+            Observation::Accept { slot, ballot, value } => {
                 put("slot", json!(slot));
                 put("ballot", json!([ballot.0, ballot.1]));
                 put("value", json!(value));
@@ -161,10 +117,7 @@ impl Observation {
             }
             Observation::Begin { txn, participants } => {
                 put("txn", json!(txn));
-                put(
-                    "participants",
-                    json!(participants.iter().map(|n| n.0).collect::<Vec<_>>()),
-                );
+                put("participants", json!(participants.iter().map(|n| n.0).collect::<Vec<_>>()));
             }
             Observation::Vote { txn, yes } => {
                 put("txn", json!(txn));

@@ -1,3 +1,4 @@
 //! Protocols as pure state machines (see [`crate::core::Protocol`]): inputs in, effects out.
 
+pub mod raft;
 pub mod toy;

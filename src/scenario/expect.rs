@@ -19,12 +19,7 @@ pub struct LeaderExpectation {
 
 impl LeaderExpectation {
     pub fn new(expectation: Expectation) -> Self {
-        LeaderExpectation {
-            name: Self::name_for(expectation.line),
-            expectation,
-            roles: Vec::new(),
-            satisfied: false,
-        }
+        LeaderExpectation { name: Self::name_for(expectation.line), expectation, roles: Vec::new(), satisfied: false }
     }
 
     pub fn name_for(line: usize) -> String {
@@ -49,13 +44,7 @@ impl LeaderExpectation {
 
     /// The live leaders of the highest term any live node has.
     fn leaders(&self) -> Vec<NodeId> {
-        let top = self
-            .roles
-            .iter()
-            .flatten()
-            .map(|(_, t)| *t)
-            .max()
-            .unwrap_or(0);
+        let top = self.roles.iter().flatten().map(|(_, t)| *t).max().unwrap_or(0);
         self.roles
             .iter()
             .enumerate()
@@ -72,10 +61,7 @@ impl LeaderExpectation {
             node.index()
         };
         match record {
-            RecordKind::Observe {
-                node,
-                obs: Observation::Role { role, term },
-            } => {
+            RecordKind::Observe { node, obs: Observation::Role { role, term } } => {
                 let i = slot(&mut self.roles, *node);
                 self.roles[i] = Some((*role, *term));
             }
@@ -127,10 +113,7 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
             ExpectKind::NoLeader { .. } if !self.satisfied => {
                 if let Some(&bad) = leaders.iter().find(|&&n| self.in_set(n)) {
                     self.satisfied = true; // report once
-                    return Err(format!(
-                        "{bad} became leader at {}",
-                        crate::sim::time::format_duration(record.t)
-                    ));
+                    return Err(format!("{bad} became leader at {}", crate::sim::time::format_duration(record.t)));
                 }
             }
             _ => {}
@@ -148,11 +131,7 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
                         crate::sim::time::format_duration(sim.now_us())
                     )
                 } else {
-                    format!(
-                        "no leader{} was elected by {}",
-                        self.set_text(),
-                        crate::sim::time::format_duration(end)
-                    )
+                    format!("no leader{} was elected by {}", self.set_text(), crate::sim::time::format_duration(end))
                 });
             }
         }

@@ -54,10 +54,7 @@ fn is_word_char(c: char) -> bool {
 pub fn lex_line(line: &str) -> Result<Vec<Token>, (usize, String)> {
     let chars: Vec<char> = line.chars().collect();
     if chars.len() > LINE_CHARS_MAX {
-        return Err((
-            1,
-            format!("the line is longer than {LINE_CHARS_MAX} characters"),
-        ));
+        return Err((1, format!("the line is longer than {LINE_CHARS_MAX} characters")));
     }
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -81,22 +78,13 @@ pub fn lex_line(line: &str) -> Result<Vec<Token>, (usize, String)> {
             tokens.push(Token { tok, col });
             i += 1;
         } else if c == '-' && next == Some('>') {
-            tokens.push(Token {
-                tok: Tok::Arrow,
-                col,
-            });
+            tokens.push(Token { tok: Tok::Arrow, col });
             i += 2;
         } else if c == '<' && next == Some('-') && chars.get(i + 2) == Some(&'>') {
-            tokens.push(Token {
-                tok: Tok::BothWays,
-                col,
-            });
+            tokens.push(Token { tok: Tok::BothWays, col });
             i += 3;
         } else if c == '.' && next == Some('.') {
-            tokens.push(Token {
-                tok: Tok::Range,
-                col,
-            });
+            tokens.push(Token { tok: Tok::Range, col });
             i += 2;
         } else if c == '"' {
             let mut text = String::new();
@@ -110,9 +98,7 @@ pub fn lex_line(line: &str) -> Result<Vec<Token>, (usize, String)> {
                             Some('"') => text.push('"'),
                             Some('\\') => text.push('\\'),
                             Some('n') => text.push('\n'),
-                            _ => {
-                                return Err((i + 1, "unknown escape: use \\\" \\\\ or \\n".into()))
-                            }
+                            _ => return Err((i + 1, "unknown escape: use \\\" \\\\ or \\n".into())),
                         }
                         i += 2;
                     }
@@ -123,27 +109,18 @@ pub fn lex_line(line: &str) -> Result<Vec<Token>, (usize, String)> {
                 }
             }
             i += 1;
-            tokens.push(Token {
-                tok: Tok::Str(text),
-                col,
-            });
+            tokens.push(Token { tok: Tok::Str(text), col });
         } else if is_word_char(c) {
             let start = i;
             while i < chars.len() && is_word_char(chars[i]) {
                 // `..` and `->` end a word: `1ms..5ms`, `1->2`.
                 let pair = (chars[i], chars.get(i + 1).copied());
-                if pair == ('.', Some('.'))
-                    || pair == ('-', Some('>'))
-                    || (chars[i] == '#' && i == start)
-                {
+                if pair == ('.', Some('.')) || pair == ('-', Some('>')) || (chars[i] == '#' && i == start) {
                     break;
                 }
                 i += 1;
             }
-            tokens.push(Token {
-                tok: Tok::Word(chars[start..i].iter().collect()),
-                col,
-            });
+            tokens.push(Token { tok: Tok::Word(chars[start..i].iter().collect()), col });
         } else {
             return Err((col, format!("unexpected character {c:?}")));
         }

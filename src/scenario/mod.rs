@@ -40,15 +40,9 @@ pub struct TimedAction {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpectKind {
     /// Some node (among the set, if given) is the one leader of the highest term within the time.
-    Leader {
-        among: Option<Vec<NodeId>>,
-        within_us: TimeUs,
-    },
+    Leader { among: Option<Vec<NodeId>>, within_us: TimeUs },
     /// No node (among the set, if given) is leader at any moment during the time.
-    NoLeader {
-        among: Option<Vec<NodeId>>,
-        for_us: TimeUs,
-    },
+    NoLeader { among: Option<Vec<NodeId>>, for_us: TimeUs },
     /// The named property is never violated.
     Holds(String),
     /// The named property is violated (a planted bug is caught).
@@ -75,18 +69,10 @@ impl Expectation {
         };
         let body = match &self.kind {
             ExpectKind::Leader { among, within_us } => {
-                format!(
-                    "leader{} within {}",
-                    set(among),
-                    crate::sim::time::format_duration(*within_us)
-                )
+                format!("leader{} within {}", set(among), crate::sim::time::format_duration(*within_us))
             }
             ExpectKind::NoLeader { among, for_us } => {
-                format!(
-                    "no leader{} for {}",
-                    set(among),
-                    crate::sim::time::format_duration(*for_us)
-                )
+                format!("no leader{} for {}", set(among), crate::sim::time::format_duration(*for_us))
             }
             ExpectKind::Holds(p) => format!("holds {p}"),
             ExpectKind::Violated(p) => format!("violated {p}"),
@@ -154,19 +140,13 @@ impl Scenario {
         for e in &self.expectations {
             if let ExpectKind::Leader { among, .. } | ExpectKind::NoLeader { among, .. } = &e.kind {
                 if let Some(bad) = among.iter().flatten().find(|n| n.0 > nodes) {
-                    return Err(format!(
-                        "line {}: node {} does not exist (nodes are 1..={nodes})",
-                        e.line, bad.0
-                    ));
+                    return Err(format!("line {}: node {} does not exist (nodes are 1..={nodes})", e.line, bad.0));
                 }
                 extra.push(Box::new(LeaderExpectation::new(e.clone())));
             }
         }
         let mut world = World::<P>::new(setup, extra)?;
-        let names: Vec<String> = world
-            .properties()
-            .map(|(p, _)| p.name().to_string())
-            .collect();
+        let names: Vec<String> = world.properties().map(|(p, _)| p.name().to_string()).collect();
         for e in &self.expectations {
             if let ExpectKind::Holds(p) | ExpectKind::Violated(p) = &e.kind {
                 if !names.contains(p) {
@@ -180,9 +160,7 @@ impl Scenario {
             }
         }
         for step in &self.actions {
-            world
-                .schedule(step.at_us, step.action.clone())
-                .map_err(|e| format!("line {}: {e}", step.line))?;
+            world.schedule(step.at_us, step.action.clone()).map_err(|e| format!("line {}: {e}", step.line))?;
         }
         Ok(world)
     }
@@ -196,26 +174,20 @@ impl Scenario {
                 let (passed, why) = match &e.kind {
                     ExpectKind::Leader { .. } | ExpectKind::NoLeader { .. } => {
                         let name = LeaderExpectation::name_for(e.line);
-                        let why = world
-                            .violations()
-                            .iter()
-                            .find(|v| v.property == name)
-                            .map(|v| v.detail.clone());
+                        let why = world.violations().iter().find(|v| v.property == name).map(|v| v.detail.clone());
                         (why.is_none(), why.unwrap_or_default())
                     }
                     ExpectKind::Holds(p) => (!broken(p), format!("{p} was violated")),
                     ExpectKind::Violated(p) => (broken(p), format!("{p} was never violated")),
                     ExpectKind::NoViolations => {
                         let first = world.violations().iter().find(|v| {
-                            world.properties().any(|(p, _)| {
-                                p.name() == v.property && p.kind() != PropertyKind::Expectation
-                            })
+                            world
+                                .properties()
+                                .any(|(p, _)| p.name() == v.property && p.kind() != PropertyKind::Expectation)
                         });
                         (
                             first.is_none(),
-                            first
-                                .map(|v| format!("{} was violated: {}", v.property, v.detail))
-                                .unwrap_or_default(),
+                            first.map(|v| format!("{} was violated: {}", v.property, v.detail)).unwrap_or_default(),
                         )
                     }
                 };

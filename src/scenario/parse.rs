@@ -20,11 +20,7 @@ pub struct ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}, column {}: {}",
-            self.line, self.col, self.message
-        )
+        write!(f, "line {}, column {}: {}", self.line, self.col, self.message)
     }
 }
 
@@ -50,9 +46,7 @@ impl Line {
         self.pos >= self.tokens.len()
     }
     fn fail<T>(&self, what: &str) -> Res<T> {
-        let found = self
-            .peek()
-            .map_or("the end of the line".to_string(), Tok::show);
+        let found = self.peek().map_or("the end of the line".to_string(), Tok::show);
         Err((self.col(), format!("expected {what}, found {found}")))
     }
     fn word(&mut self, what: &str) -> Res<String> {
@@ -108,10 +102,7 @@ impl Line {
         self.parse_word("a percentage (e.g. 10%)", parse_percent_ppm)
     }
     fn number<T: std::str::FromStr>(&mut self, what: &str) -> Res<T> {
-        self.parse_word(what, |w| {
-            w.parse::<T>()
-                .map_err(|_| format!("expected {what}, found {w:?}"))
-        })
+        self.parse_word(what, |w| w.parse::<T>().map_err(|_| format!("expected {what}, found {w:?}")))
     }
     fn node(&mut self) -> Res<NodeId> {
         let col = self.col();
@@ -212,20 +203,12 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
                 message: format!("a scenario is at most {SCENARIO_LINES_MAX} lines"),
             });
         }
-        let error = |(col, message): (usize, String)| ParseError {
-            line: line_no,
-            col,
-            message,
-        };
+        let error = |(col, message): (usize, String)| ParseError { line: line_no, col, message };
         let tokens = lex_line(raw).map_err(error)?;
         if tokens.is_empty() {
             continue;
         }
-        let mut line = Line {
-            tokens,
-            pos: 0,
-            end_col: raw.chars().count() + 1,
-        };
+        let mut line = Line { tokens, pos: 0, end_col: raw.chars().count() + 1 };
         statement(&mut line, line_no, &mut scenario).map_err(error)?;
     }
     Ok(scenario)
@@ -303,10 +286,7 @@ fn clients(line: &mut Line) -> Res<(u32, TimeUs)> {
     let col = line.col();
     let clients: u32 = line.number("a client count")?;
     if clients > crate::sim::config::CLIENTS_MAX {
-        return Err((
-            col,
-            format!("at most {} clients", crate::sim::config::CLIENTS_MAX),
-        ));
+        return Err((col, format!("at most {} clients", crate::sim::config::CLIENTS_MAX)));
     }
     let mut interval_us = crate::sim::Workload::default().interval_us;
     if line.keyword("every") {
@@ -395,13 +375,28 @@ fn action(line: &mut Line) -> Res<Vec<Action>> {
             let (clients, interval_us) = clients(line)?;
             one(Action::Workload { clients, interval_us })
         }
+        "admin" => {
+            let node = if line.keyword("leader") { None } else { Some(line.node()?) };
+            let command = line.string("a quoted operator command, e.g. \"transfer 3\"")?;
+            if command.is_empty() || command.len() > 200 {
+                return Err((col, "an operator command is 1 to 200 characters".into()));
+            }
+            one(Action::Admin { node, command })
+        }
+        "timeout" => one(Action::Admin { node: Some(line.node()?), command: "timeout".into() }),
+        "transfer-leadership" => {
+            let to = line.node()?;
+            one(Action::Admin { node: None, command: format!("transfer {}", to.0) })
+        }
+        "add-server" => one(Action::Admin { node: None, command: format!("add {}", line.node()?.0) }),
+        "remove-server" => one(Action::Admin { node: None, command: format!("remove {}", line.node()?.0) }),
         "say" => {
             let text = line.string("a quoted caption")?;
             one(Action::Say { text })
         }
         other => Err((
             col,
-            format!("unknown action {other:?}: use crash, restart, pause, resume, isolate, partition, cut, uncut, heal, heal-all, drift, link, latency, drop, duplicate, request, clients, say or expect"),
+            format!("unknown action {other:?}: use crash, restart, pause, resume, isolate, partition, cut, uncut, heal, heal-all, drift, link, latency, drop, duplicate, request, clients, say, admin, timeout, transfer-leadership, add-server, remove-server or expect"),
         )),
     }
 }
@@ -410,12 +405,8 @@ impl Line {
     /// A clock rate like `150%` as a whole percentage.
     fn percent_any(&mut self) -> Res<u32> {
         self.parse_word("a clock rate (e.g. 150%)", |w| {
-            let n = w
-                .strip_suffix('%')
-                .ok_or_else(|| format!("expected a clock rate like 150%, found {w:?}"))?;
-            let v: u32 = n
-                .parse()
-                .map_err(|_| format!("expected a whole percentage like 150%, found {w:?}"))?;
+            let n = w.strip_suffix('%').ok_or_else(|| format!("expected a clock rate like 150%, found {w:?}"))?;
+            let v: u32 = n.parse().map_err(|_| format!("expected a whole percentage like 150%, found {w:?}"))?;
             if (10..=1000).contains(&v) {
                 Ok(v)
             } else {
@@ -427,11 +418,7 @@ impl Line {
 
 fn expectation(line: &mut Line) -> Res<ExpectKind> {
     if line.keyword("leader") {
-        let among = if line.keyword("in") {
-            Some(line.set()?)
-        } else {
-            None
-        };
+        let among = if line.keyword("in") { Some(line.set()?) } else { None };
         line.expect_keyword("within")?;
         let within_us = line.duration()?;
         return Ok(ExpectKind::Leader { among, within_us });
@@ -441,11 +428,7 @@ fn expectation(line: &mut Line) -> Res<ExpectKind> {
             return Ok(ExpectKind::NoViolations);
         }
         line.expect_keyword("leader")?;
-        let among = if line.keyword("in") {
-            Some(line.set()?)
-        } else {
-            None
-        };
+        let among = if line.keyword("in") { Some(line.set()?) } else { None };
         line.expect_keyword("for")?;
         let for_us = line.duration()?;
         return Ok(ExpectKind::NoLeader { among, for_us });

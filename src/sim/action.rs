@@ -16,11 +16,7 @@ impl LinkChange {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some((lo, hi)) = self.latency_us {
-            parts.push(format!(
-                "latency {}..{}",
-                format_duration(lo),
-                format_duration(hi)
-            ));
+            parts.push(format!("latency {}..{}", format_duration(lo), format_duration(hi)));
         }
         if let Some(p) = self.drop_ppm {
             parts.push(format!("drop {}", format_ppm(p)));
@@ -108,9 +104,10 @@ pub enum Action {
         by_us: TimeUs,
     },
     /// A narration caption (lessons); it changes nothing.
-    Say {
-        text: String,
-    },
+    Say { text: String },
+    /// An operator command for the protocol (`timeout`, `transfer 3`, `add 4`, `remove 2`), sent
+    /// to `node`, or to the node that believes it leads when `node` is `None`.
+    Admin { node: Option<NodeId>, command: String },
 }
 
 fn group_text(group: &[NodeId]) -> String {
@@ -141,24 +138,12 @@ impl Action {
             Action::Heal => "heal".to_string(),
             Action::HealAll => "heal-all".to_string(),
             Action::Link { from, to, change } => {
-                format!(
-                    "link {}->{} {}",
-                    node_or_all(*from),
-                    node_or_all(*to),
-                    change.describe()
-                )
+                format!("link {}->{} {}", node_or_all(*from), node_or_all(*to), change.describe())
             }
             Action::Drift { node, rate_pct } => format!("drift {} {}%", node.0, rate_pct),
             Action::Request { node, op } => format!("request {} {:?}", node.0, op),
-            Action::Workload {
-                clients,
-                interval_us,
-            } => {
-                format!(
-                    "clients {} every {}",
-                    clients,
-                    format_duration(*interval_us)
-                )
+            Action::Workload { clients, interval_us } => {
+                format!("clients {} every {}", clients, format_duration(*interval_us))
             }
             Action::DropMessage { id } => format!("drop-message {id}"),
             Action::DuplicateMessage { id } => format!("duplicate-message {id}"),
@@ -166,6 +151,10 @@ impl Action {
                 format!("delay-message {id} {}", format_duration(*by_us))
             }
             Action::Say { text } => format!("say {text:?}"),
+            Action::Admin { node, command } => match node {
+                Some(n) => format!("admin {} {command:?}", n.0),
+                None => format!("admin leader {command:?}"),
+            },
         }
     }
 
@@ -180,9 +169,7 @@ impl Action {
             | Action::DropMessage { .. }
             | Action::DuplicateMessage { .. }
             | Action::DelayMessage { .. } => true,
-            Action::Link { change, .. } => {
-                change.drop_ppm.unwrap_or(0) > 0 || change.duplicate_ppm.unwrap_or(0) > 0
-            }
+            Action::Link { change, .. } => change.drop_ppm.unwrap_or(0) > 0 || change.duplicate_ppm.unwrap_or(0) > 0,
             _ => false,
         }
     }
@@ -199,6 +186,7 @@ impl Action {
             Action::Cut { from, to } | Action::Uncut { from, to } => vec![*from, *to],
             Action::Partition { groups } => groups.iter().flatten().copied().collect(),
             Action::Link { from, to, .. } => from.iter().chain(to.iter()).copied().collect(),
+            Action::Admin { node, .. } => node.iter().copied().collect(),
             _ => Vec::new(),
         }
     }

@@ -90,13 +90,7 @@ impl ChaosParams {
     }
 
     /// The faults of one chaos tick. `up` and `crashed` list the nodes in each state.
-    pub fn tick(
-        &self,
-        rng: &mut ChaCha8Rng,
-        up: &[NodeId],
-        crashed: &[NodeId],
-        node_count: usize,
-    ) -> Vec<Action> {
+    pub fn tick(&self, rng: &mut ChaCha8Rng, up: &[NodeId], crashed: &[NodeId], node_count: usize) -> Vec<Action> {
         let mut actions = Vec::new();
         let mut roll = |ppm: u32| ppm > 0 && rng.gen_range(0..PPM) < ppm;
         let fire: [bool; 7] = [
@@ -141,10 +135,7 @@ impl ChaosParams {
             if to >= from {
                 to += 1;
             }
-            actions.push(Action::Cut {
-                from: NodeId(from),
-                to: NodeId(to),
-            });
+            actions.push(Action::Cut { from: NodeId(from), to: NodeId(to) });
         }
         if heal {
             actions.push(Action::Heal);

@@ -57,17 +57,11 @@ pub(super) struct Clients {
 }
 
 fn request_id(client: u32, seq: u64, attempt: u32) -> RequestId {
-    RequestId(
-        (u64::from(client) << 48) | (u64::from(attempt & 0xff) << 40) | (seq & 0xff_ffff_ffff),
-    )
+    RequestId((u64::from(client) << 48) | (u64::from(attempt & 0xff) << 40) | (seq & 0xff_ffff_ffff))
 }
 
 fn split_request_id(id: RequestId) -> (u32, u64, u32) {
-    (
-        (id.0 >> 48) as u32,
-        id.0 & 0xff_ffff_ffff,
-        ((id.0 >> 40) & 0xff) as u32,
-    )
+    ((id.0 >> 48) as u32, id.0 & 0xff_ffff_ffff, ((id.0 >> 40) & 0xff) as u32)
 }
 
 impl Clients {
@@ -95,9 +89,7 @@ impl Clients {
     }
 
     fn op_mut(&mut self, index: u64) -> Option<&mut ClientOp> {
-        index
-            .checked_sub(self.history_first)
-            .and_then(|i| self.history.get_mut(i as usize))
+        index.checked_sub(self.history_first).and_then(|i| self.history.get_mut(i as usize))
     }
 
     fn push_op(&mut self, op: ClientOp) -> u64 {
@@ -143,11 +135,7 @@ impl<P: Protocol> Simulation<P> {
             None => self.random_node(None),
         };
         self.stats.client_ops += 1;
-        self.record(RecordKind::Invoke {
-            client,
-            seq,
-            op: op.clone(),
-        });
+        self.record(RecordKind::Invoke { client, seq, op: op.clone() });
         let history_index = self.clients.push_op(ClientOp {
             client,
             seq,
@@ -156,16 +144,8 @@ impl<P: Protocol> Simulation<P> {
             return_us: None,
             outcome: Outcome::Pending,
         });
-        let pending = Pending {
-            op,
-            attempt: 0,
-            target,
-            uncertain: false,
-            history_index,
-        };
-        self.clients.clients[client as usize]
-            .pending
-            .insert(seq, pending);
+        let pending = Pending { op, attempt: 0, target, uncertain: false, history_index };
+        self.clients.clients[client as usize].pending.insert(seq, pending);
         self.send_attempt(client, seq, target);
     }
 
@@ -176,32 +156,11 @@ impl<P: Protocol> Simulation<P> {
         p.attempt += 1;
         p.target = target;
         let (attempt, op) = (p.attempt, p.op.clone());
-        self.record(RecordKind::Request {
-            client,
-            seq,
-            attempt,
-            node: target,
-        });
+        self.record(RecordKind::Request { client, seq, attempt, node: target });
         let arrive = self.now_us + self.client_latency();
-        self.schedule_kind(
-            arrive,
-            EventKind::ClientArrive {
-                client,
-                seq,
-                attempt,
-                node: target,
-                op,
-            },
-        );
+        self.schedule_kind(arrive, EventKind::ClientArrive { client, seq, attempt, node: target, op });
         let timeout = self.now_us + self.clients.timeout_us;
-        self.schedule_kind(
-            timeout,
-            EventKind::ClientTimeout {
-                client,
-                seq,
-                attempt,
-            },
-        );
+        self.schedule_kind(timeout, EventKind::ClientTimeout { client, seq, attempt });
     }
 
     fn finish(&mut self, client: u32, seq: u64, outcome: Outcome) {
@@ -213,11 +172,7 @@ impl<P: Protocol> Simulation<P> {
             op.return_us = Some(now);
             op.outcome = outcome.clone();
         }
-        self.record(RecordKind::Return {
-            client,
-            seq,
-            outcome,
-        });
+        self.record(RecordKind::Return { client, seq, outcome });
         if client >= 1 && client <= self.clients.active {
             let think = self.clients.think_time(&mut self.rng);
             self.schedule_kind(now + think, EventKind::ClientTick { client });
@@ -231,11 +186,7 @@ impl<P: Protocol> Simulation<P> {
             return;
         };
         if p.attempt >= attempts_max {
-            let outcome = if p.uncertain {
-                Outcome::Unknown
-            } else {
-                Outcome::Fail("gave up".into())
-            };
+            let outcome = if p.uncertain { Outcome::Unknown } else { Outcome::Fail("gave up".into()) };
             return self.finish(client, seq, outcome);
         }
         let last = p.target;
@@ -267,9 +218,7 @@ impl<P: Protocol> Simulation<P> {
         self.clients.interval_us = interval_us;
         self.clients.active = clients;
         if self.clients.clients.len() <= clients as usize {
-            self.clients
-                .clients
-                .resize(clients as usize + 1, Client::default());
+            self.clients.clients.resize(clients as usize + 1, Client::default());
         }
         for client in old + 1..=clients {
             let delay = self.clients.think_time(&mut self.rng);
@@ -277,34 +226,18 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    pub(super) fn client_arrive(
-        &mut self,
-        client: u32,
-        seq: u64,
-        attempt: u32,
-        node: NodeId,
-        op: String,
-    ) {
+    pub(super) fn client_arrive(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, op: String) {
         if !self.nodes[node.index()].is_up() {
             return; // the client will time out
         }
-        let event = EventKind::ClientArrive {
-            client,
-            seq,
-            attempt,
-            node,
-            op,
-        };
+        let event = EventKind::ClientArrive { client, seq, attempt, node, op };
         if self.defer_if_paused(node, &event) {
             return;
         }
         let EventKind::ClientArrive { op, .. } = event else {
             return;
         };
-        let request = ClientRequest {
-            id: request_id(client, seq, attempt),
-            command: Command { client, seq, op },
-        };
+        let request = ClientRequest { id: request_id(client, seq, attempt), command: Command { client, seq, op } };
         self.with_node(node, |n, disk, ctx| n.on_client_request(disk, request, ctx));
     }
 
@@ -313,33 +246,12 @@ impl<P: Protocol> Simulation<P> {
         if client as usize >= self.clients.clients.len() {
             return;
         }
-        self.record(RecordKind::Reply {
-            node,
-            client,
-            seq,
-            reply: reply.clone(),
-        });
+        self.record(RecordKind::Reply { node, client, seq, reply: reply.clone() });
         let arrive = self.now_us + self.client_latency();
-        self.schedule_kind(
-            arrive,
-            EventKind::ClientReplyArrive {
-                client,
-                seq,
-                attempt,
-                node,
-                reply,
-            },
-        );
+        self.schedule_kind(arrive, EventKind::ClientReplyArrive { client, seq, attempt, node, reply });
     }
 
-    pub(super) fn client_reply(
-        &mut self,
-        client: u32,
-        seq: u64,
-        attempt: u32,
-        node: NodeId,
-        reply: ClientReply,
-    ) {
+    pub(super) fn client_reply(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply) {
         let c = &mut self.clients.clients[client as usize];
         let Some(p) = c.pending.get(&seq) else { return };
         let current = p.attempt == attempt;
@@ -365,14 +277,7 @@ impl<P: Protocol> Simulation<P> {
     /// Retries after a pause (a tenth of the timeout) when the answer gave nowhere better to go.
     fn back_off(&mut self, client: u32, seq: u64, attempt: u32) {
         let at = self.now_us + self.clients.timeout_us / 10;
-        self.schedule_kind(
-            at,
-            EventKind::ClientRetry {
-                client,
-                seq,
-                attempt,
-            },
-        );
+        self.schedule_kind(at, EventKind::ClientRetry { client, seq, attempt });
     }
 
     pub(super) fn client_retry(&mut self, client: u32, seq: u64, attempt: u32) {

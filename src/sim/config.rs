@@ -84,12 +84,7 @@ pub struct Workload {
 
 impl Default for Workload {
     fn default() -> Self {
-        Workload {
-            clients: 1,
-            interval_us: 100 * US_PER_MS,
-            timeout_us: 500 * US_PER_MS,
-            attempts_max: 10,
-        }
+        Workload { clients: 1, interval_us: 100 * US_PER_MS, timeout_us: 500 * US_PER_MS, attempts_max: 10 }
     }
 }
 
@@ -128,16 +123,10 @@ impl Setup {
     /// Checks the generic settings; the protocol checks its bug name and options.
     pub fn validate(&self) -> Result<(), String> {
         if self.nodes == 0 || self.nodes > NODES_MAX {
-            return Err(format!(
-                "nodes must be between 1 and {NODES_MAX}, not {}",
-                self.nodes
-            ));
+            return Err(format!("nodes must be between 1 and {NODES_MAX}, not {}", self.nodes));
         }
         if self.workload.clients > CLIENTS_MAX {
-            return Err(format!(
-                "clients must be at most {CLIENTS_MAX}, not {}",
-                self.workload.clients
-            ));
+            return Err(format!("clients must be at most {CLIENTS_MAX}, not {}", self.workload.clients));
         }
         if self.workload.clients > 0 && self.workload.timeout_us == 0 {
             return Err("the client timeout must be positive".into());

@@ -35,46 +35,15 @@ use std::collections::{BTreeMap, BinaryHeap};
 /// An input waiting in the queue.
 #[derive(Clone, Debug)]
 pub(crate) enum EventKind<P: Protocol> {
-    Deliver {
-        id: u64,
-    },
-    Timer {
-        node: NodeId,
-        timer: P::Timer,
-        gen: u64,
-    },
-    ClientTick {
-        client: u32,
-    },
-    ClientArrive {
-        client: u32,
-        seq: u64,
-        attempt: u32,
-        node: NodeId,
-        op: String,
-    },
-    ClientReplyArrive {
-        client: u32,
-        seq: u64,
-        attempt: u32,
-        node: NodeId,
-        reply: ClientReply,
-    },
-    ClientTimeout {
-        client: u32,
-        seq: u64,
-        attempt: u32,
-    },
-    ClientRetry {
-        client: u32,
-        seq: u64,
-        attempt: u32,
-    },
+    Deliver { id: u64 },
+    Timer { node: NodeId, timer: P::Timer, gen: u64 },
+    ClientTick { client: u32 },
+    ClientArrive { client: u32, seq: u64, attempt: u32, node: NodeId, op: String },
+    ClientReplyArrive { client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply },
+    ClientTimeout { client: u32, seq: u64, attempt: u32 },
+    ClientRetry { client: u32, seq: u64, attempt: u32 },
     Action(Action),
-    Resume {
-        node: NodeId,
-        pause_gen: u64,
-    },
+    Resume { node: NodeId, pause_gen: u64 },
     ChaosTick,
     HealPhase,
 }
@@ -235,10 +204,7 @@ impl<P: Protocol> Simulation<P> {
         &self.nodes[id.index()]
     }
     pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &NodeSlot<P>)> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (NodeId::from_index(i), n))
+        self.nodes.iter().enumerate().map(|(i, n)| (NodeId::from_index(i), n))
     }
     pub fn network(&self) -> &Network {
         &self.net
@@ -319,18 +285,10 @@ impl<P: Protocol> Simulation<P> {
     pub fn check_now(&self, action: &Action) -> Result<(), String> {
         self.validate(action)?;
         match action {
-            Action::Crash { node } if !self.node(*node).is_up() => {
-                Err(format!("node {} is already crashed", node.0))
-            }
-            Action::Restart { node } if self.node(*node).is_up() => {
-                Err(format!("node {} is running", node.0))
-            }
-            Action::Pause { node, .. } if !self.node(*node).is_up() => {
-                Err(format!("node {} is crashed", node.0))
-            }
-            Action::Resume { node } if !self.node(*node).is_paused() => {
-                Err(format!("node {} is not paused", node.0))
-            }
+            Action::Crash { node } if !self.node(*node).is_up() => Err(format!("node {} is already crashed", node.0)),
+            Action::Restart { node } if self.node(*node).is_up() => Err(format!("node {} is running", node.0)),
+            Action::Pause { node, .. } if !self.node(*node).is_up() => Err(format!("node {} is crashed", node.0)),
+            Action::Resume { node } if !self.node(*node).is_paused() => Err(format!("node {} is not paused", node.0)),
             _ => Ok(()),
         }
     }
@@ -348,10 +306,7 @@ impl<P: Protocol> Simulation<P> {
         let n = self.setup.nodes as u32;
         for node in action.nodes() {
             if node.0 == 0 || node.0 > n {
-                return Err(format!(
-                    "node {} does not exist (nodes are 1..={n})",
-                    node.0
-                ));
+                return Err(format!("node {} does not exist (nodes are 1..={n})", node.0));
             }
         }
         match action {
@@ -364,10 +319,7 @@ impl<P: Protocol> Simulation<P> {
             Action::Request { op, .. } if op.len() > 200 || op.is_empty() => {
                 Err("a client command is 1 to 200 characters".into())
             }
-            Action::Workload {
-                clients,
-                interval_us,
-            } => {
+            Action::Workload { clients, interval_us } => {
                 if *clients > config::CLIENTS_MAX {
                     Err(format!("at most {} clients", config::CLIENTS_MAX))
                 } else if *interval_us == 0 {
@@ -376,12 +328,11 @@ impl<P: Protocol> Simulation<P> {
                     Ok(())
                 }
             }
-            Action::Say { text } if text.chars().count() > 1000 => {
-                Err("a caption is at most 1000 characters".into())
+            Action::Say { text } if text.chars().count() > 1000 => Err("a caption is at most 1000 characters".into()),
+            Action::Admin { command, .. } if command.is_empty() || command.len() > 200 => {
+                Err("an operator command is 1 to 200 characters".into())
             }
-            Action::DropMessage { id }
-            | Action::DuplicateMessage { id }
-            | Action::DelayMessage { id, .. }
+            Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::DelayMessage { id, .. }
                 if !self.in_flight.contains_key(id) =>
             {
                 Err(format!("message #{id} is not in flight"))
@@ -411,20 +362,13 @@ impl<P: Protocol> Simulation<P> {
     // ----- internals ---------------------------------------------------------------------------
 
     fn record(&mut self, kind: RecKind<P>) {
-        self.out.push(Record {
-            t: self.now_us,
-            kind,
-        });
+        self.out.push(Record { t: self.now_us, kind });
     }
 
     fn schedule_kind(&mut self, at_us: TimeUs, kind: EventKind<P>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.push(Scheduled {
-            time: at_us,
-            seq,
-            kind,
-        });
+        self.queue.push(Scheduled { time: at_us, seq, kind });
     }
 
     fn handle(&mut self, kind: EventKind<P>) {
@@ -432,30 +376,14 @@ impl<P: Protocol> Simulation<P> {
             EventKind::Deliver { id } => self.deliver(id),
             EventKind::Timer { node, timer, gen } => self.fire_timer(node, timer, gen),
             EventKind::ClientTick { client } => self.client_tick(client),
-            EventKind::ClientArrive {
-                client,
-                seq,
-                attempt,
-                node,
-                op,
-            } => self.client_arrive(client, seq, attempt, node, op),
-            EventKind::ClientReplyArrive {
-                client,
-                seq,
-                attempt,
-                node,
-                reply,
-            } => self.client_reply(client, seq, attempt, node, reply),
-            EventKind::ClientTimeout {
-                client,
-                seq,
-                attempt,
-            } => self.client_timeout(client, seq, attempt),
-            EventKind::ClientRetry {
-                client,
-                seq,
-                attempt,
-            } => self.client_retry(client, seq, attempt),
+            EventKind::ClientArrive { client, seq, attempt, node, op } => {
+                self.client_arrive(client, seq, attempt, node, op)
+            }
+            EventKind::ClientReplyArrive { client, seq, attempt, node, reply } => {
+                self.client_reply(client, seq, attempt, node, reply)
+            }
+            EventKind::ClientTimeout { client, seq, attempt } => self.client_timeout(client, seq, attempt),
+            EventKind::ClientRetry { client, seq, attempt } => self.client_retry(client, seq, attempt),
             EventKind::Action(action) => self.apply_action(action),
             EventKind::Resume { node, pause_gen } => {
                 if self.nodes[node.index()].pause_gen == pause_gen {
@@ -482,12 +410,7 @@ impl<P: Protocol> Simulation<P> {
         } else if let EventKind::Deliver { id } = kind {
             if let Some(m) = self.in_flight.remove(id) {
                 self.stats.dropped += 1;
-                self.record(RecordKind::Drop {
-                    id: *id,
-                    from: m.from,
-                    to: m.to,
-                    reason: DropReason::Overflow,
-                });
+                self.record(RecordKind::Drop { id: *id, from: m.from, to: m.to, reason: DropReason::Overflow });
             }
         }
         true
@@ -496,12 +419,7 @@ impl<P: Protocol> Simulation<P> {
     fn boot(&mut self, id: NodeId) {
         let mut effects = std::mem::take(&mut self.effects);
         let slot = &mut self.nodes[id.index()];
-        let mut ctx = Ctx::new(
-            id,
-            slot.clock.local_us(self.now_us),
-            &mut self.rng,
-            &mut effects,
-        );
+        let mut ctx = Ctx::new(id, slot.clock.local_us(self.now_us), &mut self.rng, &mut effects);
         let writes_before = slot.disk.writes();
         let node = P::boot(id, &self.cluster, &self.config, &mut slot.disk, &mut ctx);
         slot.volatile = Some(node);
@@ -510,11 +428,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     /// Runs a protocol handler on a live node and carries out its effects.
-    fn with_node(
-        &mut self,
-        id: NodeId,
-        f: impl FnOnce(&mut P, &mut crate::core::Disk<P::Durable>, &mut Ctx<'_, P>),
-    ) {
+    fn with_node(&mut self, id: NodeId, f: impl FnOnce(&mut P, &mut crate::core::Disk<P::Durable>, &mut Ctx<'_, P>)) {
         let mut effects = std::mem::take(&mut self.effects);
         let slot = &mut self.nodes[id.index()];
         let Some(node) = slot.volatile.as_mut() else {
@@ -522,12 +436,7 @@ impl<P: Protocol> Simulation<P> {
             return;
         };
         let writes_before = slot.disk.writes();
-        let mut ctx = Ctx::new(
-            id,
-            slot.clock.local_us(self.now_us),
-            &mut self.rng,
-            &mut effects,
-        );
+        let mut ctx = Ctx::new(id, slot.clock.local_us(self.now_us), &mut self.rng, &mut effects);
         f(node, &mut slot.disk, &mut ctx);
         let persisted = slot.disk.writes() != writes_before;
         self.finish_handler(id, persisted, effects);
@@ -554,24 +463,11 @@ impl<P: Protocol> Simulation<P> {
                 let due = self.now_us + slot.clock.real_delay_us(delay_us);
                 slot.timers.retain(|(t, _, _)| *t != timer);
                 slot.timers.push((timer, gen, due));
-                self.record(RecordKind::TimerSet {
-                    node: id,
-                    timer,
-                    delay_us,
-                });
-                self.schedule_kind(
-                    due,
-                    EventKind::Timer {
-                        node: id,
-                        timer,
-                        gen,
-                    },
-                );
+                self.record(RecordKind::TimerSet { node: id, timer, delay_us });
+                self.schedule_kind(due, EventKind::Timer { node: id, timer, gen });
             }
             Effect::CancelTimer { timer } => {
-                self.nodes[id.index()]
-                    .timers
-                    .retain(|(t, _, _)| *t != timer);
+                self.nodes[id.index()].timers.retain(|(t, _, _)| *t != timer);
             }
             Effect::Reply { request, reply } => self.node_reply(id, request, reply),
             Effect::Observe(obs) => self.record(RecordKind::Observe { node: id, obs }),
@@ -585,19 +481,11 @@ impl<P: Protocol> Simulation<P> {
         let id = self.next_msg_id;
         self.next_msg_id += 1;
         self.stats.sent += 1;
-        self.record(RecordKind::Send {
-            id,
-            from,
-            to,
-            msg: msg.clone(),
-        });
+        self.record(RecordKind::Send { id, from, to, msg: msg.clone() });
         match self.net.fate(from, to, &mut self.rng) {
             Fate::Blocked => self.drop_record(id, from, to, DropReason::Partition),
             Fate::Lost => self.drop_record(id, from, to, DropReason::Loss),
-            Fate::Delivered {
-                latency_us,
-                duplicate_latency_us,
-            } => {
+            Fate::Delivered { latency_us, duplicate_latency_us } => {
                 if let Some(dup_latency) = duplicate_latency_us {
                     self.put_in_flight(id, from, to, msg.clone(), latency_us);
                     let copy = self.next_msg_id;
@@ -612,41 +500,19 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    fn put_in_flight(
-        &mut self,
-        id: u64,
-        from: NodeId,
-        to: NodeId,
-        msg: P::Msg,
-        latency_us: TimeUs,
-    ) {
+    fn put_in_flight(&mut self, id: u64, from: NodeId, to: NodeId, msg: P::Msg, latency_us: TimeUs) {
         if self.in_flight.len() >= self.setup.limits.in_flight_max {
             self.drop_record(id, from, to, DropReason::Overflow);
             return;
         }
         let deliver_us = self.now_us + latency_us;
-        self.in_flight.insert(
-            id,
-            InFlight {
-                from,
-                to,
-                msg,
-                sent_us: self.now_us,
-                deliver_us,
-                held: false,
-            },
-        );
+        self.in_flight.insert(id, InFlight { from, to, msg, sent_us: self.now_us, deliver_us, held: false });
         self.schedule_kind(deliver_us, EventKind::Deliver { id });
     }
 
     fn drop_record(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) {
         self.stats.dropped += 1;
-        self.record(RecordKind::Drop {
-            id,
-            from,
-            to,
-            reason,
-        });
+        self.record(RecordKind::Drop { id, from, to, reason });
     }
 
     fn deliver(&mut self, id: u64) {
@@ -677,9 +543,7 @@ impl<P: Protocol> Simulation<P> {
         };
         self.stats.delivered += 1;
         self.record(RecordKind::Deliver { id, from, to });
-        self.with_node(to, |node, disk, ctx| {
-            node.on_message(disk, from, m.msg, ctx)
-        });
+        self.with_node(to, |node, disk, ctx| node.on_message(disk, from, m.msg, ctx));
     }
 
     fn fire_timer(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
@@ -687,14 +551,7 @@ impl<P: Protocol> Simulation<P> {
         if !slot.timers.iter().any(|&(t, g, _)| t == timer && g == gen) {
             return; // cancelled, re-armed, or lost in a crash
         }
-        if self.defer_if_paused(
-            id,
-            &EventKind::Timer {
-                node: id,
-                timer,
-                gen,
-            },
-        ) {
+        if self.defer_if_paused(id, &EventKind::Timer { node: id, timer, gen }) {
             return;
         }
         self.nodes[id.index()].timers.retain(|&(_, g, _)| g != gen);
@@ -741,13 +598,7 @@ impl<P: Protocol> Simulation<P> {
         slot.pause_gen += 1;
         slot.paused_until = Some(self.now_us + for_us);
         let pause_gen = slot.pause_gen;
-        self.schedule_kind(
-            self.now_us + for_us,
-            EventKind::Resume {
-                node: id,
-                pause_gen,
-            },
-        );
+        self.schedule_kind(self.now_us + for_us, EventKind::Resume { node: id, pause_gen });
     }
 
     fn resume(&mut self, id: NodeId) {
@@ -787,14 +638,9 @@ impl<P: Protocol> Simulation<P> {
             Action::Heal => self.net.heal(),
             Action::HealAll => self.heal_all(),
             Action::Link { from, to, change } => self.net.change_links(from, to, &change),
-            Action::Drift { node, rate_pct } => self.nodes[node.index()]
-                .clock
-                .set_rate(self.now_us, rate_pct),
+            Action::Drift { node, rate_pct } => self.nodes[node.index()].clock.set_rate(self.now_us, rate_pct),
             Action::Request { node, op } => self.user_request(node, op),
-            Action::Workload {
-                clients,
-                interval_us,
-            } => self.set_workload(clients, interval_us),
+            Action::Workload { clients, interval_us } => self.set_workload(clients, interval_us),
             Action::DropMessage { id } => {
                 if let Some(m) = self.in_flight.remove(&id) {
                     self.drop_record(id, m.from, m.to, DropReason::Manual);
@@ -819,10 +665,29 @@ impl<P: Protocol> Simulation<P> {
                     }
                 }
             }
-            Action::Say { .. }
-            | Action::Crash { .. }
-            | Action::Restart { .. }
-            | Action::Resume { .. } => {}
+            Action::Admin { node, command } => self.admin(node, command),
+            Action::Say { .. } | Action::Crash { .. } | Action::Restart { .. } | Action::Resume { .. } => {}
+        }
+    }
+
+    /// The live node that believes it leads (the lowest id if several do).
+    pub fn believed_leader(&self) -> Option<NodeId> {
+        self.nodes()
+            .find(|(id, n)| !n.is_paused() && n.volatile().and_then(P::leader_hint) == Some(*id))
+            .map(|(id, _)| id)
+    }
+
+    fn admin(&mut self, node: Option<NodeId>, command: String) {
+        let Some(target) = node.or_else(|| self.believed_leader()) else {
+            return self.record(RecordKind::Note { text: format!("{command:?} refused: no node believes it leads") });
+        };
+        if !self.nodes[target.index()].is_up() || self.nodes[target.index()].is_paused() {
+            return self.record(RecordKind::Note { text: format!("{command:?} refused: {target} is not running") });
+        }
+        let mut outcome = Ok(());
+        self.with_node(target, |n, disk, ctx| outcome = n.on_admin(disk, &command, ctx));
+        if let Err(why) = outcome {
+            self.record(RecordKind::Note { text: format!("{target} refused {command:?}: {why}") });
         }
     }
 
@@ -845,16 +710,8 @@ impl<P: Protocol> Simulation<P> {
         if self.now_us >= params.heal_at_us {
             return;
         }
-        let up: Vec<NodeId> = self
-            .nodes()
-            .filter(|(_, n)| n.is_up())
-            .map(|(id, _)| id)
-            .collect();
-        let crashed: Vec<NodeId> = self
-            .nodes()
-            .filter(|(_, n)| !n.is_up())
-            .map(|(id, _)| id)
-            .collect();
+        let up: Vec<NodeId> = self.nodes().filter(|(_, n)| n.is_up()).map(|(id, _)| id).collect();
+        let crashed: Vec<NodeId> = self.nodes().filter(|(_, n)| !n.is_up()).map(|(id, _)| id).collect();
         for action in params.tick(&mut self.rng, &up, &crashed, self.nodes.len()) {
             self.apply_action(action);
         }

@@ -21,12 +21,7 @@ pub struct LinkParams {
 
 impl Default for LinkParams {
     fn default() -> Self {
-        LinkParams {
-            latency_us_min: 1_000,
-            latency_us_max: 5_000,
-            drop_ppm: 0,
-            duplicate_ppm: 0,
-        }
+        LinkParams { latency_us_min: 1_000, latency_us_max: 5_000, drop_ppm: 0, duplicate_ppm: 0 }
     }
 }
 
@@ -113,13 +108,9 @@ impl Network {
             return Fate::Lost;
         }
         let latency_us = draw_latency(link, rng);
-        let duplicate_latency_us = (link.duplicate_ppm > 0
-            && rng.gen_range(0..PPM) < link.duplicate_ppm)
-            .then(|| draw_latency(link, rng));
-        Fate::Delivered {
-            latency_us,
-            duplicate_latency_us,
-        }
+        let duplicate_latency_us =
+            (link.duplicate_ppm > 0 && rng.gen_range(0..PPM) < link.duplicate_ppm).then(|| draw_latency(link, rng));
+        Fate::Delivered { latency_us, duplicate_latency_us }
     }
 
     pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
@@ -208,19 +199,10 @@ mod tests {
     #[test]
     fn observed_drop_rate_matches_the_configured_one() {
         let mut net = Network::new(2, LinkParams::default());
-        net.change_links(
-            None,
-            None,
-            &LinkChange {
-                drop_ppm: Some(200_000),
-                ..Default::default()
-            },
-        );
+        net.change_links(None, None, &LinkChange { drop_ppm: Some(200_000), ..Default::default() });
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let trials = 100_000;
-        let lost = (0..trials)
-            .filter(|_| net.fate(n(1), n(2), &mut rng) == Fate::Lost)
-            .count();
+        let lost = (0..trials).filter(|_| net.fate(n(1), n(2), &mut rng) == Fate::Lost).count();
         let rate = lost as f64 / trials as f64;
         assert!((rate - 0.2).abs() < 0.01, "observed drop rate {rate}");
     }
@@ -228,20 +210,14 @@ mod tests {
     #[test]
     fn observed_duplicate_rate_and_latency_stay_in_range() {
         let mut net = Network::new(2, LinkParams::default());
-        let change = LinkChange {
-            duplicate_ppm: Some(100_000),
-            latency_us: Some((2_000, 3_000)),
-            ..Default::default()
-        };
+        let change =
+            LinkChange { duplicate_ppm: Some(100_000), latency_us: Some((2_000, 3_000)), ..Default::default() };
         net.change_links(Some(n(1)), Some(n(2)), &change);
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let mut dups = 0;
         for _ in 0..50_000 {
             match net.fate(n(1), n(2), &mut rng) {
-                Fate::Delivered {
-                    latency_us,
-                    duplicate_latency_us,
-                } => {
+                Fate::Delivered { latency_us, duplicate_latency_us } => {
                     assert!((2_000..=3_000).contains(&latency_us));
                     if let Some(d) = duplicate_latency_us {
                         assert!((2_000..=3_000).contains(&d));

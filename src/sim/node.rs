@@ -14,11 +14,7 @@ pub struct Clock {
 
 impl Default for Clock {
     fn default() -> Self {
-        Clock {
-            rate_pct: 100,
-            base_real_us: 0,
-            base_local_us: 0,
-        }
+        Clock { rate_pct: 100, base_real_us: 0, base_local_us: 0 }
     }
 }
 

@@ -17,39 +17,23 @@ pub fn parse_duration(text: &str) -> Result<TimeUs, String> {
         "ms" => US_PER_MS,
         "s" => US_PER_S,
         "m" | "min" => 60 * US_PER_S,
-        _ => {
-            return Err(format!(
-                "duration {text:?} has unknown unit {unit:?}: use us, ms, s or m"
-            ))
-        }
+        _ => return Err(format!("duration {text:?} has unknown unit {unit:?}: use us, ms, s or m")),
     };
-    if number.is_empty()
-        || number.starts_with('.')
-        || number.ends_with('.')
-        || number.matches('.').count() > 1
-    {
-        return Err(format!(
-            "duration {text:?} is not a number followed by a unit"
-        ));
+    if number.is_empty() || number.starts_with('.') || number.ends_with('.') || number.matches('.').count() > 1 {
+        return Err(format!("duration {text:?} is not a number followed by a unit"));
     }
     let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
     if whole.len() > 12 || frac.len() > 6 {
-        return Err(format!(
-            "duration {text:?} is out of range (at most 24h, 6 decimals)"
-        ));
+        return Err(format!("duration {text:?} is out of range (at most 24h, 6 decimals)"));
     }
-    let whole: TimeUs = whole
-        .parse()
-        .map_err(|_| format!("duration {text:?} is not a number"))?;
+    let whole: TimeUs = whole.parse().map_err(|_| format!("duration {text:?} is not a number"))?;
     let mut frac_us: TimeUs = 0;
     let mut scale = unit_us;
     for digit in frac.bytes() {
         scale /= 10;
         frac_us += TimeUs::from(digit - b'0') * scale;
     }
-    let total = whole
-        .checked_mul(unit_us)
-        .and_then(|w| w.checked_add(frac_us));
+    let total = whole.checked_mul(unit_us).and_then(|w| w.checked_add(frac_us));
     match total {
         Some(t) if t <= DURATION_US_MAX => Ok(t),
         _ => Err(format!("duration {text:?} is out of range (at most 24h)")),
@@ -85,13 +69,8 @@ fn trim_float(x: f64) -> String {
 
 /// Parses a percentage (`12.5%`) into parts per million.
 pub fn parse_percent_ppm(text: &str) -> Result<u32, String> {
-    let number = text
-        .trim()
-        .strip_suffix('%')
-        .ok_or_else(|| format!("{text:?} is not a percentage (e.g. 10%)"))?;
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a percentage (e.g. 10%)"))?;
+    let number = text.trim().strip_suffix('%').ok_or_else(|| format!("{text:?} is not a percentage (e.g. 10%)"))?;
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a percentage (e.g. 10%)"))?;
     if !(0.0..=100.0).contains(&value) {
         return Err(format!("{text:?} is not between 0% and 100%"));
     }
@@ -113,18 +92,7 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(1_500_000));
         assert_eq!(parse_duration("2m"), Ok(120_000_000));
         assert_eq!(parse_duration("0.001ms"), Ok(1));
-        for bad in [
-            "",
-            "10",
-            "s",
-            "1.s",
-            ".5s",
-            "1..2s",
-            "10h",
-            "-1s",
-            "99999999999999s",
-            "25h",
-        ] {
+        for bad in ["", "10", "s", "1.s", ".5s", "1..2s", "10h", "-1s", "99999999999999s", "25h"] {
             assert!(parse_duration(bad).is_err(), "{bad} should not parse");
         }
     }

@@ -62,9 +62,7 @@ impl<W: Replayable> TimeTravel<W> {
     /// Call after an input was applied successfully at the world's current position.
     pub fn note_input(&mut self, position: u64, input: W::Input) -> Result<(), String> {
         if self.inputs.len() >= INPUTS_MAX {
-            return Err(format!(
-                "a run keeps at most {INPUTS_MAX} actions; restart the run"
-            ));
+            return Err(format!("a run keeps at most {INPUTS_MAX} actions; restart the run"));
         }
         self.inputs.push((position, input));
         Ok(())
@@ -89,11 +87,7 @@ impl<W: Replayable> TimeTravel<W> {
             .ok_or_else(|| format!("no checkpoint at or before step {target}"))?;
         let mut world = checkpoint.clone();
         let start = world.position();
-        let mut inputs = self
-            .inputs
-            .iter()
-            .skip_while(|(p, _)| *p < start)
-            .peekable();
+        let mut inputs = self.inputs.iter().skip_while(|(p, _)| *p < start).peekable();
         while world.position() < target {
             while let Some((_, input)) = inputs.next_if(|(p, _)| *p == world.position()) {
                 world.replay_input(input.clone())?;
@@ -154,11 +148,7 @@ mod tests {
 
     #[test]
     fn restore_replays_inputs_and_memory_stays_bounded() {
-        let mut world = Counter {
-            steps: 0,
-            total: 0,
-            add: 1,
-        };
+        let mut world = Counter { steps: 0, total: 0, add: 1 };
         let mut travel = TimeTravel::new(&world, 4, 8);
         let mut snapshots = vec![world.clone()];
         for step in 1..=1000u64 {
@@ -180,11 +170,7 @@ mod tests {
 
     #[test]
     fn fork_forgets_the_old_future() {
-        let mut world = Counter {
-            steps: 0,
-            total: 0,
-            add: 1,
-        };
+        let mut world = Counter { steps: 0, total: 0, add: 1 };
         let mut travel = TimeTravel::new(&world, 2, 8);
         for _ in 0..10 {
             world.replay_step();

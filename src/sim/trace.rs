@@ -146,9 +146,9 @@ pub enum RecordKind<M, T> {
         detail: String,
     },
     /// The run enters a phase (`heal`: faults stop and liveness is checked).
-    Phase {
-        name: &'static str,
-    },
+    Phase { name: &'static str },
+    /// Something worth telling that changed nothing (e.g. an operator command was refused).
+    Note { text: String },
 }
 
 /// One event of a run at virtual time `t`.
@@ -215,11 +215,7 @@ pub struct Trace<P: Protocol> {
 
 impl<P: Protocol> Trace<P> {
     pub fn new(capacity: usize) -> Self {
-        Trace {
-            records: VecDeque::new(),
-            first_index: 0,
-            capacity: capacity.max(1),
-        }
+        Trace { records: VecDeque::new(), first_index: 0, capacity: capacity.max(1) }
     }
 
     pub fn push(&mut self, record: Rec<P>) {
@@ -249,9 +245,7 @@ impl<P: Protocol> Trace<P> {
     }
 
     pub fn get(&self, index: u64) -> Option<&Rec<P>> {
-        index
-            .checked_sub(self.first_index)
-            .and_then(|i| self.records.get(i as usize))
+        index.checked_sub(self.first_index).and_then(|i| self.records.get(i as usize))
     }
 
     /// Forgets every record from `len` on (time travel).
@@ -287,12 +281,7 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
         m.insert(k.to_string(), v);
     };
     match &record.kind {
-        RecordKind::Run {
-            protocol,
-            nodes,
-            seed,
-            bug,
-        } => {
+        RecordKind::Run { protocol, nodes, seed, bug } => {
             put("ev", json!("run"));
             put("protocol", json!(protocol));
             put("nodes", json!(nodes));
@@ -322,12 +311,7 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("from", node(*from));
             put("to", node(*to));
         }
-        RecordKind::Drop {
-            id,
-            from,
-            to,
-            reason,
-        } => {
+        RecordKind::Drop { id, from, to, reason } => {
             put("ev", json!("drop"));
             put("id", json!(id));
             put("from", node(*from));
@@ -339,11 +323,7 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("id", json!(id));
             put("copy", json!(copy));
         }
-        RecordKind::TimerSet {
-            node: n,
-            timer,
-            delay_us,
-        } => {
+        RecordKind::TimerSet { node: n, timer, delay_us } => {
             put("ev", json!("timer-set"));
             put("node", node(*n));
             put("timer", json!(format!("{timer:?}")));
@@ -380,24 +360,14 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("seq", json!(seq));
             put("op", json!(op));
         }
-        RecordKind::Request {
-            client,
-            seq,
-            attempt,
-            node: n,
-        } => {
+        RecordKind::Request { client, seq, attempt, node: n } => {
             put("ev", json!("request"));
             put("client", json!(client));
             put("seq", json!(seq));
             put("attempt", json!(attempt));
             put("node", node(*n));
         }
-        RecordKind::Reply {
-            node: n,
-            client,
-            seq,
-            reply,
-        } => {
+        RecordKind::Reply { node: n, client, seq, reply } => {
             put("ev", json!("reply"));
             put("node", node(*n));
             put("client", json!(client));
@@ -417,11 +387,7 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
                 }
             }
         }
-        RecordKind::Return {
-            client,
-            seq,
-            outcome,
-        } => {
+        RecordKind::Return { client, seq, outcome } => {
             put("ev", json!("return"));
             put("client", json!(client));
             put("seq", json!(seq));
@@ -446,6 +412,10 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
             put("ev", json!("phase"));
             put("phase", json!(name));
         }
+        RecordKind::Note { text } => {
+            put("ev", json!("note"));
+            put("text", json!(text));
+        }
     }
     Value::Object(m)
 }
@@ -458,22 +428,10 @@ pub fn describe_record<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) ->
             format!("send #{id} {from}->{to} {}", msg.describe())
         }
         RecordKind::Deliver { id, from, to } => format!("deliver #{id} {from}->{to}"),
-        RecordKind::Drop {
-            id,
-            from,
-            to,
-            reason,
-        } => format!("drop #{id} {from}->{to} ({})", reason.as_str()),
+        RecordKind::Drop { id, from, to, reason } => format!("drop #{id} {from}->{to} ({})", reason.as_str()),
         RecordKind::Duplicate { id, copy } => format!("duplicate #{id} as #{copy}"),
-        RecordKind::TimerSet {
-            node,
-            timer,
-            delay_us,
-        } => {
-            format!(
-                "{node} set timer {timer:?} in {}",
-                super::time::format_duration(*delay_us)
-            )
+        RecordKind::TimerSet { node, timer, delay_us } => {
+            format!("{node} set timer {timer:?} in {}", super::time::format_duration(*delay_us))
         }
         RecordKind::TimerFire { node, timer } => format!("{node} timer {timer:?} fired"),
         RecordKind::Persist { node } => format!("{node} persisted"),
@@ -484,6 +442,7 @@ pub fn describe_record<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) ->
         RecordKind::Observe { node, obs } => format!("{node} {}", obs.describe()),
         RecordKind::Violation { property, detail } => format!("VIOLATION {property}: {detail}"),
         RecordKind::Phase { name } => format!("phase {name}"),
+        RecordKind::Note { text } => format!("note: {text}"),
         _ => {
             let value = record_json(record);
             let mut fields: Vec<String> = Vec::new();

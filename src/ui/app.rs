@@ -40,8 +40,7 @@ fn build(params: &PageParams, notice: &mut Vec<String>) -> Box<dyn Playground> {
         Ok(run) => run,
         Err(e) => {
             notice.push(format!("{e}; using the default cluster"));
-            playground::build("toy", PageParams::default().setup, None)
-                .expect("the default cluster builds")
+            playground::build("toy", PageParams::default().setup, None).expect("the default cluster builds")
         }
     }
 }
@@ -51,22 +50,13 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let query = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
+        let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
         let params = parse_params(&query);
         let mut notice = params.errors.clone();
         let run = build(&params, &mut notice);
         let link = ctx.link().clone();
         let timer = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
-        App {
-            seed_text: run.setup().seed.to_string(),
-            params,
-            run,
-            playing: true,
-            notice,
-            _timer: timer,
-        }
+        App { seed_text: run.setup().seed.to_string(), params, run, playing: true, notice, _timer: timer }
     }
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
@@ -90,10 +80,7 @@ impl Component for App {
                         self.params.setup.seed = seed;
                         self.notice.clear();
                     }
-                    Err(_) => {
-                        self.notice =
-                            vec![format!("seed {:?} is not a whole number", self.seed_text)]
-                    }
+                    Err(_) => self.notice = vec![format!("seed {:?} is not a whole number", self.seed_text)],
                 }
                 let mut notice = Vec::new();
                 self.run = build(&self.params, &mut notice);
@@ -105,17 +92,8 @@ impl Component for App {
             }
             Msg::NodeClicked(id) => {
                 let node = NodeId(id);
-                let up = self
-                    .run
-                    .view()
-                    .nodes
-                    .get(node.index())
-                    .is_some_and(|n| n.up);
-                let action = if up {
-                    Action::Crash { node }
-                } else {
-                    Action::Restart { node }
-                };
+                let up = self.run.view().nodes.get(node.index()).is_some_and(|n| n.up);
+                let action = if up { Action::Crash { node } } else { Action::Restart { node } };
                 if let Err(e) = self.run.apply(action) {
                     self.notice = vec![e];
                 }

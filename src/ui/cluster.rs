@@ -14,12 +14,8 @@ const SIZE: f64 = 400.0;
 const RING: f64 = 150.0;
 
 fn position(index: usize, count: usize) -> (f64, f64) {
-    let angle =
-        std::f64::consts::TAU * index as f64 / count.max(1) as f64 - std::f64::consts::FRAC_PI_2;
-    (
-        SIZE / 2.0 + RING * angle.cos(),
-        SIZE / 2.0 + RING * angle.sin(),
-    )
+    let angle = std::f64::consts::TAU * index as f64 / count.max(1) as f64 - std::f64::consts::FRAC_PI_2;
+    (SIZE / 2.0 + RING * angle.cos(), SIZE / 2.0 + RING * angle.sin())
 }
 
 #[function_component(ClusterSvg)]
@@ -31,11 +27,7 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         let (x1, y1) = position(m.from as usize - 1, count);
         let (x2, y2) = position(m.to as usize - 1, count);
         let span = m.deliver_us.saturating_sub(m.sent_us).max(1) as f64;
-        let f = if m.held {
-            1.0
-        } else {
-            (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0)
-        };
+        let f = if m.held { 1.0 } else { (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0) };
         let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
         let class = if m.reply { "msg reply" } else { "msg request" };
         html! {

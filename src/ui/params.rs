@@ -21,12 +21,7 @@ impl Default for PageParams {
     fn default() -> Self {
         let mut setup = Setup::default();
         setup.workload.interval_us = 300_000;
-        PageParams {
-            protocol: "toy".into(),
-            setup,
-            speed: 0.1,
-            errors: Vec::new(),
-        }
+        PageParams { protocol: "toy".into(), setup, speed: 0.1, errors: Vec::new() }
     }
 }
 
@@ -35,8 +30,7 @@ pub fn parse_params(query: &str) -> PageParams {
     let mut p = PageParams::default();
     let query = query.strip_prefix('?').unwrap_or(query);
     if query.len() > 4096 {
-        p.errors
-            .push("the URL's parameters are longer than 4096 characters; using defaults".into());
+        p.errors.push("the URL's parameters are longer than 4096 characters; using defaults".into());
         return p;
     }
     for (key, value) in url_pairs(query) {
@@ -63,28 +57,16 @@ pub fn parse_params(query: &str) -> PageParams {
             },
             "seed" => match value.parse::<u64>() {
                 Ok(s) => p.setup.seed = s,
-                _ => p.errors.push(format!(
-                    "seed={shown:?} is not a whole number; using {}",
-                    p.setup.seed
-                )),
+                _ => p.errors.push(format!("seed={shown:?} is not a whole number; using {}", p.setup.seed)),
             },
-            "bug" => {
-                p.setup.bug = if value.is_empty() || value == "none" {
-                    None
-                } else {
-                    Some(value)
-                }
-            }
+            "bug" => p.setup.bug = if value.is_empty() || value == "none" { None } else { Some(value) },
             "faults" => match FaultPreset::parse(&value) {
                 Ok(f) => p.setup.faults = f,
                 Err(e) => p.errors.push(e),
             },
             "speed" => match value.parse::<f64>() {
                 Ok(s) if (0.001..=100.0).contains(&s) => p.speed = s,
-                _ => p.errors.push(format!(
-                    "speed={shown:?} is not between 0.001 and 100; using {}",
-                    p.speed
-                )),
+                _ => p.errors.push(format!("speed={shown:?} is not between 0.001 and 100; using {}", p.speed)),
             },
             _ => {}
         }
@@ -112,9 +94,7 @@ fn decode(text: &str) -> String {
 
 #[cfg(target_arch = "wasm32")]
 fn js_decode(text: &str) -> Option<String> {
-    js_sys::decode_uri_component(text)
-        .ok()
-        .and_then(|s| s.as_string())
+    js_sys::decode_uri_component(text).ok().and_then(|s| s.as_string())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -134,10 +114,7 @@ mod tests {
     #[test]
     fn good_parameters_are_used_and_bad_ones_explained() {
         let p = parse_params("?nodes=7&seed=99&faults=chaos&speed=0.5");
-        assert_eq!(
-            (p.setup.nodes, p.setup.seed, p.setup.faults, p.speed),
-            (7, 99, FaultPreset::Chaos, 0.5)
-        );
+        assert_eq!((p.setup.nodes, p.setup.seed, p.setup.faults, p.speed), (7, 99, FaultPreset::Chaos, 0.5));
         assert!(p.errors.is_empty());
         let p = parse_params("?nodes=0&seed=-1&protocol=<script>&speed=1e9&faults=lots");
         assert_eq!(p.setup.nodes, 5);

@@ -13,11 +13,7 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ToyMsg {
     /// Primary → backup: the entries after the first `prev_len`, and the commit index.
-    Replicate {
-        prev_len: u64,
-        entries: Vec<Entry>,
-        commit: u64,
-    },
+    Replicate { prev_len: u64, entries: Vec<Entry>, commit: u64 },
     /// Backup → primary: the length of the backup's log.
     Ack { len: u64 },
 }
@@ -25,15 +21,8 @@ pub enum ToyMsg {
 impl Message for ToyMsg {
     fn describe(&self) -> String {
         match self {
-            ToyMsg::Replicate {
-                prev_len,
-                entries,
-                commit,
-            } => {
-                format!(
-                    "Replicate(prev={prev_len}, entries={}, commit={commit})",
-                    entries.len()
-                )
+            ToyMsg::Replicate { prev_len, entries, commit } => {
+                format!("Replicate(prev={prev_len}, entries={}, commit={commit})", entries.len())
             }
             ToyMsg::Ack { len } => format!("Ack(len={len})"),
         }

@@ -23,8 +23,8 @@ mod messages;
 pub use messages::{Entry, ToyMsg};
 
 use crate::core::{
-    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation,
-    OptionInfo, Protocol, RequestId, Role, TimeUs, US_PER_MS,
+    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation, OptionInfo, Protocol,
+    RequestId, Role, TimeUs, US_PER_MS,
 };
 use std::collections::BTreeMap;
 
@@ -91,21 +91,12 @@ impl Toy {
         }
     }
 
-    fn append(
-        &mut self,
-        disk: &mut Disk<ToyDurable>,
-        entries: Vec<Entry>,
-        ctx: &mut Ctx<'_, Self>,
-    ) {
+    fn append(&mut self, disk: &mut Disk<ToyDurable>, entries: Vec<Entry>, ctx: &mut Ctx<'_, Self>) {
         self.persist_append(disk, &entries);
         for entry in entries {
             self.log.push(entry);
             let last = self.log.last().expect("just pushed");
-            ctx.observe(Observation::Append {
-                index: self.log.len() as u64,
-                term: 1,
-                value: last.value.clone(),
-            });
+            ctx.observe(Observation::Append { index: self.log.len() as u64, term: 1, value: last.value.clone() });
         }
     }
 
@@ -149,11 +140,7 @@ impl Toy {
             self.last_applied += 1;
             let entry = self.log[self.last_applied as usize - 1].clone();
             let result = self.execute(&entry);
-            ctx.observe(Observation::Apply {
-                index: self.last_applied,
-                term: 1,
-                value: entry.value.clone(),
-            });
+            ctx.observe(Observation::Apply { index: self.last_applied, term: 1, value: entry.value.clone() });
             for request in self.waiting.remove(&self.last_applied).unwrap_or_default() {
                 ctx.reply(request, ClientReply::Ok(result.clone()));
             }
@@ -176,8 +163,7 @@ impl Toy {
             (Some("get"), Some(key), None) => self.kv.get(key).cloned().unwrap_or_default(),
             _ => "ok".to_string(),
         };
-        self.sessions
-            .insert(entry.client, (entry.seq, result.clone()));
+        self.sessions.insert(entry.client, (entry.seq, result.clone()));
         result
     }
 }
@@ -189,8 +175,7 @@ impl Protocol for Toy {
     type Config = ToyConfig;
 
     const NAME: &'static str = "toy";
-    const ABOUT: &'static str =
-        "primary-backup log with a fixed primary (node 1): the simulator's small test protocol";
+    const ABOUT: &'static str = "primary-backup log with a fixed primary (node 1): the simulator's small test protocol";
 
     fn bugs() -> &'static [BugInfo] {
         &[BugInfo {
@@ -215,11 +200,7 @@ impl Protocol for Toy {
         let volatile_log_bug = match bug {
             None => false,
             Some("volatile-log") => true,
-            Some(other) => {
-                return Err(format!(
-                    "protocol toy has no planted bug {other:?} (it has: volatile-log)"
-                ))
-            }
+            Some(other) => return Err(format!("protocol toy has no planted bug {other:?} (it has: volatile-log)")),
         };
         let mut heartbeat_us = 50 * US_PER_MS;
         for (key, value) in options {
@@ -230,18 +211,10 @@ impl Protocol for Toy {
                         return Err("heartbeat must be positive".into());
                     }
                 }
-                _ => {
-                    return Err(format!(
-                        "protocol toy has no option {key:?} (it has: heartbeat)"
-                    ))
-                }
+                _ => return Err(format!("protocol toy has no option {key:?} (it has: heartbeat)")),
             }
         }
-        Ok(ToyConfig {
-            cluster: cluster.clone(),
-            heartbeat_us,
-            volatile_log_bug,
-        })
+        Ok(ToyConfig { cluster: cluster.clone(), heartbeat_us, volatile_log_bug })
     }
 
     fn boot(
@@ -251,11 +224,7 @@ impl Protocol for Toy {
         disk: &mut Disk<ToyDurable>,
         ctx: &mut Ctx<'_, Self>,
     ) -> Self {
-        let role = if id == PRIMARY {
-            Role::Leader
-        } else {
-            Role::Follower
-        };
+        let role = if id == PRIMARY { Role::Leader } else { Role::Follower };
         ctx.observe(Observation::Role { role, term: 1 });
         let node = Toy {
             id,
@@ -276,19 +245,9 @@ impl Protocol for Toy {
         node
     }
 
-    fn on_message(
-        &mut self,
-        disk: &mut Disk<ToyDurable>,
-        from: NodeId,
-        msg: ToyMsg,
-        ctx: &mut Ctx<'_, Self>,
-    ) {
+    fn on_message(&mut self, disk: &mut Disk<ToyDurable>, from: NodeId, msg: ToyMsg, ctx: &mut Ctx<'_, Self>) {
         match msg {
-            ToyMsg::Replicate {
-                prev_len,
-                entries,
-                commit,
-            } if !self.is_primary() => {
+            ToyMsg::Replicate { prev_len, entries, commit } if !self.is_primary() => {
                 let have = self.log.len() as u64;
                 if prev_len <= have {
                     // Append only what is new; entries before `have` are already here.
@@ -304,12 +263,7 @@ impl Protocol for Toy {
                     ctx.observe(Observation::Commit { index: new_commit });
                     self.apply_committed(ctx);
                 }
-                ctx.send(
-                    from,
-                    ToyMsg::Ack {
-                        len: self.log.len() as u64,
-                    },
-                );
+                ctx.send(from, ToyMsg::Ack { len: self.log.len() as u64 });
             }
             ToyMsg::Ack { len } if self.is_primary() && from.index() < self.match_index.len() => {
                 self.match_index[from.index()] = len.min(self.log.len() as u64);
@@ -331,42 +285,24 @@ impl Protocol for Toy {
         }
     }
 
-    fn on_client_request(
-        &mut self,
-        disk: &mut Disk<ToyDurable>,
-        request: ClientRequest,
-        ctx: &mut Ctx<'_, Self>,
-    ) {
+    fn on_client_request(&mut self, disk: &mut Disk<ToyDurable>, request: ClientRequest, ctx: &mut Ctx<'_, Self>) {
         if !self.is_primary() {
             ctx.reply(request.id, ClientReply::Redirect(Some(PRIMARY)));
             return;
         }
         let command = request.command;
         // A retry of a command that is already in the log waits for that entry (or is answered).
-        if let Some(pos) = self
-            .log
-            .iter()
-            .rposition(|e| e.client == command.client && e.seq == command.seq)
-        {
+        if let Some(pos) = self.log.iter().rposition(|e| e.client == command.client && e.seq == command.seq) {
             let index = pos as u64 + 1;
             if index <= self.last_applied {
-                let result = self
-                    .sessions
-                    .get(&command.client)
-                    .map(|(_, r)| r.clone())
-                    .unwrap_or_default();
+                let result = self.sessions.get(&command.client).map(|(_, r)| r.clone()).unwrap_or_default();
                 ctx.reply(request.id, ClientReply::Ok(result));
             } else {
                 self.waiting.entry(index).or_default().push(request.id);
             }
             return;
         }
-        let entry = Entry {
-            value: command.value(),
-            client: command.client,
-            seq: command.seq,
-            op: command.op,
-        };
+        let entry = Entry { value: command.value(), client: command.client, seq: command.seq, op: command.op };
         self.append(disk, vec![entry], ctx);
         let index = self.log.len() as u64;
         self.waiting.entry(index).or_default().push(request.id);
@@ -384,19 +320,10 @@ impl Protocol for Toy {
                 fields.push(("applied".into(), node.last_applied.to_string()));
                 let kv: Vec<String> = node.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 fields.push(("kv".into(), kv.join(" ")));
-                if node.is_primary() {
-                    "leader"
-                } else {
-                    "follower"
-                }
-                .to_string()
+                if node.is_primary() { "leader" } else { "follower" }.to_string()
             }
         };
-        NodeSummary {
-            role,
-            term: 1,
-            fields,
-        }
+        NodeSummary { role, term: 1, fields }
     }
 
     fn leader_hint(&self) -> Option<NodeId> {

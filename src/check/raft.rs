@@ -1,0 +1,465 @@
+//! Raft's properties: the five guarantees of Figure 3 of the extended paper (election safety,
+//! leader append-only, log matching, leader completeness, state machine safety), three more that
+//! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
+//! liveness once faults stop.
+
+use super::{Checked, Property, PropertyKind};
+use crate::core::{Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
+use crate::protocols::raft::{Raft, RaftConfig, RaftDurable, RaftMsg};
+use crate::sim::trace::StableHasher;
+use crate::sim::{Outcome, Rec, RecordKind, Simulation};
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+impl Checked for Raft {
+    fn properties(_config: &RaftConfig) -> Vec<Box<dyn Property<Self>>> {
+        vec![
+            Box::new(ElectionSafety::default()),
+            Box::new(LeaderAppendOnly::default()),
+            Box::new(LogMatching::default()),
+            Box::new(LeaderCompleteness::default()),
+            Box::new(StateMachineSafety::default()),
+            Box::new(CommitMonotonic::default()),
+            Box::new(TermMonotonic::default()),
+            Box::new(OneVotePerTerm::default()),
+            Box::new(LeaderElected::default()),
+            Box::new(AckedApplied::default()),
+        ]
+    }
+}
+
+macro_rules! boxed_clone {
+    () => {
+        fn box_clone(&self) -> Box<dyn Property<Raft>> {
+            Box::new(self.clone())
+        }
+    };
+}
+
+fn disk(sim: &Simulation<Raft>, node: NodeId) -> &RaftDurable {
+    sim.node(node).disk()
+}
+
+fn value_hash(value: &str) -> u64 {
+    let mut h = StableHasher::default();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// §5.2: at most one leader is elected in a term.
+#[derive(Clone, Debug, Default)]
+struct ElectionSafety {
+    leaders: BTreeMap<u64, NodeId>,
+}
+
+impl Property<Raft> for ElectionSafety {
+    fn name(&self) -> &str {
+        "election-safety"
+    }
+    fn explain(&self) -> &str {
+        "at most one leader is elected in any term"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        if let RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } = &record.kind {
+            if let Some(&other) = self.leaders.get(term) {
+                if other != *node {
+                    return Err(format!("{node} and {other} were both elected leader in term {term}"));
+                }
+            }
+            self.leaders.insert(*term, *node);
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// Figure 3: a leader never overwrites or deletes entries in its log; it only appends.
+#[derive(Clone, Debug, Default)]
+struct LeaderAppendOnly {
+    leader: BTreeMap<NodeId, bool>,
+    len: BTreeMap<NodeId, u64>,
+}
+
+impl Property<Raft> for LeaderAppendOnly {
+    fn name(&self) -> &str {
+        "leader-append-only"
+    }
+    fn explain(&self) -> &str {
+        "a leader never overwrites or deletes entries in its log; it only appends"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
+        match &record.kind {
+            RecordKind::Observe { node, obs } => {
+                let is_leader = self.leader.get(node).copied().unwrap_or(false);
+                let len = self.len.entry(*node).or_insert(0);
+                match obs {
+                    Observation::Role { role, .. } => {
+                        self.leader.insert(*node, *role == Role::Leader);
+                    }
+                    Observation::Append { index, .. } => {
+                        if is_leader && *index <= *len {
+                            return Err(format!("leader {node} wrote index {index} over its log of {len} entries"));
+                        }
+                        *len = *index;
+                    }
+                    Observation::Truncate { from } => {
+                        if is_leader {
+                            return Err(format!("leader {node} deleted its entries from index {from}"));
+                        }
+                        *len = from.saturating_sub(1);
+                    }
+                    Observation::Snapshot { index, .. } => *len = (*len).max(*index),
+                    _ => {}
+                }
+            }
+            RecordKind::Restart { node } => {
+                self.leader.insert(*node, false);
+                self.len.insert(*node, disk(sim, *node).last_index());
+            }
+            RecordKind::Crash { node } => {
+                self.leader.insert(*node, false);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// §5.3: if two logs hold an entry with the same index and term, they are identical up to it.
+#[derive(Clone, Debug, Default)]
+struct LogMatching {
+    /// (index, term) → hash of the value first seen there.
+    seen: BTreeMap<(u64, u64), u64>,
+    appends: u64,
+}
+
+impl LogMatching {
+    /// Compares every pair of logs in full.
+    fn check_all(sim: &Simulation<Raft>) -> Result<(), String> {
+        let logs: Vec<(NodeId, &RaftDurable)> = sim.nodes().map(|(id, n)| (id, n.disk())).collect();
+        for (i, (a, la)) in logs.iter().enumerate() {
+            for (b, lb) in &logs[i + 1..] {
+                let low = la.snapshot.index.max(lb.snapshot.index) + 1;
+                let high = la.last_index().min(lb.last_index());
+                let Some(top) = (low..=high).rev().find(|&k| la.term_at(k) == lb.term_at(k)) else { continue };
+                for k in low..=top {
+                    if la.entry(k) != lb.entry(k) {
+                        return Err(format!(
+                            "{a} and {b} agree at index {top} (term {}) but differ at index {k}",
+                            la.term_at(top).unwrap_or(0)
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Property<Raft> for LogMatching {
+    fn name(&self) -> &str {
+        "log-matching"
+    }
+    fn explain(&self) -> &str {
+        "two logs with an entry of the same index and term are identical up to that entry"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
+        if let RecordKind::Observe { node, obs: Observation::Append { index, term, value } } = &record.kind {
+            let h = value_hash(value);
+            match self.seen.get(&(*index, *term)) {
+                Some(&first) if first != h => {
+                    return Err(format!("{node} holds {value:?} at index {index} term {term}, where another log holds a different entry"));
+                }
+                Some(_) => {}
+                None => {
+                    self.seen.insert((*index, *term), h);
+                }
+            }
+            self.appends += 1;
+            if self.appends % 64 == 0 {
+                Self::check_all(sim)?;
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self, sim: &Simulation<Raft>) -> Result<(), String> {
+        Self::check_all(sim)
+    }
+    boxed_clone!();
+}
+
+/// §5.4: an entry committed in a term is in the log of every leader of a later term.
+#[derive(Clone, Debug, Default)]
+struct LeaderCompleteness {
+    /// The term of the committed entry at each index (index 0 unused).
+    committed: Vec<u64>,
+}
+
+impl Property<Raft> for LeaderCompleteness {
+    fn name(&self) -> &str {
+        "leader-completeness"
+    }
+    fn explain(&self) -> &str {
+        "an entry committed in one term is in the log of every leader of every later term"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
+        match &record.kind {
+            RecordKind::Observe { node, obs: Observation::Commit { index } } => {
+                let log = disk(sim, *node);
+                let known = self.committed.len() as u64;
+                for i in known.max(1)..=*index {
+                    match log.term_at(i) {
+                        Some(t) => {
+                            if self.committed.len() as u64 <= i {
+                                self.committed.resize(i as usize + 1, 0);
+                            }
+                            self.committed[i as usize] = t;
+                        }
+                        None => {
+                            // Compacted here: take the term from whoever still has it, later.
+                            if self.committed.len() as u64 <= i {
+                                self.committed.resize(i as usize + 1, 0);
+                            }
+                        }
+                    }
+                }
+            }
+            RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } => {
+                let log = disk(sim, *node);
+                for (i, &t) in self.committed.iter().enumerate().skip(1) {
+                    let i = i as u64;
+                    if t == 0 || t >= *term || i <= log.snapshot.index {
+                        continue;
+                    }
+                    if log.term_at(i) != Some(t) {
+                        return Err(format!(
+                            "{node} became leader of term {term} without the entry committed at index {i} (term {t})"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// §5.4.3: no two servers apply different entries at the same index.
+#[derive(Clone, Debug, Default)]
+struct StateMachineSafety {
+    applied: BTreeMap<u64, (u64, NodeId)>,
+}
+
+impl Property<Raft> for StateMachineSafety {
+    fn name(&self) -> &str {
+        "state-machine-safety"
+    }
+    fn explain(&self) -> &str {
+        "no two servers apply different entries at the same log index"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        if let RecordKind::Observe { node, obs: Observation::Apply { index, value, .. } } = &record.kind {
+            let h = value_hash(value);
+            match self.applied.get(index) {
+                Some(&(first, by)) if first != h => {
+                    return Err(format!("{node} applied {value:?} at index {index}, where {by} applied a different entry"));
+                }
+                Some(_) => {}
+                None => {
+                    self.applied.insert(*index, (h, *node));
+                }
+            }
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// A server's commit index never goes back while it runs.
+#[derive(Clone, Debug, Default)]
+struct CommitMonotonic {
+    commit: BTreeMap<NodeId, u64>,
+}
+
+impl Property<Raft> for CommitMonotonic {
+    fn name(&self) -> &str {
+        "commit-monotonic"
+    }
+    fn explain(&self) -> &str {
+        "a server's commit index never decreases between restarts"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        match &record.kind {
+            RecordKind::Observe { node, obs: Observation::Commit { index } } => {
+                let last = self.commit.insert(*node, *index).unwrap_or(0);
+                if *index < last {
+                    return Err(format!("{node}'s commit index went back from {last} to {index}"));
+                }
+            }
+            RecordKind::Crash { node } | RecordKind::Restart { node } => {
+                self.commit.remove(node);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// A server's current term never decreases, even across restarts (it is persisted).
+#[derive(Clone, Debug, Default)]
+struct TermMonotonic {
+    term: BTreeMap<NodeId, u64>,
+}
+
+impl Property<Raft> for TermMonotonic {
+    fn name(&self) -> &str {
+        "term-monotonic"
+    }
+    fn explain(&self) -> &str {
+        "a server's current term never decreases, across restarts too"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        if let RecordKind::Observe { node, obs: Observation::Role { term, .. } } = &record.kind {
+            let last = self.term.insert(*node, *term).unwrap_or(0);
+            if *term < last {
+                return Err(format!("{node}'s term went back from {last} to {term}"));
+            }
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// §5.2: a server grants at most one vote per term, across restarts.
+#[derive(Clone, Debug, Default)]
+struct OneVotePerTerm {
+    votes: BTreeMap<(NodeId, u64), NodeId>,
+}
+
+impl Property<Raft> for OneVotePerTerm {
+    fn name(&self) -> &str {
+        "one-vote-per-term"
+    }
+    fn explain(&self) -> &str {
+        "a server votes for at most one candidate in a term, even if it restarts"
+    }
+    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        if let RecordKind::Send { from, to, msg: RaftMsg::RequestVoteResponse { term, granted: true }, .. } = &record.kind {
+            if let Some(&first) = self.votes.get(&(*from, *term)) {
+                if first != *to {
+                    return Err(format!("{from} voted for {first} and for {to} in term {term}"));
+                }
+            }
+            self.votes.insert((*from, *term), *to);
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// How long after faults stop the liveness properties wait before they judge.
+const LIVENESS_BOUND_US: TimeUs = 3 * US_PER_S;
+
+/// Liveness: once faults stop, one leader is elected and stays.
+#[derive(Clone, Debug, Default)]
+struct LeaderElected;
+
+impl Property<Raft> for LeaderElected {
+    fn name(&self) -> &str {
+        "leader-elected"
+    }
+    fn explain(&self) -> &str {
+        "once faults stop, a single leader is elected within 3 seconds and every live voter follows it"
+    }
+    fn kind(&self) -> PropertyKind {
+        PropertyKind::Liveness
+    }
+    fn observe(&mut self, _record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        Ok(())
+    }
+    fn finish(&mut self, sim: &Simulation<Raft>) -> Result<(), String> {
+        let Some(stable) = sim.stable_since_us() else { return Ok(()) };
+        if sim.now_us() < stable + LIVENESS_BOUND_US {
+            return Ok(());
+        }
+        let live: Vec<(NodeId, &Raft)> = sim.nodes().filter_map(|(id, n)| n.volatile().map(|v| (id, v))).collect();
+        let leaders: Vec<NodeId> = live.iter().filter(|(_, r)| r.role() == Role::Leader).map(|(id, _)| *id).collect();
+        let [leader] = leaders[..] else {
+            return Err(format!("{} leaders at the end of the stable phase: {leaders:?}", leaders.len()));
+        };
+        let term = disk(sim, leader).term;
+        let voters = live.iter().find(|(id, _)| *id == leader).map(|(_, r)| r.membership().voters.clone()).unwrap_or_default();
+        for (id, r) in &live {
+            if voters.contains(id) && (disk(sim, *id).term != term || r.leader_hint() != Some(leader)) {
+                return Err(format!("{id} does not follow leader {leader} of term {term} at the end of the stable phase"));
+            }
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}
+
+/// Liveness and durability: every acknowledged command is applied on every live member once
+/// faults stop; an acknowledged command is never lost.
+#[derive(Clone, Debug, Default)]
+struct AckedApplied {
+    invoked: BTreeMap<(u32, u64), String>,
+    /// Acknowledged commands with the time of the acknowledgement.
+    acked: Vec<(TimeUs, Command)>,
+}
+
+/// Followers learn the commit index with the next heartbeat: commands acknowledged this close
+/// to the end are not judged.
+const APPLY_MARGIN_US: TimeUs = US_PER_S;
+
+impl Property<Raft> for AckedApplied {
+    fn name(&self) -> &str {
+        "acked-applied"
+    }
+    fn explain(&self) -> &str {
+        "once faults stop, every acknowledged command is applied on every live member: none is ever lost"
+    }
+    fn kind(&self) -> PropertyKind {
+        PropertyKind::Liveness
+    }
+    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+        match &record.kind {
+            RecordKind::Invoke { client, seq, op } if !op.starts_with("get ") => {
+                self.invoked.insert((*client, *seq), op.clone());
+            }
+            RecordKind::Return { client, seq, outcome } => {
+                if let Some(op) = self.invoked.remove(&(*client, *seq)) {
+                    if matches!(outcome, Outcome::Ok(_)) {
+                        self.acked.push((record.t, Command { client: *client, seq: *seq, op }));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    fn finish(&mut self, sim: &Simulation<Raft>) -> Result<(), String> {
+        let Some(stable) = sim.stable_since_us() else { return Ok(()) };
+        if sim.now_us() < stable + LIVENESS_BOUND_US {
+            return Ok(());
+        }
+        let Some(leader) = sim.believed_leader() else { return Ok(()) }; // leader-elected reports it
+        let members = sim.node(leader).volatile().map(|r| r.membership().clone()).unwrap_or_default();
+        for (id, node) in sim.nodes() {
+            let Some(r) = node.volatile() else { continue };
+            if !members.contains(id) {
+                continue;
+            }
+            let due = sim.now_us().saturating_sub(APPLY_MARGIN_US);
+            let missing = self.acked.iter().find(|(t, c)| *t <= due && !r.state().executed(c.client, c.seq));
+            if let Some((_, c)) = missing {
+                return Err(format!("{id} has not applied acknowledged command {:?} by the end of the run", c.value()));
+            }
+        }
+        Ok(())
+    }
+    boxed_clone!();
+}

@@ -1,0 +1,373 @@
+//! Log replication (§5.3), the commit rule (§5.4.2), applying, and compaction with
+//! InstallSnapshot (§7).
+
+use super::{Entry, EntryData, Raft, RaftDurable, RaftMsg, RaftTimer, Snapshot, ENTRIES_PER_MESSAGE_MAX};
+use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role};
+
+impl Raft {
+    /// The leader appends one entry of its term (persisted before anything is sent).
+    pub(super) fn append_entry(&mut self, disk: &mut Disk<RaftDurable>, data: EntryData, ctx: &mut Ctx<'_, Self>) -> u64 {
+        let entry = Entry { term: disk.read().term, data };
+        let value = entry.value();
+        let is_config = matches!(entry.data, EntryData::Config(_));
+        let d = disk.write();
+        d.entries.push(entry);
+        let index = d.last_index();
+        ctx.observe(Observation::Append { index, term: d.term, value });
+        if is_config {
+            self.refresh_membership(disk);
+            self.sync_progress(disk);
+        }
+        // A single-voter cluster commits on its own.
+        self.maybe_commit(disk, ctx);
+        index
+    }
+
+    /// AppendEntries (or InstallSnapshot) to one follower, from its nextIndex on.
+    pub(super) fn replicate_to(&mut self, disk: &Disk<RaftDurable>, peer: NodeId, ctx: &mut Ctx<'_, Self>) {
+        let Some(p) = self.progress.get(&peer) else { return };
+        let d = disk.read();
+        let term = d.term;
+        if p.next_index <= d.snapshot.index {
+            let snapshot = Box::new(d.snapshot.clone());
+            ctx.send(peer, RaftMsg::InstallSnapshot { term, snapshot, round: self.round });
+            return;
+        }
+        let prev_index = p.next_index - 1;
+        let prev_term = d.term_at(prev_index).unwrap_or(0);
+        let last = (prev_index + ENTRIES_PER_MESSAGE_MAX as u64).min(d.last_index());
+        let entries = d.slice(p.next_index, last).to_vec();
+        let msg = RaftMsg::AppendEntries { term, prev_index, prev_term, entries, commit: self.commit_index, round: self.round };
+        ctx.send(peer, msg);
+    }
+
+    pub(super) fn broadcast_append(&mut self, disk: &Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
+        let peers: Vec<NodeId> = self.progress.keys().copied().collect();
+        for peer in peers {
+            self.replicate_to(disk, peer, ctx);
+        }
+    }
+
+    /// Heartbeat: a new round of AppendEntries to everyone (empty when up to date).
+    pub(super) fn heartbeat(&mut self, disk: &mut Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        self.round += 1;
+        self.broadcast_append(disk, ctx);
+        ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_us);
+    }
+
+    /// Figure 2, AppendEntries receiver implementation.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn handle_append_entries(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        from: NodeId,
+        term: u64,
+        mut prev_index: u64,
+        mut prev_term: u64,
+        mut entries: Vec<Entry>,
+        leader_commit: u64,
+        round: u64,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
+        let refuse = |current: u64, conflict_index: u64, conflict_term: Option<u64>| RaftMsg::AppendEntriesResponse {
+            term: current,
+            success: false,
+            match_index: 0,
+            conflict_index,
+            conflict_term,
+            round,
+        };
+        // 1. Reply false if term < currentTerm (§5.1).
+        if term < disk.read().term {
+            ctx.send(from, refuse(disk.read().term, 0, None));
+            return;
+        }
+        if term > disk.read().term || self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(disk, term, Some(from), ctx);
+        }
+        self.leader_contact_us = Some(ctx.local_now_us());
+        self.reset_election_timer(ctx);
+        // Entries already covered by our snapshot are committed and known to match.
+        let snap = disk.read().snapshot.index;
+        if prev_index < snap {
+            let skip = (snap - prev_index) as usize;
+            entries.drain(..skip.min(entries.len()));
+            prev_index = snap;
+            prev_term = disk.read().snapshot.term;
+        }
+        // 2. Reply false if the log has no entry at prevLogIndex whose term is prevLogTerm (§5.3),
+        // with hints so the leader can skip a whole term back.
+        let last = disk.read().last_index();
+        if prev_index > last {
+            ctx.send(from, refuse(disk.read().term, last + 1, None));
+            return;
+        }
+        let have = disk.read().term_at(prev_index);
+        if have != Some(prev_term) {
+            let t = have.unwrap_or(0);
+            let first = disk.read().first_index_of_term(prev_index, t);
+            ctx.send(from, refuse(disk.read().term, first, Some(t)));
+            return;
+        }
+        // 3./4. Delete a conflicting suffix and append what is new (§5.3).
+        let match_index = prev_index + entries.len() as u64;
+        self.store_entries(disk, prev_index, entries, ctx);
+        // 5. Advance the commit index, up to the last new entry.
+        if leader_commit > self.commit_index {
+            let new_commit = leader_commit.min(match_index);
+            if new_commit > self.commit_index {
+                self.commit_index = new_commit;
+                ctx.observe(Observation::Commit { index: new_commit });
+                self.apply_committed(disk, ctx);
+            }
+        }
+        let current = disk.read().term;
+        ctx.send(
+            from,
+            RaftMsg::AppendEntriesResponse {
+                term: current,
+                success: true,
+                match_index,
+                conflict_index: 0,
+                conflict_term: None,
+                round,
+            },
+        );
+    }
+
+    fn store_entries(&mut self, disk: &mut Disk<RaftDurable>, prev_index: u64, entries: Vec<Entry>, ctx: &mut Ctx<'_, Self>) {
+        let mut config_changed = false;
+        if self.config.bugs.truncate_on_stale_append && disk.read().last_index() > prev_index {
+            // Planted bug: the suffix goes even when it matches.
+            disk.write().truncate_from(prev_index + 1);
+            ctx.observe(Observation::Truncate { from: prev_index + 1 });
+            config_changed = true;
+        }
+        for (k, entry) in entries.into_iter().enumerate() {
+            let index = prev_index + 1 + k as u64;
+            match disk.read().term_at(index) {
+                Some(t) if t == entry.term => continue,
+                Some(_) => {
+                    // A conflict: this entry and all that follow it go (§5.3). Committed entries
+                    // never conflict (Log Matching + Leader Completeness).
+                    disk.write().truncate_from(index);
+                    ctx.observe(Observation::Truncate { from: index });
+                    config_changed = true;
+                }
+                None => {}
+            }
+            config_changed |= matches!(entry.data, EntryData::Config(_));
+            let value = entry.value();
+            let term = entry.term;
+            disk.write().entries.push(entry);
+            ctx.observe(Observation::Append { index, term, value });
+        }
+        if config_changed {
+            self.refresh_membership(disk);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn handle_append_response(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        from: NodeId,
+        term: u64,
+        success: bool,
+        match_index: u64,
+        conflict_index: u64,
+        conflict_term: Option<u64>,
+        round: u64,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
+        if term > disk.read().term {
+            return self.become_follower(disk, term, None, ctx);
+        }
+        if self.role != Role::Leader || term != disk.read().term {
+            return;
+        }
+        let last = disk.read().last_index();
+        let fast = self.config.fast_backtrack;
+        let Some(p) = self.progress.get_mut(&from) else { return };
+        p.recently_active = true;
+        p.acked_round = p.acked_round.max(round);
+        if success {
+            p.match_index = p.match_index.max(match_index);
+            p.next_index = p.next_index.max(p.match_index + 1);
+        } else {
+            // Back up: a whole term at a time with the hints (end of §5.3), else one entry.
+            let next = if fast && conflict_index > 0 {
+                match conflict_term.and_then(|t| disk.read().last_index_of_term(t)) {
+                    Some(i) => i + 1,
+                    None => conflict_index,
+                }
+            } else {
+                p.next_index.saturating_sub(1)
+            };
+            p.next_index = next.clamp(p.match_index + 1, last + 1);
+        }
+        let (behind, caught_up) = (p.next_index <= last, p.match_index == last);
+        self.maybe_commit(disk, ctx);
+        self.confirm_reads(disk, ctx);
+        if self.role != Role::Leader {
+            return; // removed itself by committing its own removal
+        }
+        self.maybe_promote(disk, from, ctx);
+        if caught_up {
+            self.maybe_send_timeout_now(disk, from, ctx);
+        }
+        if behind || !success {
+            self.replicate_to(disk, from, ctx);
+        }
+    }
+
+    /// §5.4.2: commit the highest index a majority stores, counting replicas only for entries of
+    /// the leader's own term (the planted bug `commit-previous-term` counts any term: Figure 8).
+    pub(super) fn maybe_commit(&mut self, disk: &mut Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let d = disk.read();
+        let term = d.term;
+        let majority = self.membership.majority();
+        let mut new_commit = self.commit_index;
+        for n in (self.commit_index + 1..=d.last_index()).rev() {
+            if d.term_at(n) != Some(term) && !self.config.bugs.commit_previous_term {
+                break; // older entries can only be committed indirectly
+            }
+            let replicas = self
+                .membership
+                .voters
+                .iter()
+                .filter(|&&v| if v == self.id { true } else { self.progress.get(&v).is_some_and(|p| p.match_index >= n) })
+                .count();
+            if replicas >= majority {
+                new_commit = n;
+                break;
+            }
+        }
+        if new_commit > self.commit_index {
+            self.commit_index = new_commit;
+            ctx.observe(Observation::Commit { index: new_commit });
+            self.apply_committed(disk, ctx);
+            self.after_commit(disk, ctx);
+        }
+    }
+
+    /// Applies committed entries in order, answers the clients waiting for them, and compacts.
+    pub(super) fn apply_committed(&mut self, disk: &mut Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
+        while self.last_applied < self.commit_index {
+            let index = self.last_applied + 1;
+            let Some(entry) = disk.read().entry(index).cloned() else { break };
+            self.last_applied = index;
+            let result = match &entry.data {
+                EntryData::Command(c) => self.state.execute(c),
+                _ => String::new(),
+            };
+            ctx.observe(Observation::Apply { index, term: entry.term, value: entry.value() });
+            for request in self.waiting.remove(&index).unwrap_or_default() {
+                ctx.reply(request, ClientReply::Ok(result.clone()));
+            }
+        }
+        self.serve_reads(disk, ctx);
+        self.maybe_compact(disk);
+    }
+
+    /// §7: snapshot the state machine once enough entries were applied since the last snapshot.
+    fn maybe_compact(&mut self, disk: &mut Disk<RaftDurable>) {
+        let every = self.config.snapshot_entries;
+        let d = disk.read();
+        if every == 0 || self.last_applied < d.snapshot.index + every {
+            return;
+        }
+        let index = self.last_applied;
+        let snapshot = Snapshot {
+            index,
+            term: d.term_at(index).unwrap_or(0),
+            state: self.state.clone(),
+            membership: d.membership_at(index, &self.config.initial),
+        };
+        let d = disk.write();
+        let drop = (index - d.snapshot.index) as usize;
+        d.entries.drain(..drop.min(d.entries.len()));
+        d.snapshot = snapshot;
+    }
+
+    /// §7, InstallSnapshot receiver.
+    pub(super) fn handle_install_snapshot(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        from: NodeId,
+        term: u64,
+        snapshot: Snapshot,
+        round: u64,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
+        if term < disk.read().term {
+            ctx.send(from, RaftMsg::InstallSnapshotResponse { term: disk.read().term, match_index: 0, round });
+            return;
+        }
+        if term > disk.read().term || self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(disk, term, Some(from), ctx);
+        }
+        self.leader_contact_us = Some(ctx.local_now_us());
+        self.reset_election_timer(ctx);
+        let index = snapshot.index;
+        if index > self.commit_index {
+            let d = disk.write();
+            // Keep the entries after the snapshot if our log agrees at its last index; else the
+            // whole log goes (Figure 13, steps 6 and 7).
+            let keep = d.term_at(index) == Some(snapshot.term);
+            let retained: Vec<Entry> = if keep { d.slice(index + 1, d.last_index()).to_vec() } else { Vec::new() };
+            if !keep && d.last_index() > d.snapshot.index {
+                let from = d.snapshot.index + 1;
+                ctx.observe(Observation::Truncate { from });
+            }
+            d.entries = retained;
+            d.snapshot = snapshot;
+            self.state = d.snapshot.state.clone();
+            self.commit_index = index;
+            self.last_applied = index;
+            ctx.observe(Observation::Snapshot { index, term: d.snapshot.term });
+            ctx.observe(Observation::Commit { index });
+            self.refresh_membership(disk);
+        }
+        let current = disk.read().term;
+        ctx.send(from, RaftMsg::InstallSnapshotResponse { term: current, match_index: index, round });
+    }
+
+    pub(super) fn handle_snapshot_response(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        from: NodeId,
+        term: u64,
+        match_index: u64,
+        round: u64,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
+        if term > disk.read().term {
+            return self.become_follower(disk, term, None, ctx);
+        }
+        if self.role != Role::Leader || term != disk.read().term {
+            return;
+        }
+        let last = disk.read().last_index();
+        let Some(p) = self.progress.get_mut(&from) else { return };
+        p.recently_active = true;
+        p.acked_round = p.acked_round.max(round);
+        p.match_index = p.match_index.max(match_index);
+        p.next_index = p.match_index + 1;
+        let behind = p.next_index <= last;
+        self.maybe_commit(disk, ctx);
+        self.confirm_reads(disk, ctx);
+        if self.role == Role::Leader {
+            self.maybe_promote(disk, from, ctx);
+            if behind {
+                self.replicate_to(disk, from, ctx);
+            }
+        }
+    }
+}
