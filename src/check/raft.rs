@@ -189,11 +189,15 @@ impl Property<Raft> for LogMatching {
     boxed_clone!();
 }
 
-/// §5.4: an entry committed in a term is in the log of every leader of a later term.
+/// §5.4: an entry committed in a term is in the log of every leader of a later term. An entry
+/// counts as committed in the term of the server that first reports committing it (the leader
+/// that committed it, or a follower of that term or later).
 #[derive(Clone, Debug, Default)]
 struct LeaderCompleteness {
-    /// The term of the committed entry at each index (index 0 unused).
-    committed: Vec<u64>,
+    /// Per index (0 unused): the entry's term and the term it was committed in (0: unknown).
+    committed: Vec<(u64, u64)>,
+    /// Every index below this one is known.
+    known_below: u64,
 }
 
 impl Property<Raft> for LeaderCompleteness {
@@ -207,34 +211,33 @@ impl Property<Raft> for LeaderCompleteness {
         match &record.kind {
             RecordKind::Observe { node, obs: Observation::Commit { index } } => {
                 let log = disk(sim, *node);
-                let known = self.committed.len() as u64;
-                for i in known.max(1)..=*index {
-                    match log.term_at(i) {
-                        Some(t) => {
-                            if self.committed.len() as u64 <= i {
-                                self.committed.resize(i as usize + 1, 0);
-                            }
-                            self.committed[i as usize] = t;
-                        }
-                        None => {
-                            // Compacted here: take the term from whoever still has it, later.
-                            if self.committed.len() as u64 <= i {
-                                self.committed.resize(i as usize + 1, 0);
-                            }
+                if self.committed.len() as u64 <= *index {
+                    self.committed.resize(*index as usize + 1, (0, 0));
+                }
+                for i in self.known_below.max(1)..=*index {
+                    let slot = &mut self.committed[i as usize];
+                    if slot.1 == 0 {
+                        if let Some(t) = log.term_at(i) {
+                            *slot = (t, log.term);
                         }
                     }
+                }
+                while (self.known_below as usize) < self.committed.len()
+                    && (self.known_below == 0 || self.committed[self.known_below as usize].1 != 0)
+                {
+                    self.known_below += 1;
                 }
             }
             RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } => {
                 let log = disk(sim, *node);
-                for (i, &t) in self.committed.iter().enumerate().skip(1) {
+                for (i, &(entry_term, commit_term)) in self.committed.iter().enumerate().skip(1) {
                     let i = i as u64;
-                    if t == 0 || t >= *term || i <= log.snapshot.index {
+                    if commit_term == 0 || commit_term >= *term || i <= log.snapshot.index {
                         continue;
                     }
-                    if log.term_at(i) != Some(t) {
+                    if log.term_at(i) != Some(entry_term) {
                         return Err(format!(
-                            "{node} became leader of term {term} without the entry committed at index {i} (term {t})"
+                            "{node} became leader of term {term} without the entry at index {i} (term {entry_term}) committed in term {commit_term}"
                         ));
                     }
                 }
@@ -288,7 +291,7 @@ impl Property<Raft> for CommitMonotonic {
         "commit-monotonic"
     }
     fn explain(&self) -> &str {
-        "a server's commit index never decreases between restarts"
+        "a server's commit index never decreases between restarts, and it never deletes an entry at or below it"
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -296,6 +299,12 @@ impl Property<Raft> for CommitMonotonic {
                 let last = self.commit.insert(*node, *index).unwrap_or(0);
                 if *index < last {
                     return Err(format!("{node}'s commit index went back from {last} to {index}"));
+                }
+            }
+            RecordKind::Observe { node, obs: Observation::Truncate { from } } => {
+                let commit = self.commit.get(node).copied().unwrap_or(0);
+                if *from <= commit {
+                    return Err(format!("{node} deleted its entries from index {from}, at or below its commit index {commit}"));
                 }
             }
             RecordKind::Crash { node } | RecordKind::Restart { node } => {

@@ -181,6 +181,11 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     fn admin_commands() -> &'static [(&'static str, &'static str)] {
         &[]
     }
+    /// Operator commands the chaos preset may send to the leader of a cluster of `node_count`
+    /// built with `config` (e.g. membership changes), so sweeps exercise them too.
+    fn chaos_commands(_config: &Self::Config, _node_count: usize) -> Vec<String> {
+        Vec::new()
+    }
     /// Carries out an operator command on this node; `Err` says why it cannot.
     fn on_admin(
         &mut self,

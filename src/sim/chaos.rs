@@ -30,6 +30,8 @@ pub struct ChaosParams {
     pub one_way_cut_ppm: u32,
     pub heal_ppm: u32,
     pub drift_ppm: u32,
+    /// Per-tick probability of an operator command (membership change, ...) to the leader.
+    pub admin_ppm: u32,
     pub drift_pct_min: u32,
     pub drift_pct_max: u32,
     /// When the heal phase starts.
@@ -56,6 +58,7 @@ impl ChaosParams {
         let one_way_cut_ppm = maybe(10_000);
         let heal_ppm = maybe(40_000).max(5_000);
         let drift_ppm = maybe(5_000);
+        let admin_ppm = maybe(20_000);
         let latency_us_min = rng.gen_range(100..=2 * US_PER_MS);
         let latency_us_max = latency_us_min + rng.gen_range(0..=20 * US_PER_MS);
         let pause_us_max = rng.gen_range(10 * US_PER_MS..=1_000 * US_PER_MS);
@@ -74,6 +77,7 @@ impl ChaosParams {
             one_way_cut_ppm,
             heal_ppm,
             drift_ppm,
+            admin_ppm,
             drift_pct_min,
             drift_pct_max,
             heal_at_us: duration_us / 2,
@@ -90,7 +94,14 @@ impl ChaosParams {
     }
 
     /// The faults of one chaos tick. `up` and `crashed` list the nodes in each state.
-    pub fn tick(&self, rng: &mut ChaCha8Rng, up: &[NodeId], crashed: &[NodeId], node_count: usize) -> Vec<Action> {
+    pub fn tick(
+        &self,
+        rng: &mut ChaCha8Rng,
+        up: &[NodeId],
+        crashed: &[NodeId],
+        node_count: usize,
+        commands: &[String],
+    ) -> Vec<Action> {
         let mut actions = Vec::new();
         let mut roll = |ppm: u32| ppm > 0 && rng.gen_range(0..PPM) < ppm;
         let fire: [bool; 7] = [
@@ -102,6 +113,7 @@ impl ChaosParams {
             roll(self.heal_ppm),
             roll(self.drift_ppm),
         ];
+        let roll_admin = |rng: &mut ChaCha8Rng, ppm: u32| ppm > 0 && rng.gen_range(0..PPM) < ppm;
         let [crash, restart, pause, partition, cut, heal, drift] = fire;
         if crash {
             if let Some(&node) = up.choose(rng) {
@@ -139,6 +151,11 @@ impl ChaosParams {
         }
         if heal {
             actions.push(Action::Heal);
+        }
+        if roll_admin(rng, self.admin_ppm) {
+            if let Some(command) = commands.choose(rng) {
+                actions.push(Action::Admin { node: None, command: command.clone() });
+            }
         }
         if drift {
             let node = NodeId(rng.gen_range(1..=node_count as u32));

@@ -712,7 +712,8 @@ impl<P: Protocol> Simulation<P> {
         }
         let up: Vec<NodeId> = self.nodes().filter(|(_, n)| n.is_up()).map(|(id, _)| id).collect();
         let crashed: Vec<NodeId> = self.nodes().filter(|(_, n)| !n.is_up()).map(|(id, _)| id).collect();
-        for action in params.tick(&mut self.rng, &up, &crashed, self.nodes.len()) {
+        let commands = P::chaos_commands(&self.config, self.nodes.len());
+        for action in params.tick(&mut self.rng, &up, &crashed, self.nodes.len(), &commands) {
             self.apply_action(action);
         }
         self.schedule_kind(self.now_us + chaos::CHAOS_TICK_US, EventKind::ChaosTick);

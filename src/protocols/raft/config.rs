@@ -28,7 +28,7 @@ pub const BUGS: &[BugInfo] = &[
 pub const OPTIONS: &[OptionInfo] = &[
     OptionInfo { key: "election", default: "150ms..300ms", what: "election timeout range, re-drawn at every reset (§5.2)" },
     OptionInfo { key: "heartbeat", default: "50ms", what: "leader heartbeat interval" },
-    OptionInfo { key: "prevote", default: "off", what: "PreVote phase before elections (dissertation §9.6)" },
+    OptionInfo { key: "prevote", default: "on", what: "PreVote phase before elections (dissertation §9.6)" },
     OptionInfo {
         key: "checkquorum",
         default: "off",
@@ -36,6 +36,11 @@ pub const OPTIONS: &[OptionInfo] = &[
     },
     OptionInfo { key: "fastbacktrack", default: "on", what: "conflict term / index hints on refused AppendEntries (end of §5.3)" },
     OptionInfo { key: "readindex", default: "on", what: "reads confirmed by a heartbeat round (dissertation §6.4); off: the leader answers from its own state" },
+    OptionInfo {
+        key: "noop",
+        default: "on",
+        what: "a new leader appends a no-op entry of its term at once (§8); off shows why it matters (Figure 8)",
+    },
     OptionInfo { key: "snapshot", default: "100", what: "compact the log every this many applied entries (0: never) (§7)" },
     OptionInfo { key: "members", default: "all", what: "how many nodes (1..n) form the initial configuration; the rest can be added" },
 ];
@@ -60,6 +65,7 @@ pub struct RaftConfig {
     pub check_quorum: bool,
     pub fast_backtrack: bool,
     pub read_index: bool,
+    pub noop: bool,
     pub snapshot_entries: u64,
     pub bugs: Bugs,
 }
@@ -93,10 +99,11 @@ impl RaftConfig {
             election_us_min: 150 * US_PER_MS,
             election_us_max: 300 * US_PER_MS,
             heartbeat_us: 50 * US_PER_MS,
-            prevote: false,
+            prevote: true,
             check_quorum: false,
             fast_backtrack: true,
             read_index: true,
+            noop: true,
             snapshot_entries: 100,
             bugs,
         };
@@ -120,6 +127,7 @@ impl RaftConfig {
                 "checkquorum" => config.check_quorum = on_off(key, value)?,
                 "fastbacktrack" => config.fast_backtrack = on_off(key, value)?,
                 "readindex" => config.read_index = on_off(key, value)?,
+                "noop" => config.noop = on_off(key, value)?,
                 "snapshot" => {
                     config.snapshot_entries =
                         value.parse().map_err(|_| format!("option snapshot is a number of entries, not {value:?}"))?

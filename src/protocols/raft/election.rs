@@ -213,7 +213,9 @@ impl Raft {
             .peers(self.id)
             .map(|p| (p, Progress { next_index: next, match_index: 0, acked_round: 0, recently_active: true }))
             .collect();
-        self.append_entry(disk, super::EntryData::Noop, ctx);
+        if self.config.noop {
+            self.append_entry(disk, super::EntryData::Noop, ctx);
+        }
         self.round += 1;
         self.broadcast_append(disk, ctx);
         ctx.set_timer(RaftTimer::Heartbeat, self.config.heartbeat_us);

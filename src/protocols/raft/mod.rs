@@ -287,6 +287,16 @@ impl Protocol for Raft {
         ]
     }
 
+    /// Membership changes, when a removed server cannot disrupt the cluster afterwards: without
+    /// PreVote or CheckQuorum a removed server that missed its removal campaigns forever with ever
+    /// higher terms (dissertation §4.2.3), which is a lesson, not a liveness bug.
+    fn chaos_commands(config: &RaftConfig, node_count: usize) -> Vec<String> {
+        if !(config.prevote || config.check_quorum) {
+            return Vec::new();
+        }
+        (1..=node_count).flat_map(|n| [format!("add {n}"), format!("remove {n}")]).collect()
+    }
+
     fn on_admin(&mut self, disk: &mut Disk<RaftDurable>, command: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), String> {
         let words: Vec<&str> = command.split_whitespace().collect();
         let node = |w: Option<&&str>| -> Result<NodeId, String> {

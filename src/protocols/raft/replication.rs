@@ -194,6 +194,7 @@ impl Raft {
         let Some(p) = self.progress.get_mut(&from) else { return };
         p.recently_active = true;
         p.acked_round = p.acked_round.max(round);
+        let mut retry = false;
         if success {
             p.match_index = p.match_index.max(match_index);
             p.next_index = p.next_index.max(p.match_index + 1);
@@ -207,7 +208,11 @@ impl Raft {
             } else {
                 p.next_index.saturating_sub(1)
             };
+            let before = p.next_index;
             p.next_index = next.clamp(p.match_index + 1, last + 1);
+            // Retry at once only if backing up changed something; otherwise the next heartbeat
+            // retries (a follower that lost acknowledged entries must not cause a message storm).
+            retry = p.next_index != before;
         }
         let (behind, caught_up) = (p.next_index <= last, p.match_index == last);
         self.maybe_commit(disk, ctx);
@@ -219,7 +224,7 @@ impl Raft {
         if caught_up {
             self.maybe_send_timeout_now(disk, from, ctx);
         }
-        if behind || !success {
+        if (success && behind) || retry {
             self.replicate_to(disk, from, ctx);
         }
     }
@@ -322,9 +327,10 @@ impl Raft {
             // whole log goes (Figure 13, steps 6 and 7).
             let keep = d.term_at(index) == Some(snapshot.term);
             let retained: Vec<Entry> = if keep { d.slice(index + 1, d.last_index()).to_vec() } else { Vec::new() };
-            if !keep && d.last_index() > d.snapshot.index {
-                let from = d.snapshot.index + 1;
-                ctx.observe(Observation::Truncate { from });
+            // Entries up to our commit index are subsumed by the snapshot; anything after it
+            // that disagrees is deleted.
+            if !keep && d.last_index() > self.commit_index {
+                ctx.observe(Observation::Truncate { from: self.commit_index + 1 });
             }
             d.entries = retained;
             d.snapshot = snapshot;
