@@ -239,10 +239,19 @@ fn statement(line: &mut Line, line_no: usize, s: &mut Scenario) -> Res<()> {
             if !line.tok(Tok::Equals) {
                 return line.fail("\"=\" (option key=value)");
             }
-            let value = match line.peek() {
-                Some(Tok::Str(_)) => line.string("a value")?,
-                _ => line.word("a value")?,
-            };
+            // The value is the rest of the line: `election=150ms..300ms` lexes as three tokens.
+            let mut value = String::new();
+            while let Some(tok) = line.peek().cloned() {
+                match tok {
+                    Tok::Word(w) | Tok::Str(w) => value.push_str(&w),
+                    Tok::Range => value.push_str(".."),
+                    _ => return line.fail("an option value"),
+                }
+                line.pos += 1;
+            }
+            if value.is_empty() {
+                return line.fail("an option value");
+            }
             s.options.push((key, value));
         }
         "latency" | "drop" | "duplicate" => {

@@ -28,6 +28,11 @@ impl Raft {
         last_term > my_term || (last_term == my_term && last_index >= my_index)
     }
 
+    /// Whether the (pre-)votes collected come from a majority of the voters of our configuration.
+    fn has_majority(&self) -> bool {
+        self.votes.iter().filter(|&&v| self.membership.is_voter(v)).count() >= self.membership.majority()
+    }
+
     /// Moves to `term` (if higher) as a follower of `leader`. A new term clears the vote (§5.1).
     pub(super) fn become_follower(
         &mut self,
@@ -60,8 +65,11 @@ impl Raft {
         if self.role == Role::Leader {
             return self.check_quorum(disk, ctx);
         }
-        if !self.membership.is_voter(self.id) {
-            // Learners and servers outside the configuration never campaign (§4.2.1).
+        // A server outside its own latest configuration (a learner, or removed) stays quiet once
+        // that configuration is committed. Until then it may be the only server with the newest
+        // log, and so the only one that can be elected to commit it (dissertation §4.1: it is
+        // the candidate's configuration that counts its votes).
+        if !self.membership.is_voter(self.id) && !disk.read().has_config_after(self.commit_index) {
             return self.reset_election_timer(ctx);
         }
         if self.config.prevote {
@@ -78,7 +86,7 @@ impl Raft {
         self.votes = [self.id].into_iter().collect();
         self.observe_role(disk, ctx);
         self.reset_election_timer(ctx);
-        if self.votes.len() >= self.membership.majority() {
+        if self.has_majority() {
             return self.start_election(disk, false, ctx);
         }
         let d = disk.read();
@@ -100,7 +108,7 @@ impl Raft {
         self.votes = [self.id].into_iter().collect();
         self.observe_role(disk, ctx);
         self.reset_election_timer(ctx);
-        if self.votes.len() >= self.membership.majority() {
+        if self.has_majority() {
             return self.become_leader(disk, ctx);
         }
         let d = disk.read();
@@ -138,10 +146,8 @@ impl Raft {
         if self.role != Role::Precandidate || term != disk.read().term + 1 || !granted {
             return;
         }
-        if self.membership.is_voter(from) {
-            self.votes.insert(from);
-        }
-        if self.votes.len() >= self.membership.majority() {
+        self.votes.insert(from);
+        if self.has_majority() {
             self.start_election(disk, false, ctx);
         }
     }
@@ -191,10 +197,8 @@ impl Raft {
         if self.role != Role::Candidate || term != disk.read().term || !granted {
             return;
         }
-        if self.membership.is_voter(from) {
-            self.votes.insert(from);
-        }
-        if self.votes.len() >= self.membership.majority() {
+        self.votes.insert(from);
+        if self.has_majority() {
             self.become_leader(disk, ctx);
         }
     }
