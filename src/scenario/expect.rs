@@ -111,7 +111,15 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
                 self.satisfied = true;
             }
             ExpectKind::NoLeader { .. } if !self.satisfied => {
-                if let Some(&bad) = leaders.iter().find(|&&n| self.in_set(n)) {
+                // Here any node that believes it leads counts, stale or not.
+                let believers: Vec<NodeId> = self
+                    .roles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| matches!(r, Some((Role::Leader, _))))
+                    .map(|(i, _)| NodeId::from_index(i))
+                    .collect();
+                if let Some(&bad) = believers.iter().find(|&&n| self.in_set(n)) {
                     self.satisfied = true; // report once
                     return Err(format!("{bad} became leader at {}", crate::sim::time::format_duration(record.t)));
                 }

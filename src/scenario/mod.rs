@@ -41,7 +41,7 @@ pub struct TimedAction {
 pub enum ExpectKind {
     /// Some node (among the set, if given) is the one leader of the highest term within the time.
     Leader { among: Option<Vec<NodeId>>, within_us: TimeUs },
-    /// No node (among the set, if given) is leader at any moment during the time.
+    /// No node (among the set, if given) believes it is leader, of any term, during the time.
     NoLeader { among: Option<Vec<NodeId>>, for_us: TimeUs },
     /// The named property is never violated.
     Holds(String),

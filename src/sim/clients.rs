@@ -204,9 +204,12 @@ impl<P: Protocol> Simulation<P> {
         if !self.clients.clients[client as usize].pending.is_empty() {
             return;
         }
+        // A key-value workload over five keys: one read for every three writes; written values
+        // are unique (client.seq) so a history can be checked for linearizability.
         let key = self.rng.gen_range(0..5u32);
         let seq = self.clients.clients[client as usize].next_seq + 1;
-        self.invoke(client, format!("set k{key} {client}.{seq}"), None);
+        let op = if self.rng.gen_range(0..4u32) == 0 { format!("get k{key}") } else { format!("set k{key} {client}.{seq}") };
+        self.invoke(client, op, None);
     }
 
     pub(super) fn user_request(&mut self, node: NodeId, op: String) {

@@ -1,0 +1,224 @@
+//! Raft's classic scenarios (scenarios/raft/*.scenario), each run with and without the option or
+//! planted bug it is about, with assertions on the exported trace.
+#![cfg(not(target_arch = "wasm32"))]
+
+use consensus_playground::playground::{self, run_to_end, Playground};
+use consensus_playground::scenario;
+use consensus_playground::sim::Setup;
+use serde_json::Value;
+
+struct Ran {
+    run: Box<dyn Playground>,
+    events: Vec<Value>,
+    failed_expectations: Vec<String>,
+    violated: Vec<String>,
+}
+
+fn run(name: &str, options: &[(&str, &str)], bug: Option<&str>) -> Ran {
+    let path = format!("{}/scenarios/raft/{name}.scenario", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let s = scenario::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut setup = Setup::default();
+    s.apply_settings(&mut setup);
+    for (k, v) in options {
+        setup.options.insert(k.to_string(), v.to_string());
+    }
+    if let Some(b) = bug {
+        setup.bug = Some(b.to_string());
+    }
+    let mut run = playground::build("raft", setup, Some(&s)).unwrap();
+    let outcome = run_to_end(run.as_mut());
+    let events = run.trace_jsonl().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let failed_expectations = outcome.expectations.iter().filter(|e| !e.passed).map(|e| format!("{}: {}", e.text, e.why)).collect();
+    let mut violated: Vec<String> = run.property_violations().into_iter().map(|v| v.property).collect();
+    violated.dedup();
+    Ran { run, events, failed_expectations, violated }
+}
+
+impl Ran {
+    fn assert_clean(&self) {
+        assert!(self.failed_expectations.is_empty(), "{:?}", self.failed_expectations);
+        assert!(self.violated.is_empty(), "{:?}", self.violated);
+    }
+    fn of<'a>(&'a self, ev: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.events.iter().filter(move |e| e["ev"] == ev)
+    }
+    fn field_of_all(&self, field: &str) -> Vec<String> {
+        self.run
+            .view()
+            .nodes
+            .iter()
+            .filter(|n| n.up)
+            .map(|n| n.fields.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default())
+            .collect()
+    }
+}
+
+fn t(e: &Value) -> u64 {
+    e["t"].as_u64().unwrap()
+}
+
+#[test]
+fn figure7_divergent_logs_are_repaired_to_the_leaders() {
+    let r = run("figure7", &[], None);
+    r.assert_clean();
+    assert!(r.of("truncate").any(|e| e["node"] == 1 && t(e) >= 800_000), "the old leader deletes its suffix");
+    let lasts = r.field_of_all("last index");
+    assert!(lasts.windows(2).all(|w| w[0] == w[1]), "logs end equal: {lasts:?}");
+    let states = r.field_of_all("state");
+    assert!(states.windows(2).all(|w| w[0] == w[1]), "state machines agree: {states:?}");
+    assert!(states[0].contains("d=4") && !states[0].contains("b=2"), "{states:?}");
+}
+
+#[test]
+fn figure8_old_term_entries_are_not_committed_by_counting() {
+    let safe = run("figure8", &[], None);
+    safe.assert_clean();
+    // S1, leader of term 3 with x on a majority, does not commit it: x is of term 1.
+    assert!(!safe.of("commit").any(|e| e["node"] == 1 && (450_000..600_000).contains(&t(e))));
+    let buggy = run("figure8", &[], Some("commit-previous-term"));
+    assert!(buggy.of("commit").any(|e| e["node"] == 1 && (450_000..600_000).contains(&t(e))));
+    assert!(buggy.violated.contains(&"leader-completeness".to_string()), "{:?}", buggy.violated);
+    assert!(buggy.violated.contains(&"state-machine-safety".to_string()), "{:?}", buggy.violated);
+}
+
+fn max_term(r: &Ran, node: u64) -> u64 {
+    r.of("role").filter(|e| e["node"] == node).map(|e| e["term"].as_u64().unwrap()).max().unwrap_or(0)
+}
+
+#[test]
+fn a_disruptive_server_is_harmless_with_prevote_only() {
+    let with = run("disruptive-server", &[], None);
+    with.assert_clean();
+    assert_eq!(max_term(&with, 5), max_term(&with, 1), "node 5's term never rises above the leader's");
+    let without = run("disruptive-server", &[("prevote", "off")], None);
+    assert!(max_term(&without, 5) > 5, "terms inflate while node 5 is cut off");
+    assert!(!without.failed_expectations.is_empty(), "the leader is deposed on heal");
+    assert!(without.violated.is_empty(), "{:?}", without.violated);
+}
+
+#[test]
+fn an_isolated_leader_cannot_commit_and_steps_down_with_checkquorum() {
+    let r = run("isolated-leader", &[], None);
+    r.assert_clean();
+    // The command sent to the isolated leader is never acknowledged by it.
+    assert!(!r.of("reply").any(|e| e["node"] == 1 && e["reply"] == "ok" && (300_000..2_000_000).contains(&t(e))));
+    assert!(r.of("role").any(|e| e["node"] == 1 && e["role"] == "follower" && (300_000..1_200_000).contains(&t(e))));
+    // On heal its uncommitted entry goes.
+    assert!(r.of("truncate").any(|e| e["node"] == 1 && t(e) >= 2_000_000));
+    let without = run("isolated-leader", &[("checkquorum", "off")], None);
+    assert!(without.failed_expectations.iter().any(|f| f.contains("no leader in {1,2}")), "{:?}", without.failed_expectations);
+}
+
+fn read_result(r: &Ran) -> String {
+    let e = r.of("return").find(|e| e["client"] == 0 && e["seq"] == 3).expect("the read returns");
+    e["result"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn read_index_refuses_a_stale_read_from_a_deposed_leader() {
+    let r = run("stale-read", &[], None);
+    r.assert_clean();
+    assert_eq!(read_result(&r), "2");
+    let stale = run("stale-read", &[("readindex", "off")], None);
+    assert_eq!(read_result(&stale), "1", "without ReadIndex the old leader answers from its own state");
+}
+
+#[test]
+fn forgetting_the_vote_lets_a_node_vote_twice_in_a_term() {
+    let r = run("double-vote", &[], None);
+    r.assert_clean();
+    let buggy = run("double-vote", &[], Some("forget-vote"));
+    assert!(buggy.violated.contains(&"one-vote-per-term".to_string()), "{:?}", buggy.violated);
+    assert!(buggy.violated.contains(&"election-safety".to_string()), "{:?}", buggy.violated);
+}
+
+#[test]
+fn membership_goes_from_three_to_five_and_back() {
+    let r = run("membership", &[], None);
+    r.assert_clean();
+    assert!(r.of("append").any(|e| e["value"] == "config:1,2,3 learners:4"), "4 joins as a learner first");
+    assert!(r.of("append").any(|e| e["value"] == "config:1,2,3,4,5"), "five voters at some point");
+    let leader = r.run.view().nodes.into_iter().find(|n| n.role == "leader").expect("a leader");
+    let config = leader.fields.iter().find(|(k, _)| k == "configuration").unwrap().1.clone();
+    assert_eq!(config, "config:1,2,3");
+}
+
+#[test]
+fn a_node_that_missed_a_compaction_gets_a_snapshot() {
+    let r = run("snapshot", &[], None);
+    r.assert_clean();
+    assert!(r.of("send").any(|e| e["kind"] == "InstallSnapshot" && e["to"] == 3));
+    assert!(r.of("snapshot").any(|e| e["node"] == 3));
+    let states = r.field_of_all("state");
+    assert!(states.windows(2).all(|w| w[0] == w[1]), "{states:?}");
+}
+
+#[test]
+fn leadership_transfer_uses_timeout_now() {
+    let r = run("transfer", &[], None);
+    r.assert_clean();
+    assert!(r.of("send").any(|e| e["kind"] == "TimeoutNow" && e["from"] == 1 && e["to"] == 3));
+}
+
+#[test]
+fn raft_survives_chaos_with_every_option() {
+    let combos: &[&[(&str, &str)]] = &[
+        &[],
+        &[("prevote", "off")],
+        &[("checkquorum", "on")],
+        &[("fastbacktrack", "off"), ("snapshot", "5")],
+        &[("readindex", "off"), ("noop", "off")],
+    ];
+    for options in combos {
+        for seed in 0..60 {
+            for nodes in [3, 5] {
+                let mut setup = Setup {
+                    seed,
+                    nodes,
+                    faults: consensus_playground::sim::FaultPreset::Chaos,
+                    duration_us: 6_000_000,
+                    ..Setup::default()
+                };
+                for (k, v) in *options {
+                    setup.options.insert(k.to_string(), v.to_string());
+                }
+                let mut run = playground::build("raft", setup, None).unwrap();
+                run_to_end(run.as_mut());
+                let v = run.property_violations();
+                assert!(v.is_empty(), "seed {seed}, {nodes} nodes, {options:?}: {v:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn planted_bugs_are_caught_by_chaos() {
+    // Seeds found by `sim sweep` (see the README's table); each must keep failing.
+    let cases: &[(&str, u64, &[(&str, &str)], &str)] = &[
+        ("no-election-restriction", 4, &[], "leader-completeness"),
+        ("forget-vote", 1444, &[], "one-vote-per-term"),
+        ("truncate-on-stale-append", 0, &[], "commit-monotonic"),
+        ("commit-previous-term", 9821, &[("noop", "off")], "leader-completeness"),
+    ];
+    for (bug, seed, options, property) in cases {
+        let mut setup =
+            Setup { seed: *seed, faults: consensus_playground::sim::FaultPreset::Chaos, bug: Some(bug.to_string()), ..Setup::default() };
+        for (k, v) in *options {
+            setup.options.insert(k.to_string(), v.to_string());
+        }
+        let mut run = playground::build("raft", setup, None).unwrap();
+        run_to_end(run.as_mut());
+        let v: Vec<String> = run.property_violations().into_iter().map(|v| v.property).collect();
+        assert!(v.contains(&property.to_string()), "{bug} seed {seed}: {v:?}");
+    }
+}
+
+#[test]
+fn membership_changes_wait_for_a_commit_in_the_leaders_term() {
+    let safe = run("unsafe-membership", &[], None);
+    safe.assert_clean();
+    assert!(safe.of("note").any(|e| e["text"].as_str().unwrap().contains("has not yet committed an entry of its term")));
+    let buggy = run("unsafe-membership", &[], Some("unsafe-membership"));
+    assert!(buggy.violated.contains(&"leader-completeness".to_string()), "{:?}", buggy.violated);
+}
