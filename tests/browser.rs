@@ -58,8 +58,18 @@ async fn page_shows_a_live_cluster_and_reacts_to_clicks() {
     yew::Renderer::<consensus_playground::ui::App>::with_root(root.clone()).render();
     sleep(50).await;
     let nodes = root.query_selector_all("#cluster g.node").unwrap();
-    assert_eq!(nodes.length(), 5, "five nodes are drawn");
-    assert_eq!(root.query_selector_all("#cluster g.node.leader").unwrap().length(), 1);
+    assert_eq!(nodes.length(), 5, "five Raft nodes are drawn");
+    // At the page's default speed (0.1x) an election takes a few wall-clock seconds.
+    let leaders = || root.query_selector_all("#cluster g.node.leader").unwrap().length();
+    for _ in 0..100 {
+        if leaders() == 1 {
+            break;
+        }
+        sleep(100).await;
+    }
+    assert_eq!(leaders(), 1, "a leader is elected and drawn");
+    let table = root.query_selector(".nodes").unwrap().unwrap().text_content().unwrap();
+    assert!(table.contains("leader") && table.contains("term") && table.contains("log"), "{table}");
     let clock = || root.query_selector("#clock").unwrap().unwrap().text_content().unwrap();
     let events = || root.query_selector_all("#events li").unwrap().length();
     let before = clock();

@@ -40,7 +40,8 @@ fn build(params: &PageParams, notice: &mut Vec<String>) -> Box<dyn Playground> {
         Ok(run) => run,
         Err(e) => {
             notice.push(format!("{e}; using the default cluster"));
-            playground::build("toy", PageParams::default().setup, None).expect("the default cluster builds")
+            let default = PageParams::default();
+            playground::build(&default.protocol, default.setup, None).expect("the default cluster builds")
         }
     }
 }

@@ -1,4 +1,4 @@
-//! URL parameters of the page: `?protocol=toy&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`.
+//! URL parameters of the page: `?protocol=raft&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`.
 //! Bad values give a message and the default, never a panic.
 
 use crate::playground::protocol_names;
@@ -21,7 +21,7 @@ impl Default for PageParams {
     fn default() -> Self {
         let mut setup = Setup::default();
         setup.workload.interval_us = 300_000;
-        PageParams { protocol: "toy".into(), setup, speed: 0.1, errors: Vec::new() }
+        PageParams { protocol: "raft".into(), setup, speed: 0.1, errors: Vec::new() }
     }
 }
 

@@ -130,9 +130,12 @@ impl Raft {
         ctx: &mut Ctx<'_, Self>,
     ) {
         // Granting changes nothing here: no term, no vote, no timer (§9.6).
-        let granted =
-            term > disk.read().term && !self.leader_is_fresh(ctx) && self.log_ok(disk, last_index, last_term);
-        ctx.send(from, RaftMsg::PreVoteResponse { term, granted });
+        let current = disk.read().term;
+        let granted = term > current && !self.leader_is_fresh(ctx) && self.log_ok(disk, last_index, last_term);
+        // A refusal carries our own term: a pre-candidate behind it adopts it, or it could never
+        // propose a term we would accept (as etcd does).
+        let reply_term = if granted { term } else { current };
+        ctx.send(from, RaftMsg::PreVoteResponse { term: reply_term, granted });
     }
 
     pub(super) fn handle_pre_vote_response(
@@ -143,6 +146,9 @@ impl Raft {
         granted: bool,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        if !granted && term > disk.read().term {
+            return self.become_follower(disk, term, None, ctx);
+        }
         if self.role != Role::Precandidate || term != disk.read().term + 1 || !granted {
             return;
         }

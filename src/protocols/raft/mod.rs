@@ -152,6 +152,24 @@ impl Raft {
     }
 }
 
+/// The newest `n` entries as `index@term:value` (values shortened), oldest first.
+fn log_tail(disk: &RaftDurable, n: u64) -> String {
+    let last = disk.last_index();
+    let first = last.saturating_sub(n - 1).max(disk.snapshot.index + 1);
+    (first..=last)
+        .filter_map(|i| disk.entry(i).map(|e| (i, e)))
+        .map(|(i, e)| {
+            let value = match &e.data {
+                EntryData::Noop => "noop".to_string(),
+                EntryData::Command(c) => c.op.chars().take(12).collect(),
+                EntryData::Config(m) => m.describe(),
+            };
+            format!("{i}@{}:{value}", e.term)
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 impl Protocol for Raft {
     type Msg = RaftMsg;
     type Timer = RaftTimer;
@@ -246,6 +264,7 @@ impl Protocol for Raft {
             ("voted for".to_string(), disk.voted_for.map_or("-".into(), |n| n.0.to_string())),
             ("last index".to_string(), format!("{} (term {})", disk.last_index(), disk.last_term())),
             ("snapshot".to_string(), format!("{}@{}", disk.snapshot.index, disk.snapshot.term)),
+            ("log".to_string(), log_tail(disk, 8)),
         ];
         let role = match volatile {
             None => "crashed".to_string(),
