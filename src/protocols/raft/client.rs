@@ -18,7 +18,13 @@ impl Raft {
         let command = request.command;
         let mut words = command.op.split_whitespace();
         if let (Some("get"), Some(key), None) = (words.next(), words.next(), words.next()) {
-            return self.start_read(disk, request.id, key.to_string(), ctx);
+            // Without the no-op (`noop=off`) a new leader may never commit an entry of its term
+            // on its own, and ReadIndex would wait for ever; such a read goes through the log
+            // instead, which is linearizable too (§6.4) and commits the leader's term.
+            let through_log = self.config.read_index && !self.config.noop && !self.committed_in_term(disk);
+            if !through_log {
+                return self.start_read(disk, request.id, key.to_string(), ctx);
+            }
         }
         // §6.3: a command already executed is answered from its session.
         if self.state.executed(command.client, command.seq) {
