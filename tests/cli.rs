@@ -26,7 +26,7 @@ fn run_exits_0_when_every_property_holds() {
 
 #[test]
 fn run_exits_1_with_property_event_and_reproduce_line() {
-    let o = sim(&["run", "--seed", "0", "--faults", "chaos", "--bug", "volatile-log"]);
+    let o = sim(&["run", "--protocol", "toy", "--seed", "0", "--faults", "chaos", "--bug", "volatile-log"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     let line = out.lines().find(|l| l.starts_with("violation: ")).expect("a violation line");
@@ -49,11 +49,12 @@ fn bad_usage_exits_2_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
         (&["run", "--nodes", "0"], "--nodes must be between 1 and 101"),
         (&["run", "--protocol", "nope"], "unknown protocol \"nope\""),
-        (&["run", "--bug", "nope"], "no planted bug \"nope\""),
+        (&["run", "--protocol", "toy", "--bug", "nope"], "no planted bug \"nope\""),
         (&["run", "--duration", "10"], "needs a unit"),
         (&["run", "--faults", "some"], "unknown fault preset"),
         (&["run", "--option", "heartbeat"], "is not key=value"),
-        (&["run", "--option", "speed=3"], "no option \"speed\""),
+        (&["run", "--protocol", "toy", "--option", "speed=3"], "no option \"speed\""),
+        (&["run", "--option", "prevote=maybe"], "on or off"),
         (&["run", "--scenario", "/nonexistent/file"], "cannot read scenario"),
         (&["sweep", "--seeds", "9..3"], "empty range"),
         (&["sweep"], "--seeds"),
@@ -79,17 +80,42 @@ fn scenario_parse_errors_name_file_line_and_column() {
 
 #[test]
 fn sweep_reports_throughput_violations_and_first_failing_seed() {
-    let o = sim(&["sweep", "--seeds", "0..40", "--faults", "chaos", "--duration", "3s", "--jobs", "2"]);
+    let o = sim(&[
+        "sweep",
+        "--protocol",
+        "raft",
+        "--seeds",
+        "0..40",
+        "--faults",
+        "chaos",
+        "--duration",
+        "3s",
+        "--jobs",
+        "2",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let out = stdout(&o);
     assert!(out.contains("seeds/s") && out.contains("simulated events/s"), "{out}");
     assert_eq!(out.lines().last(), Some("violations: 0"));
 
-    let o = sim(&["sweep", "--seeds", "0..40", "--faults", "chaos", "--duration", "3s", "--bug", "volatile-log"]);
+    let o = sim(&[
+        "sweep",
+        "--protocol",
+        "toy",
+        "--seeds",
+        "0..40",
+        "--faults",
+        "chaos",
+        "--duration",
+        "3s",
+        "--bug",
+        "volatile-log",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("first failing seed: "), "{out}");
     assert!(out.contains("index-agreement: "), "{out}");
+    assert!(out.contains("liveness failures: "), "{out}");
     let last = out.lines().last().unwrap();
     let k: u64 = last.strip_prefix("violations: ").unwrap().parse().unwrap();
     assert!(k > 0);
@@ -125,14 +151,26 @@ fn trace_export_has_the_observation_events() {
     let dir = std::env::temp_dir().join(format!("sim-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("t.jsonl");
-    let o = sim(&["run", "--seed", "2", "--duration", "1s", "--faults", "chaos", "--trace", path.to_str().unwrap()]);
+    let o = sim(&[
+        "run",
+        "--protocol",
+        "raft",
+        "--seed",
+        "2",
+        "--duration",
+        "2s",
+        "--faults",
+        "chaos",
+        "--trace",
+        path.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&path).unwrap();
     let events: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let records: u64 = stdout(&o).split_whitespace().skip_while(|w| *w != "records").nth(1).unwrap().parse().unwrap();
     assert_eq!(events.len() as u64, records, "every record is exported");
     assert_eq!(events[0]["ev"], "run");
-    assert_eq!(events[0]["protocol"], "toy");
+    assert_eq!(events[0]["protocol"], "raft");
     assert_eq!(events[0]["nodes"], 5);
     assert_eq!(events[0]["seed"], 2);
     assert!(events[0]["bug"].is_null());
@@ -155,7 +193,7 @@ fn trace_export_has_the_observation_events() {
             _ => {}
         }
     }
-    for ev in ["role", "append", "commit", "apply", "send", "deliver", "chaos"] {
+    for ev in ["role", "append", "commit", "apply", "send", "deliver", "chaos", "persist", "invoke", "return"] {
         assert!(events.iter().any(|e| e["ev"] == ev), "no {ev} event");
     }
 }

@@ -174,7 +174,7 @@ mod native {
             .protocol
             .clone()
             .or_else(|| scenario.as_ref().and_then(|s| s.protocol.clone()))
-            .unwrap_or_else(|| "toy".to_string());
+            .unwrap_or_else(|| "raft".to_string());
         if !playground::protocol_names().contains(&protocol.as_str()) {
             return Err(format!(
                 "unknown protocol {protocol:?}: use one of {}",

@@ -22,7 +22,7 @@ impl Checked for Raft {
             Box::new(CommitMonotonic::default()),
             Box::new(TermMonotonic::default()),
             Box::new(OneVotePerTerm::default()),
-            Box::new(LeaderElected::default()),
+            Box::new(LeaderElected),
             Box::new(AckedApplied::default()),
         ]
     }
@@ -267,7 +267,9 @@ impl Property<Raft> for StateMachineSafety {
             let h = value_hash(value);
             match self.applied.get(index) {
                 Some(&(first, by)) if first != h => {
-                    return Err(format!("{node} applied {value:?} at index {index}, where {by} applied a different entry"));
+                    return Err(format!(
+                        "{node} applied {value:?} at index {index}, where {by} applied a different entry"
+                    ));
                 }
                 Some(_) => {}
                 None => {
@@ -304,7 +306,9 @@ impl Property<Raft> for CommitMonotonic {
             RecordKind::Observe { node, obs: Observation::Truncate { from } } => {
                 let commit = self.commit.get(node).copied().unwrap_or(0);
                 if *from <= commit {
-                    return Err(format!("{node} deleted its entries from index {from}, at or below its commit index {commit}"));
+                    return Err(format!(
+                        "{node} deleted its entries from index {from}, at or below its commit index {commit}"
+                    ));
                 }
             }
             RecordKind::Crash { node } | RecordKind::Restart { node } => {
@@ -356,7 +360,9 @@ impl Property<Raft> for OneVotePerTerm {
         "a server votes for at most one candidate in a term, even if it restarts"
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
-        if let RecordKind::Send { from, to, msg: RaftMsg::RequestVoteResponse { term, granted: true }, .. } = &record.kind {
+        if let RecordKind::Send { from, to, msg: RaftMsg::RequestVoteResponse { term, granted: true }, .. } =
+            &record.kind
+        {
             if let Some(&first) = self.votes.get(&(*from, *term)) {
                 if first != *to {
                     return Err(format!("{from} voted for {first} and for {to} in term {term}"));
@@ -400,10 +406,13 @@ impl Property<Raft> for LeaderElected {
             return Err(format!("{} leaders at the end of the stable phase: {leaders:?}", leaders.len()));
         };
         let term = disk(sim, leader).term;
-        let voters = live.iter().find(|(id, _)| *id == leader).map(|(_, r)| r.membership().voters.clone()).unwrap_or_default();
+        let voters =
+            live.iter().find(|(id, _)| *id == leader).map(|(_, r)| r.membership().voters.clone()).unwrap_or_default();
         for (id, r) in &live {
             if voters.contains(id) && (disk(sim, *id).term != term || r.leader_hint() != Some(leader)) {
-                return Err(format!("{id} does not follow leader {leader} of term {term} at the end of the stable phase"));
+                return Err(format!(
+                    "{id} does not follow leader {leader} of term {term} at the end of the stable phase"
+                ));
             }
         }
         Ok(())

@@ -104,10 +104,15 @@ pub enum Action {
         by_us: TimeUs,
     },
     /// A narration caption (lessons); it changes nothing.
-    Say { text: String },
+    Say {
+        text: String,
+    },
     /// An operator command for the protocol (`timeout`, `transfer 3`, `add 4`, `remove 2`), sent
     /// to `node`, or to the node that believes it leads when `node` is `None`.
-    Admin { node: Option<NodeId>, command: String },
+    Admin {
+        node: Option<NodeId>,
+        command: String,
+    },
 }
 
 fn group_text(group: &[NodeId]) -> String {

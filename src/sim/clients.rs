@@ -208,7 +208,8 @@ impl<P: Protocol> Simulation<P> {
         // are unique (client.seq) so a history can be checked for linearizability.
         let key = self.rng.gen_range(0..5u32);
         let seq = self.clients.clients[client as usize].next_seq + 1;
-        let op = if self.rng.gen_range(0..4u32) == 0 { format!("get k{key}") } else { format!("set k{key} {client}.{seq}") };
+        let op =
+            if self.rng.gen_range(0..4u32) == 0 { format!("get k{key}") } else { format!("set k{key} {client}.{seq}") };
         self.invoke(client, op, None);
     }
 

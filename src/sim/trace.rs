@@ -146,9 +146,13 @@ pub enum RecordKind<M, T> {
         detail: String,
     },
     /// The run enters a phase (`heal`: faults stop and liveness is checked).
-    Phase { name: &'static str },
+    Phase {
+        name: &'static str,
+    },
     /// Something worth telling that changed nothing (e.g. an operator command was refused).
-    Note { text: String },
+    Note {
+        text: String,
+    },
 }
 
 /// One event of a run at virtual time `t`.

@@ -45,7 +45,8 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         html! {
             <g class={class} {onclick} role="button" aria-label={format!("node {} ({role})", n.id)}>
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{radius:.1}")} />
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle">{ n.id }</text>
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 1.0)} text-anchor="middle">{ n.id }</text>
+                <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} text-anchor="middle">{ format!("t{}", n.term) }</text>
                 <title>{ format!("node {}: {role}, term {}", n.id, n.term) }</title>
             </g>
         }

@@ -5,7 +5,12 @@ use super::{EntryData, PendingRead, Raft, RaftDurable};
 use crate::core::{ClientReply, ClientRequest, Ctx, Disk, Role};
 
 impl Raft {
-    pub(super) fn handle_client(&mut self, disk: &mut Disk<RaftDurable>, request: ClientRequest, ctx: &mut Ctx<'_, Self>) {
+    pub(super) fn handle_client(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        request: ClientRequest,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         if self.role != Role::Leader {
             ctx.reply(request.id, ClientReply::Redirect(self.leader));
             return;
@@ -52,7 +57,13 @@ impl Raft {
     /// §6.4: note the commit index, confirm leadership with a heartbeat round, then answer once
     /// the state machine has applied up to that index. With `readindex=off` the leader answers
     /// at once from its own state, which can be stale if it was deposed without knowing.
-    fn start_read(&mut self, disk: &mut Disk<RaftDurable>, request: crate::core::RequestId, key: String, ctx: &mut Ctx<'_, Self>) {
+    fn start_read(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        request: crate::core::RequestId,
+        key: String,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         if !self.config.read_index {
             ctx.reply(request, ClientReply::Ok(self.state.read(&key)));
             return;

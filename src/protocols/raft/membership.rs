@@ -55,7 +55,12 @@ impl Raft {
     }
 
     /// §4.2.1: a new server joins as a learner; it is promoted once it has caught up.
-    pub(super) fn add_server(&mut self, disk: &mut Disk<RaftDurable>, node: NodeId, ctx: &mut Ctx<'_, Self>) -> Result<(), String> {
+    pub(super) fn add_server(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        node: NodeId,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), String> {
         self.check_node(node)?;
         self.check_can_change(disk)?;
         if self.membership.contains(node) {
@@ -68,7 +73,12 @@ impl Raft {
         Ok(())
     }
 
-    pub(super) fn remove_server(&mut self, disk: &mut Disk<RaftDurable>, node: NodeId, ctx: &mut Ctx<'_, Self>) -> Result<(), String> {
+    pub(super) fn remove_server(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        node: NodeId,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), String> {
         self.check_node(node)?;
         self.check_can_change(disk)?;
         if !self.membership.contains(node) {
@@ -101,14 +111,22 @@ impl Raft {
 
     /// §4.2.2: a leader that committed its own removal steps down.
     pub(super) fn after_commit(&mut self, disk: &mut Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
-        if self.role == Role::Leader && !self.membership.is_voter(self.id) && !disk.read().has_config_after(self.commit_index) {
+        if self.role == Role::Leader
+            && !self.membership.is_voter(self.id)
+            && !disk.read().has_config_after(self.commit_index)
+        {
             let term = disk.read().term;
             self.become_follower(disk, term, None, ctx);
         }
     }
 
     /// §3.10: bring the target up to date, then tell it to campaign at once.
-    pub(super) fn start_transfer(&mut self, disk: &mut Disk<RaftDurable>, target: NodeId, ctx: &mut Ctx<'_, Self>) -> Result<(), String> {
+    pub(super) fn start_transfer(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        target: NodeId,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), String> {
         if self.role != Role::Leader {
             return Err("only the leader transfers leadership".into());
         }

@@ -7,12 +7,34 @@ use crate::core::Message;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RaftMsg {
     /// `term` is the term the sender would campaign in; nobody changes state on receiving it.
-    PreVote { term: u64, last_index: u64, last_term: u64 },
-    PreVoteResponse { term: u64, granted: bool },
+    PreVote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    PreVoteResponse {
+        term: u64,
+        granted: bool,
+    },
     /// `transfer`: sent after TimeoutNow, so voters must not ignore it for having a leader.
-    RequestVote { term: u64, last_index: u64, last_term: u64, transfer: bool },
-    RequestVoteResponse { term: u64, granted: bool },
-    AppendEntries { term: u64, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64, round: u64 },
+    RequestVote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+        transfer: bool,
+    },
+    RequestVoteResponse {
+        term: u64,
+        granted: bool,
+    },
+    AppendEntries {
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        commit: u64,
+        round: u64,
+    },
     /// On failure, `conflict_index`/`conflict_term` let the leader skip back a whole term at a time
     /// (end of §5.3).
     AppendEntriesResponse {
@@ -23,10 +45,20 @@ pub enum RaftMsg {
         conflict_term: Option<u64>,
         round: u64,
     },
-    InstallSnapshot { term: u64, snapshot: Box<Snapshot>, round: u64 },
-    InstallSnapshotResponse { term: u64, match_index: u64, round: u64 },
+    InstallSnapshot {
+        term: u64,
+        snapshot: Box<Snapshot>,
+        round: u64,
+    },
+    InstallSnapshotResponse {
+        term: u64,
+        match_index: u64,
+        round: u64,
+    },
     /// Leadership transfer: start an election now (dissertation §3.10).
-    TimeoutNow { term: u64 },
+    TimeoutNow {
+        term: u64,
+    },
 }
 
 impl RaftMsg {

@@ -177,7 +177,8 @@ impl Protocol for Raft {
     type Config = RaftConfig;
 
     const NAME: &'static str = "raft";
-    const ABOUT: &'static str = "Raft: leader election, log replication, membership changes, snapshots (Ongaro & Ousterhout 2014)";
+    const ABOUT: &'static str =
+        "Raft: leader election, log replication, membership changes, snapshots (Ongaro & Ousterhout 2014)";
 
     fn bugs() -> &'static [BugInfo] {
         config::BUGS
@@ -185,13 +186,23 @@ impl Protocol for Raft {
     fn options() -> &'static [OptionInfo] {
         config::OPTIONS
     }
-    fn configure(cluster: &Cluster, bug: Option<&str>, options: &BTreeMap<String, String>) -> Result<RaftConfig, String> {
+    fn configure(
+        cluster: &Cluster,
+        bug: Option<&str>,
+        options: &BTreeMap<String, String>,
+    ) -> Result<RaftConfig, String> {
         RaftConfig::new(cluster, bug, options)
     }
 
     /// Start or restart: every volatile field starts over; the state machine is rebuilt from the
     /// snapshot and, as the commit index is learned again, by re-applying the log (§5.1, §7).
-    fn boot(id: NodeId, _cluster: &Cluster, config: &RaftConfig, disk: &mut Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) -> Self {
+    fn boot(
+        id: NodeId,
+        _cluster: &Cluster,
+        config: &RaftConfig,
+        disk: &mut Disk<RaftDurable>,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Self {
         let snapshot = &disk.read().snapshot;
         let mut node = Raft {
             id,
@@ -229,14 +240,22 @@ impl Protocol for Raft {
             RaftMsg::RequestVote { term, last_index, last_term, transfer } => {
                 self.handle_request_vote(disk, from, term, last_index, last_term, transfer, ctx)
             }
-            RaftMsg::RequestVoteResponse { term, granted } => {
-                self.handle_vote_response(disk, from, term, granted, ctx)
-            }
+            RaftMsg::RequestVoteResponse { term, granted } => self.handle_vote_response(disk, from, term, granted, ctx),
             RaftMsg::AppendEntries { term, prev_index, prev_term, entries, commit, round } => {
                 self.handle_append_entries(disk, from, term, prev_index, prev_term, entries, commit, round, ctx)
             }
             RaftMsg::AppendEntriesResponse { term, success, match_index, conflict_index, conflict_term, round } => self
-                .handle_append_response(disk, from, term, success, match_index, conflict_index, conflict_term, round, ctx),
+                .handle_append_response(
+                    disk,
+                    from,
+                    term,
+                    success,
+                    match_index,
+                    conflict_index,
+                    conflict_term,
+                    round,
+                    ctx,
+                ),
             RaftMsg::InstallSnapshot { term, snapshot, round } => {
                 self.handle_install_snapshot(disk, from, term, *snapshot, round, ctx)
             }

@@ -6,7 +6,12 @@ use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role};
 
 impl Raft {
     /// The leader appends one entry of its term (persisted before anything is sent).
-    pub(super) fn append_entry(&mut self, disk: &mut Disk<RaftDurable>, data: EntryData, ctx: &mut Ctx<'_, Self>) -> u64 {
+    pub(super) fn append_entry(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        data: EntryData,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> u64 {
         let entry = Entry { term: disk.read().term, data };
         let value = entry.value();
         let is_config = matches!(entry.data, EntryData::Config(_));
@@ -37,7 +42,14 @@ impl Raft {
         let prev_term = d.term_at(prev_index).unwrap_or(0);
         let last = (prev_index + ENTRIES_PER_MESSAGE_MAX as u64).min(d.last_index());
         let entries = d.slice(p.next_index, last).to_vec();
-        let msg = RaftMsg::AppendEntries { term, prev_index, prev_term, entries, commit: self.commit_index, round: self.round };
+        let msg = RaftMsg::AppendEntries {
+            term,
+            prev_index,
+            prev_term,
+            entries,
+            commit: self.commit_index,
+            round: self.round,
+        };
         ctx.send(peer, msg);
     }
 
@@ -138,7 +150,13 @@ impl Raft {
         );
     }
 
-    fn store_entries(&mut self, disk: &mut Disk<RaftDurable>, prev_index: u64, entries: Vec<Entry>, ctx: &mut Ctx<'_, Self>) {
+    fn store_entries(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        prev_index: u64,
+        entries: Vec<Entry>,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let mut config_changed = false;
         if self.config.bugs.truncate_on_stale_append && disk.read().last_index() > prev_index {
             // Planted bug: the suffix goes even when it matches.
@@ -247,7 +265,9 @@ impl Raft {
                 .membership
                 .voters
                 .iter()
-                .filter(|&&v| if v == self.id { true } else { self.progress.get(&v).is_some_and(|p| p.match_index >= n) })
+                .filter(
+                    |&&v| if v == self.id { true } else { self.progress.get(&v).is_some_and(|p| p.match_index >= n) },
+                )
                 .count();
             if replicas >= majority {
                 new_commit = n;
