@@ -206,7 +206,7 @@ fn planted_bugs_are_caught_by_chaos() {
     let cases: &[(&str, u64, &str)] = &[
         ("no-election-restriction", 0, "leader-completeness"),
         ("forget-vote", 4489, "one-vote-per-term"),
-        ("truncate-on-stale-append", 0, "commit-monotonic"),
+        ("truncate-on-stale-append", 1, "commit-monotonic"),
     ];
     for (bug, seed, property) in cases {
         let setup = Setup {
