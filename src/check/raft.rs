@@ -8,7 +8,7 @@ use crate::core::{Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S
 use crate::protocols::raft::{Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::trace::StableHasher;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
 impl Checked for Raft {
@@ -39,6 +39,16 @@ macro_rules! boxed_clone {
 fn disk(sim: &Simulation<Raft>, node: NodeId) -> &RaftDurable {
     sim.node(node).disk()
 }
+
+/// The highest index every server has compacted into its snapshot: no log holds entries at or
+/// below it any more, and none is appended or applied there again, so property state about
+/// those indexes can be forgotten (memory stays bounded on long runs).
+fn compacted_everywhere(sim: &Simulation<Raft>) -> u64 {
+    sim.nodes().map(|(_, n)| n.disk().snapshot.index).min().unwrap_or(0)
+}
+
+/// How many records pass between two prunings of property state.
+const PRUNE_EVERY: u64 = 256;
 
 fn value_hash(value: &str) -> u64 {
     let mut h = StableHasher::default();
@@ -180,6 +190,9 @@ impl Property<Raft> for LogMatching {
             if self.appends % 64 == 0 {
                 Self::check_all(sim)?;
             }
+            if self.appends % PRUNE_EVERY == 0 {
+                self.seen = self.seen.split_off(&(compacted_everywhere(sim) + 1, 0));
+            }
         }
         Ok(())
     }
@@ -194,10 +207,11 @@ impl Property<Raft> for LogMatching {
 /// that committed it, or a follower of that term or later).
 #[derive(Clone, Debug, Default)]
 struct LeaderCompleteness {
-    /// Per index (0 unused): the entry's term and the term it was committed in (0: unknown).
-    committed: Vec<(u64, u64)>,
-    /// Every index below this one is known.
-    known_below: u64,
+    /// Per committed index: the entry's term and the term it was committed in.
+    committed: BTreeMap<u64, (u64, u64)>,
+    /// Every index up to this one is known (or forgotten as compacted everywhere).
+    known_upto: u64,
+    commits: u64,
 }
 
 impl Property<Raft> for LeaderCompleteness {
@@ -211,28 +225,24 @@ impl Property<Raft> for LeaderCompleteness {
         match &record.kind {
             RecordKind::Observe { node, obs: Observation::Commit { index } } => {
                 let log = disk(sim, *node);
-                if self.committed.len() as u64 <= *index {
-                    self.committed.resize(*index as usize + 1, (0, 0));
-                }
-                for i in self.known_below.max(1)..=*index {
-                    let slot = &mut self.committed[i as usize];
-                    if slot.1 == 0 {
-                        if let Some(t) = log.term_at(i) {
-                            *slot = (t, log.term);
-                        }
+                for i in self.known_upto + 1..=*index {
+                    if let (false, Some(t)) = (self.committed.contains_key(&i), log.term_at(i)) {
+                        self.committed.insert(i, (t, log.term));
                     }
                 }
-                while (self.known_below as usize) < self.committed.len()
-                    && (self.known_below == 0 || self.committed[self.known_below as usize].1 != 0)
-                {
-                    self.known_below += 1;
+                while self.committed.contains_key(&(self.known_upto + 1)) {
+                    self.known_upto += 1;
+                }
+                self.commits += 1;
+                if self.commits % PRUNE_EVERY == 0 {
+                    let floor = compacted_everywhere(sim).min(self.known_upto);
+                    self.committed = self.committed.split_off(&(floor + 1));
                 }
             }
             RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } => {
                 let log = disk(sim, *node);
-                for (i, &(entry_term, commit_term)) in self.committed.iter().enumerate().skip(1) {
-                    let i = i as u64;
-                    if commit_term == 0 || commit_term >= *term || i <= log.snapshot.index {
+                for (&i, &(entry_term, commit_term)) in self.committed.range(log.snapshot.index + 1..) {
+                    if commit_term >= *term {
                         continue;
                     }
                     if log.term_at(i) != Some(entry_term) {
@@ -262,7 +272,7 @@ impl Property<Raft> for StateMachineSafety {
     fn explain(&self) -> &str {
         "no two servers apply different entries at the same log index"
     }
-    fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
+    fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Apply { index, value, .. } } = &record.kind {
             let h = value_hash(value);
             match self.applied.get(index) {
@@ -274,6 +284,9 @@ impl Property<Raft> for StateMachineSafety {
                 Some(_) => {}
                 None => {
                     self.applied.insert(*index, (h, *node));
+                    if *index % PRUNE_EVERY == 0 {
+                        self.applied = self.applied.split_off(&(compacted_everywhere(sim) + 1));
+                    }
                 }
             }
         }
@@ -425,9 +438,13 @@ impl Property<Raft> for LeaderElected {
 #[derive(Clone, Debug, Default)]
 struct AckedApplied {
     invoked: BTreeMap<(u32, u64), String>,
-    /// Acknowledged commands with the time of the acknowledgement.
-    acked: Vec<(TimeUs, Command)>,
+    /// Per client, its newest acknowledged commands with the time of acknowledgement. A client
+    /// has one command in flight at a time, so if a node executed one of them it executed every
+    /// earlier one: a few per client are enough.
+    acked: BTreeMap<u32, VecDeque<(TimeUs, Command)>>,
 }
+
+const ACKED_PER_CLIENT: usize = 64;
 
 /// Followers learn the commit index with the next heartbeat: commands acknowledged this close
 /// to the end are not judged.
@@ -451,7 +468,11 @@ impl Property<Raft> for AckedApplied {
             RecordKind::Return { client, seq, outcome } => {
                 if let Some(op) = self.invoked.remove(&(*client, *seq)) {
                     if matches!(outcome, Outcome::Ok(_)) {
-                        self.acked.push((record.t, Command { client: *client, seq: *seq, op }));
+                        let recent = self.acked.entry(*client).or_default();
+                        recent.push_back((record.t, Command { client: *client, seq: *seq, op }));
+                        if recent.len() > ACKED_PER_CLIENT {
+                            recent.pop_front();
+                        }
                     }
                 }
             }
@@ -472,7 +493,8 @@ impl Property<Raft> for AckedApplied {
                 continue;
             }
             let due = sim.now_us().saturating_sub(APPLY_MARGIN_US);
-            let missing = self.acked.iter().find(|(t, c)| *t <= due && !r.state().executed(c.client, c.seq));
+            let missing =
+                self.acked.values().flatten().find(|(t, c)| *t <= due && !r.state().executed(c.client, c.seq));
             if let Some((_, c)) = missing {
                 return Err(format!("{id} has not applied acknowledged command {:?} by the end of the run", c.value()));
             }

@@ -2,8 +2,10 @@
 //! redirects, and retry on timeout; and the history of every operation (invoke / return with ok,
 //! fail or unknown) for linearizability checking.
 //!
-//! Client 0 is the person at the page (or a scenario's `request` line); clients 1.. are the
-//! workload. Client links are not subject to partitions, loss or duplication: a client talks to a
+//! Clients 1.. are the workload; each command of the person at the page (or a scenario's
+//! `request` line) gets a client of its own, numbered from [`USER_CLIENT_BASE`], so that every
+//! client has one command in flight at a time, as exactly-once sessions assume (dissertation
+//! §6.3). Client links are not subject to partitions, loss or duplication: a client talks to a
 //! node unless that node is crashed or paused.
 
 use super::config::Workload;
@@ -45,7 +47,9 @@ struct Client {
 
 #[derive(Clone, Debug)]
 pub(super) struct Clients {
-    clients: Vec<Client>,
+    clients: BTreeMap<u32, Client>,
+    /// The next client id for a command of the person.
+    next_user: u32,
     /// Workload clients are 1..=active.
     active: u32,
     interval_us: TimeUs,
@@ -56,18 +60,23 @@ pub(super) struct Clients {
     history_max: usize,
 }
 
+/// The first client id used for the person's commands (one client each).
+pub const USER_CLIENT_BASE: u32 = 10_000;
+
+/// 24 bits of client, 8 of attempt, 32 of sequence number.
 fn request_id(client: u32, seq: u64, attempt: u32) -> RequestId {
-    RequestId((u64::from(client) << 48) | (u64::from(attempt & 0xff) << 40) | (seq & 0xff_ffff_ffff))
+    RequestId((u64::from(client & 0xff_ffff) << 40) | (u64::from(attempt & 0xff) << 32) | (seq & 0xffff_ffff))
 }
 
 fn split_request_id(id: RequestId) -> (u32, u64, u32) {
-    ((id.0 >> 48) as u32, id.0 & 0xff_ffff_ffff, ((id.0 >> 40) & 0xff) as u32)
+    ((id.0 >> 40) as u32, id.0 & 0xffff_ffff, ((id.0 >> 32) & 0xff) as u32)
 }
 
 impl Clients {
     pub(super) fn new(workload: &Workload, history_max: usize) -> Self {
         Clients {
-            clients: vec![Client::default(); workload.clients as usize + 1],
+            clients: (1..=workload.clients).map(|c| (c, Client::default())).collect(),
+            next_user: USER_CLIENT_BASE,
             active: workload.clients,
             interval_us: workload.interval_us,
             timeout_us: workload.timeout_us,
@@ -86,6 +95,11 @@ impl Clients {
     pub(super) fn think_time(&self, rng: &mut ChaCha8Rng) -> TimeUs {
         let base = self.interval_us.max(1);
         rng.gen_range(base / 2..=base + base / 2)
+    }
+
+    /// The client with this id (created on first use).
+    fn client(&mut self, id: u32) -> &mut Client {
+        self.clients.entry(id).or_default()
     }
 
     fn op_mut(&mut self, index: u64) -> Option<&mut ClientOp> {
@@ -126,7 +140,7 @@ impl<P: Protocol> Simulation<P> {
 
     /// Starts a new command for `client`, sent first to `node` (or the client's leader guess).
     fn invoke(&mut self, client: u32, op: String, node: Option<NodeId>) {
-        let c = &mut self.clients.clients[client as usize];
+        let c = &mut self.clients.client(client);
         let seq = c.next_seq + 1;
         c.next_seq = seq;
         let hint = c.leader_hint;
@@ -145,12 +159,12 @@ impl<P: Protocol> Simulation<P> {
             outcome: Outcome::Pending,
         });
         let pending = Pending { op, attempt: 0, target, uncertain: false, history_index };
-        self.clients.clients[client as usize].pending.insert(seq, pending);
+        self.clients.client(client).pending.insert(seq, pending);
         self.send_attempt(client, seq, target);
     }
 
     fn send_attempt(&mut self, client: u32, seq: u64, target: NodeId) {
-        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else {
+        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.get_mut(&seq)) else {
             return;
         };
         p.attempt += 1;
@@ -164,7 +178,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn finish(&mut self, client: u32, seq: u64, outcome: Outcome) {
-        let Some(p) = self.clients.clients[client as usize].pending.remove(&seq) else {
+        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.remove(&seq)) else {
             return;
         };
         let now = self.now_us;
@@ -173,6 +187,9 @@ impl<P: Protocol> Simulation<P> {
             op.outcome = outcome.clone();
         }
         self.record(RecordKind::Return { client, seq, outcome });
+        if client >= USER_CLIENT_BASE {
+            self.clients.clients.remove(&client); // one command per client of the person
+        }
         if client >= 1 && client <= self.clients.active {
             let think = self.clients.think_time(&mut self.rng);
             self.schedule_kind(now + think, EventKind::ClientTick { client });
@@ -182,7 +199,7 @@ impl<P: Protocol> Simulation<P> {
     /// Tries again, at `target` or at another node, or gives up after the last attempt.
     fn retry(&mut self, client: u32, seq: u64, target: Option<NodeId>) {
         let attempts_max = self.clients.attempts_max;
-        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else {
+        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.get(&seq)) else {
             return;
         };
         if p.attempt >= attempts_max {
@@ -199,30 +216,33 @@ impl<P: Protocol> Simulation<P> {
 
     pub(super) fn client_tick(&mut self, client: u32) {
         if client == 0 || client > self.clients.active {
+            // Not a workload client (or switched off since).
             return;
         }
-        if !self.clients.clients[client as usize].pending.is_empty() {
+        if !self.clients.client(client).pending.is_empty() {
             return;
         }
         // A key-value workload over five keys: one read for every three writes; written values
         // are unique (client.seq) so a history can be checked for linearizability.
         let key = self.rng.gen_range(0..5u32);
-        let seq = self.clients.clients[client as usize].next_seq + 1;
+        let seq = self.clients.client(client).next_seq + 1;
         let op =
             if self.rng.gen_range(0..4u32) == 0 { format!("get k{key}") } else { format!("set k{key} {client}.{seq}") };
         self.invoke(client, op, None);
     }
 
     pub(super) fn user_request(&mut self, node: NodeId, op: String) {
-        self.invoke(0, op, Some(node));
+        let client = self.clients.next_user;
+        self.clients.next_user += 1;
+        self.invoke(client, op, Some(node));
     }
 
     pub(super) fn set_workload(&mut self, clients: u32, interval_us: TimeUs) {
         let old = self.clients.active;
         self.clients.interval_us = interval_us;
         self.clients.active = clients;
-        if self.clients.clients.len() <= clients as usize {
-            self.clients.clients.resize(clients as usize + 1, Client::default());
+        for c in 1..=clients {
+            self.clients.clients.entry(c).or_default();
         }
         for client in old + 1..=clients {
             let delay = self.clients.think_time(&mut self.rng);
@@ -247,7 +267,7 @@ impl<P: Protocol> Simulation<P> {
 
     pub(super) fn node_reply(&mut self, node: NodeId, request: RequestId, reply: ClientReply) {
         let (client, seq, attempt) = split_request_id(request);
-        if client as usize >= self.clients.clients.len() {
+        if !self.clients.clients.contains_key(&client) {
             return;
         }
         self.record(RecordKind::Reply { node, client, seq, reply: reply.clone() });
@@ -256,7 +276,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     pub(super) fn client_reply(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply) {
-        let c = &mut self.clients.clients[client as usize];
+        let Some(c) = self.clients.clients.get_mut(&client) else { return };
         let Some(p) = c.pending.get(&seq) else { return };
         let current = p.attempt == attempt;
         match reply {
@@ -285,7 +305,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     pub(super) fn client_retry(&mut self, client: u32, seq: u64, attempt: u32) {
-        let Some(p) = self.clients.clients[client as usize].pending.get(&seq) else {
+        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.get(&seq)) else {
             return;
         };
         if p.attempt == attempt {
@@ -294,14 +314,14 @@ impl<P: Protocol> Simulation<P> {
     }
 
     pub(super) fn client_timeout(&mut self, client: u32, seq: u64, attempt: u32) {
-        let Some(p) = self.clients.clients[client as usize].pending.get_mut(&seq) else {
+        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.get_mut(&seq)) else {
             return;
         };
         if p.attempt != attempt {
             return;
         }
         p.uncertain = true;
-        self.clients.clients[client as usize].leader_hint = None;
+        self.clients.client(client).leader_hint = None;
         self.retry(client, seq, None);
     }
 }
@@ -312,7 +332,7 @@ mod tests {
 
     #[test]
     fn request_ids_round_trip() {
-        for (c, s, a) in [(0, 1, 1), (7, 123_456, 10), (100, (1 << 40) - 1, 255)] {
+        for (c, s, a) in [(0, 1, 1), (7, 123_456, 10), (110_000, (1 << 32) - 1, 255)] {
             assert_eq!(split_request_id(request_id(c, s, a)), (c, s, a));
         }
     }
