@@ -201,17 +201,12 @@ impl Raft {
         round: u64,
         ctx: &mut Ctx<'_, Self>,
     ) {
-        if term > disk.read().term {
-            return self.become_follower(disk, term, None, ctx);
-        }
-        if self.role != Role::Leader || term != disk.read().term {
+        if !self.accept_response(disk, from, term, round, ctx) {
             return;
         }
         let last = disk.read().last_index();
         let fast = self.config.fast_backtrack;
         let Some(p) = self.progress.get_mut(&from) else { return };
-        p.recently_active = true;
-        p.acked_round = p.acked_round.max(round);
         let mut retry = false;
         if success {
             p.match_index = p.match_index.max(match_index);
@@ -233,16 +228,46 @@ impl Raft {
             retry = p.next_index != before;
         }
         let (behind, caught_up) = (p.next_index <= last, p.match_index == last);
+        self.after_progress(disk, from, (success && behind) || retry, ctx);
+        if caught_up && self.role == Role::Leader {
+            self.maybe_send_timeout_now(disk, from, ctx);
+        }
+    }
+
+    /// The common start of handling a follower's answer: a higher term deposes us; an answer from
+    /// an older term, or to a leader we no longer are, is ignored; otherwise the follower is
+    /// marked active and its heartbeat round recorded. `false` means: stop here.
+    fn accept_response(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        from: NodeId,
+        term: u64,
+        round: u64,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> bool {
+        if term > disk.read().term {
+            self.become_follower(disk, term, None, ctx);
+            return false;
+        }
+        if self.role != Role::Leader || term != disk.read().term {
+            return false;
+        }
+        let Some(p) = self.progress.get_mut(&from) else { return false };
+        p.recently_active = true;
+        p.acked_round = p.acked_round.max(round);
+        true
+    }
+
+    /// After a follower's progress moved: commit, serve reads, promote a caught-up learner, and
+    /// send the follower more if `replicate`.
+    fn after_progress(&mut self, disk: &mut Disk<RaftDurable>, from: NodeId, replicate: bool, ctx: &mut Ctx<'_, Self>) {
         self.maybe_commit(disk, ctx);
         self.confirm_reads(disk, ctx);
         if self.role != Role::Leader {
-            return; // removed itself by committing its own removal
+            return; // it removed itself by committing its own removal
         }
         self.maybe_promote(disk, from, ctx);
-        if caught_up {
-            self.maybe_send_timeout_now(disk, from, ctx);
-        }
-        if (success && behind) || retry {
+        if replicate {
             self.replicate_to(disk, from, ctx);
         }
     }
@@ -374,26 +399,14 @@ impl Raft {
         round: u64,
         ctx: &mut Ctx<'_, Self>,
     ) {
-        if term > disk.read().term {
-            return self.become_follower(disk, term, None, ctx);
-        }
-        if self.role != Role::Leader || term != disk.read().term {
+        if !self.accept_response(disk, from, term, round, ctx) {
             return;
         }
         let last = disk.read().last_index();
         let Some(p) = self.progress.get_mut(&from) else { return };
-        p.recently_active = true;
-        p.acked_round = p.acked_round.max(round);
         p.match_index = p.match_index.max(match_index);
         p.next_index = p.match_index + 1;
         let behind = p.next_index <= last;
-        self.maybe_commit(disk, ctx);
-        self.confirm_reads(disk, ctx);
-        if self.role == Role::Leader {
-            self.maybe_promote(disk, from, ctx);
-            if behind {
-                self.replicate_to(disk, from, ctx);
-            }
-        }
+        self.after_progress(disk, from, behind, ctx);
     }
 }
