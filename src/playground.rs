@@ -18,6 +18,8 @@ pub struct ProtocolInfo {
     pub about: &'static str,
     pub bugs: &'static [BugInfo],
     pub options: &'static [OptionInfo],
+    /// Operator commands (`timeout`, `transfer N`, ...), each with one sentence.
+    pub admin: &'static [(&'static str, &'static str)],
     pub properties: Vec<(String, PropertyKind, String)>,
 }
 
@@ -28,7 +30,14 @@ fn info<P: Checked>() -> ProtocolInfo {
     let progress = crate::check::ClientProgress::default();
     let p: &dyn crate::check::Property<P> = &progress;
     properties.push((p.name().to_string(), p.kind(), p.explain().to_string()));
-    ProtocolInfo { name: P::NAME, about: P::ABOUT, bugs: P::bugs(), options: P::options(), properties }
+    ProtocolInfo {
+        name: P::NAME,
+        about: P::ABOUT,
+        bugs: P::bugs(),
+        options: P::options(),
+        admin: P::admin_commands(),
+        properties,
+    }
 }
 
 /// Every protocol the playground knows.

@@ -197,3 +197,23 @@ fn trace_export_has_the_observation_events() {
         assert!(events.iter().any(|e| e["ev"] == ev), "no {ev} event");
     }
 }
+
+#[test]
+fn list_names_protocols_bugs_properties_commands_and_presets() {
+    let o = sim(&["list"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for needle in [
+        "raft",
+        "toy",
+        "commit-previous-term",
+        "unsafe-membership",
+        "election-safety",
+        "leader-elected",
+        "transfer N",
+        "prevote",
+        "chaos",
+    ] {
+        assert!(out.contains(needle), "sim list lacks {needle}: {out}");
+    }
+}

@@ -218,7 +218,26 @@ mod native {
         playground::build(&plan.protocol, setup, plan.scenario.as_ref()).expect("checked by plan()")
     }
 
+    /// A reader that stops early (`sim list | head`) closes the pipe; that ends the program
+    /// quietly instead of with a panic message.
+    fn quiet_on_broken_pipe() {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            if message.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            default_hook(info);
+        }));
+    }
+
     pub fn main() -> i32 {
+        quiet_on_broken_pipe();
         let cli = match Cli::try_parse() {
             Ok(cli) => cli,
             Err(e) => {
@@ -250,6 +269,12 @@ mod native {
                     PropertyKind::Expectation => "expectation",
                 };
                 println!("      {name:<26} [{kind}] {explain}");
+            }
+            if !p.admin.is_empty() {
+                println!("    operator commands (scenario: admin N \"command\" or admin leader \"command\"):");
+                for (command, what) in p.admin {
+                    println!("      {command:<26} {what}");
+                }
             }
             println!("    options:");
             for o in p.options {
