@@ -3,11 +3,11 @@
 
 use crate::check::{catalog, Checked, PropertyKind, Run, Violation};
 use crate::core::Message;
-use crate::core::{BugInfo, NodeId, OptionInfo, Protocol, TimeUs};
+use crate::core::{BugInfo, LogView, NodeId, OptionInfo, Protocol, TimeUs};
 use crate::protocols::raft::Raft;
 use crate::protocols::toy::Toy;
 use crate::scenario::{ExpectationResult, Scenario};
-use crate::sim::trace::{describe_record, record_json};
+use crate::sim::trace::{describe_record, record_class, record_json};
 use crate::sim::{Action, RecordKind, RunStatus, Setup, Stats};
 use serde::Serialize;
 
@@ -58,8 +58,39 @@ pub struct NodeView {
     pub role: String,
     pub term: u64,
     pub clock_rate_pct: u32,
+    /// Virtual time the pause ends, while paused.
+    pub paused_until: Option<TimeUs>,
+    pub restarts: u32,
     pub fields: Vec<(String, String)>,
+    /// The protocol's drawn timer (Raft: the election timer): label, time set, time due.
+    pub timer: Option<(&'static str, TimeUs, TimeUs)>,
+    /// The replicated log, for protocols that have one.
+    pub log: Option<LogView>,
 }
+
+/// One trace record for the event log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventView {
+    /// The record's index in the trace.
+    pub index: u64,
+    pub t_us: TimeUs,
+    /// One of [`crate::sim::trace::RECORD_CLASSES`].
+    pub class: &'static str,
+    pub nodes: Vec<u32>,
+    pub text: String,
+}
+
+/// Which events the event log shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventFilter {
+    pub node: Option<u32>,
+    pub class: Option<String>,
+}
+
+/// Entries of each node's log the views carry.
+pub const LOG_TAIL: usize = 40;
+/// Records the event log looks back over when it filters.
+pub const EVENT_SCAN_MAX: usize = 20_000;
 
 /// One message in flight.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -123,6 +154,11 @@ pub trait Playground {
     fn trace_jsonl_from(&self, from: u64) -> (String, u64);
     /// The newest `n` records as one-line descriptions, oldest first, with their indexes.
     fn recent(&self, n: usize) -> Vec<(u64, String)>;
+    /// The newest `n` records that pass `filter` (looking back at most [`EVENT_SCAN_MAX`]
+    /// records), oldest first.
+    fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView>;
+    /// The record at trace index `index`, if still held.
+    fn event(&self, index: u64) -> Option<EventView>;
     fn view(&self) -> ClusterView;
     /// Goes back (or forward again) to the moment right after step `step`.
     fn restore(&mut self, step: u64) -> Result<(), String>;
@@ -215,6 +251,31 @@ where
         let first = trace.first_index();
         trace.records().enumerate().skip(skip).map(|(i, r)| (first + i as u64, describe_record(r))).collect()
     }
+    fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView> {
+        let trace = self.run.trace();
+        let first = trace.first_index();
+        let held = trace.records().len();
+        let mut out: Vec<EventView> = trace
+            .records()
+            .enumerate()
+            .rev()
+            .take(EVENT_SCAN_MAX.min(held))
+            .filter_map(|(i, r)| {
+                let (class, nodes) = record_class(r);
+                let keep = filter.class.as_deref().is_none_or(|c| c == class)
+                    && filter.node.is_none_or(|n| nodes.contains(&n));
+                keep.then(|| EventView { index: first + i as u64, t_us: r.t, class, nodes, text: describe_record(r) })
+            })
+            .take(n)
+            .collect();
+        out.reverse();
+        out
+    }
+    fn event(&self, index: u64) -> Option<EventView> {
+        let r = self.run.trace().get(index)?;
+        let (class, nodes) = record_class(r);
+        Some(EventView { index, t_us: r.t, class, nodes, text: describe_record(r) })
+    }
     fn view(&self) -> ClusterView {
         let sim = self.run.world().sim();
         let nodes = sim
@@ -228,7 +289,13 @@ where
                     role: summary.role,
                     term: summary.term,
                     clock_rate_pct: slot.clock_rate_pct(),
+                    paused_until: slot.paused_until(),
+                    restarts: slot.restarts(),
                     fields: summary.fields,
+                    timer: slot
+                        .timer_spans()
+                        .find_map(|(t, set, due)| P::timer_label(&t).map(|label| (label, set, due))),
+                    log: P::log_view(slot.volatile(), slot.disk(), LOG_TAIL),
                 }
             })
             .collect();

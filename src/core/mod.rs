@@ -134,6 +134,30 @@ pub struct NodeSummary {
     pub fields: Vec<(String, String)>,
 }
 
+/// One entry (or slot) of a replicated log as the page's log grid shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LogEntryView {
+    pub index: u64,
+    pub term: u64,
+    /// A short text (`set k1 3.4`, `noop`, `config 1,2,3`).
+    pub text: String,
+}
+
+/// A node's replicated log for the log grid: its newest entries, what is compacted, what is
+/// committed and, on a leader, its bookkeeping per follower.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LogView {
+    /// Entries up to here live only in a snapshot (0: none).
+    pub snapshot_index: u64,
+    pub snapshot_term: u64,
+    /// The newest entries, oldest first (at most the number asked for).
+    pub entries: Vec<LogEntryView>,
+    /// The last index the node knows to be committed (`None` while it is crashed: unknown).
+    pub commit: Option<u64>,
+    /// A leader's `(follower, nextIndex, matchIndex)`.
+    pub progress: Vec<(u32, u64, u64)>,
+}
+
 /// A protocol node as a pure state machine.
 ///
 /// `Self` is the node's *volatile* state; `Durable` is what it persists. The simulator owns the
@@ -172,6 +196,15 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     fn on_client_request(&mut self, disk: &mut Disk<Self::Durable>, request: ClientRequest, ctx: &mut Ctx<'_, Self>);
     /// A picture of the node for views; `volatile` is `None` while the node is crashed.
     fn summary(volatile: Option<&Self>, disk: &Self::Durable) -> NodeSummary;
+    /// The node's log for the log grid, with at most `tail` of its newest entries; `None` for
+    /// protocols without a log.
+    fn log_view(_volatile: Option<&Self>, _disk: &Self::Durable, _tail: usize) -> Option<LogView> {
+        None
+    }
+    /// The name of a timer the page draws as an arc around the node (Raft: the election timer).
+    fn timer_label(_timer: &Self::Timer) -> Option<&'static str> {
+        None
+    }
     /// A node to send client requests to first, as this node believes (for views and clients).
     fn leader_hint(&self) -> Option<NodeId> {
         None

@@ -461,13 +461,13 @@ impl<P: Protocol> Simulation<P> {
                 self.next_timer_gen += 1;
                 let slot = &mut self.nodes[id.index()];
                 let due = self.now_us + slot.clock.real_delay_us(delay_us);
-                slot.timers.retain(|(t, _, _)| *t != timer);
-                slot.timers.push((timer, gen, due));
+                slot.timers.retain(|(t, _, _, _)| *t != timer);
+                slot.timers.push((timer, gen, due, self.now_us));
                 self.record(RecordKind::TimerSet { node: id, timer, delay_us });
                 self.schedule_kind(due, EventKind::Timer { node: id, timer, gen });
             }
             Effect::CancelTimer { timer } => {
-                self.nodes[id.index()].timers.retain(|(t, _, _)| *t != timer);
+                self.nodes[id.index()].timers.retain(|(t, _, _, _)| *t != timer);
             }
             Effect::Reply { request, reply } => self.node_reply(id, request, reply),
             Effect::Observe(obs) => self.record(RecordKind::Observe { node: id, obs }),
@@ -548,13 +548,13 @@ impl<P: Protocol> Simulation<P> {
 
     fn fire_timer(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
         let slot = &self.nodes[id.index()];
-        if !slot.timers.iter().any(|&(t, g, _)| t == timer && g == gen) {
+        if !slot.timers.iter().any(|&(t, g, _, _)| t == timer && g == gen) {
             return; // cancelled, re-armed, or lost in a crash
         }
         if self.defer_if_paused(id, &EventKind::Timer { node: id, timer, gen }) {
             return;
         }
-        self.nodes[id.index()].timers.retain(|&(_, g, _)| g != gen);
+        self.nodes[id.index()].timers.retain(|&(_, g, _, _)| g != gen);
         self.stats.timers_fired += 1;
         self.record(RecordKind::TimerFire { node: id, timer });
         self.with_node(id, |node, disk, ctx| node.on_timer(disk, timer, ctx));

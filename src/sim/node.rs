@@ -39,8 +39,9 @@ pub struct NodeSlot<P: Protocol> {
     /// `None` while the node is crashed.
     pub(super) volatile: Option<P>,
     pub(super) disk: Disk<P::Durable>,
-    /// Pending timers: kind, generation (to recognise stale firings) and due time.
-    pub(super) timers: Vec<(P::Timer, u64, TimeUs)>,
+    /// Pending timers: kind, generation (to recognise stale firings), due time and the time it
+    /// was set (for drawing).
+    pub(super) timers: Vec<(P::Timer, u64, TimeUs, TimeUs)>,
     pub(super) paused_until: Option<TimeUs>,
     pub(super) pause_gen: u64,
     /// Inputs that arrived while paused, in arrival order.
@@ -85,7 +86,11 @@ impl<P: Protocol> NodeSlot<P> {
     }
     /// Pending timers as (kind, due time).
     pub fn timers(&self) -> impl Iterator<Item = (P::Timer, TimeUs)> + '_ {
-        self.timers.iter().map(|&(t, _, due)| (t, due))
+        self.timers.iter().map(|&(t, _, due, _)| (t, due))
+    }
+    /// Pending timers as (kind, time set, due time).
+    pub fn timer_spans(&self) -> impl Iterator<Item = (P::Timer, TimeUs, TimeUs)> + '_ {
+        self.timers.iter().map(|&(t, _, due, set)| (t, set, due))
     }
 }
 

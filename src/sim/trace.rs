@@ -425,6 +425,41 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
 }
 
 /// One line for event logs: `12.345ms send #4 n1->n2 Ping(3)`.
+/// The kinds of record the page's event log filters by.
+pub const RECORD_CLASSES: &[(&str, &str)] = &[
+    ("message", "messages sent, delivered, dropped, duplicated"),
+    ("timer", "timers set and fired"),
+    ("persist", "writes to stable storage"),
+    ("state", "protocol observations: roles, log entries, commits, votes, decisions"),
+    ("client", "client invocations, requests, replies and returns"),
+    ("fault", "crashes, restarts and every action of a person or script"),
+    ("violation", "property violations"),
+    ("run", "the run's start, chaos mix, phases and notes"),
+];
+
+/// A record's class (one of [`RECORD_CLASSES`]) and the nodes it concerns.
+pub fn record_class<M, T>(record: &Record<M, T>) -> (&'static str, Vec<u32>) {
+    match &record.kind {
+        RecordKind::Send { from, to, .. } | RecordKind::Deliver { from, to, .. } | RecordKind::Drop { from, to, .. } => {
+            ("message", vec![from.0, to.0])
+        }
+        RecordKind::Duplicate { .. } => ("message", Vec::new()),
+        RecordKind::TimerSet { node, .. } | RecordKind::TimerFire { node, .. } => ("timer", vec![node.0]),
+        RecordKind::Persist { node } => ("persist", vec![node.0]),
+        RecordKind::Observe { node, .. } => ("state", vec![node.0]),
+        RecordKind::Crash { node } | RecordKind::Restart { node } | RecordKind::Resume { node } => {
+            ("fault", vec![node.0])
+        }
+        RecordKind::Action(action) => ("fault", action.nodes().iter().map(|n| n.0).collect()),
+        RecordKind::Request { node, .. } | RecordKind::Reply { node, .. } => ("client", vec![node.0]),
+        RecordKind::Invoke { .. } | RecordKind::Return { .. } => ("client", Vec::new()),
+        RecordKind::Violation { .. } => ("violation", Vec::new()),
+        RecordKind::Run { .. } | RecordKind::Chaos(_) | RecordKind::Phase { .. } | RecordKind::Note { .. } => {
+            ("run", Vec::new())
+        }
+    }
+}
+
 pub fn describe_record<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> String {
     let time = super::time::format_duration(record.t);
     let body = match &record.kind {

@@ -1,108 +1,565 @@
+//! The playground page: state, the dispatcher (clicks, keys and animation frames become
+//! simulator actions) and the layout. The panels live in `panels.rs`, the drawings in
+//! `cluster.rs` and `loggrid.rs`.
+
 use super::cluster::ClusterSvg;
+use super::forms::{self, next_seed};
+use super::loggrid::{current_leader, LogGrid};
+use super::panels;
 use super::params::{parse_params, PageParams};
-use crate::core::NodeId;
-use crate::playground::{self, Playground};
+use crate::core::{NodeId, TimeUs};
+use crate::playground::{self, ClusterView, EventFilter, Playground, ProtocolInfo};
 use crate::sim::time::format_duration;
 use crate::sim::trace::format_hash;
-use crate::sim::Action;
-use gloo_timers::callback::Interval;
+use crate::sim::{Action, LinkChange};
+use std::collections::BTreeMap;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Wall-clock milliseconds between animation ticks.
-const TICK_MS: u32 = 33;
-/// The most simulator steps one animation tick may take, so a livelocked protocol cannot freeze
-/// the tab.
-const STEPS_PER_TICK_MAX: u64 = 20_000;
+/// The most simulator steps one animation frame may take, so a livelocked protocol or a very
+/// high speed cannot freeze the tab (the clock then runs behind and the page says so).
+pub const STEPS_PER_FRAME_MAX: u64 = 20_000;
+/// The longest wall-clock gap one frame advances (a background tab coming back does not jump).
+const FRAME_GAP_MS_MAX: f64 = 100.0;
 /// Events shown in the log.
-const LOG_LINES: usize = 40;
+pub const LOG_LINES: usize = 60;
+/// Speed slider bounds, as powers of ten (0.01× to 100×).
+pub const SPEED_EXP_RANGE: (f64, f64) = (-2.0, 2.0);
+
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// URL parameters to start from; `None` reads the page's own URL.
+    #[prop_or_default]
+    pub query: Option<String>,
+}
+
+/// The first violation the page stopped at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViolationNote {
+    pub property: String,
+    pub explain: String,
+    pub detail: String,
+    pub t_us: TimeUs,
+    pub event: u64,
+}
+
+/// A form's button: what to read from the fields and do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Form {
+    PauseNode(u32),
+    DriftNode(u32),
+    RequestTo(u32),
+    RequestLeader,
+    /// An operator command; with `about` the command names that node and goes to the leader.
+    Admin { node: u32, command: &'static str },
+    IsolateLeader,
+    LeaderInMinority,
+    SplitHalves,
+    Groups,
+    Cut,
+    Uncut,
+    LinkParams,
+    GlobalParams,
+    Load,
+    StopLoad,
+    DelayMessage(u64),
+}
 
 pub enum Msg {
-    Tick,
+    Frame(f64),
     TogglePlay,
     Step,
     Restart,
-    SeedInput(String),
-    NodeClicked(u32),
-    HealAll,
+    NewSeed,
+    Speed(f64),
+    Field(String, String),
+    SelectNode(Option<u32>),
+    SelectMessage(Option<u64>),
+    SelectEvent(u64),
+    Act(Action),
+    Form(Form),
+    ApplySettings,
+    Help(bool),
+    Key(String),
+    DismissViolation,
 }
+
+/// A requested animation frame: its handle and the callback the browser will call.
+type PendingFrame = (i32, Closure<dyn FnMut(f64)>);
 
 pub struct App {
-    params: PageParams,
-    run: Box<dyn Playground>,
-    playing: bool,
-    seed_text: String,
-    notice: Vec<String>,
-    _timer: Interval,
+    pub(super) params: PageParams,
+    pub(super) run: Box<dyn Playground>,
+    pub(super) info: ProtocolInfo,
+    pub(super) playing: bool,
+    pub(super) speed_exp: f64,
+    /// Text of every form field, by name (see `field`).
+    pub(super) fields: BTreeMap<String, String>,
+    pub(super) notices: Vec<String>,
+    pub(super) action_error: Option<String>,
+    pub(super) settings_errors: Vec<String>,
+    pub(super) selected_node: Option<u32>,
+    pub(super) selected_message: Option<u64>,
+    pub(super) selected_event: Option<u64>,
+    pub(super) filter: EventFilter,
+    pub(super) show_help: bool,
+    pub(super) violation: Option<ViolationNote>,
+    violations_seen: usize,
+    /// The virtual clock could not keep up with the speed in the last frame.
+    pub(super) behind: bool,
+    last_frame: Option<f64>,
+    frame: Option<PendingFrame>,
+    keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
 }
 
-fn build(params: &PageParams, notice: &mut Vec<String>) -> Box<dyn Playground> {
+fn info_of(protocol: &str) -> ProtocolInfo {
+    playground::protocols().into_iter().find(|p| p.name == protocol).unwrap_or_else(|| playground::protocols().remove(0))
+}
+
+fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn Playground>) {
     match playground::build(&params.protocol, params.setup.clone(), None) {
-        Ok(run) => run,
+        Ok(run) => (params.clone(), run),
         Err(e) => {
-            notice.push(format!("{e}; using the default cluster"));
-            let default = PageParams::default();
-            playground::build(&default.protocol, default.setup, None).expect("the default cluster builds")
+            notices.push(format!("{e}; using the default cluster"));
+            let default = PageParams { speed: params.speed, ..PageParams::default() };
+            let run = playground::build(&default.protocol, default.setup.clone(), None).expect("the default cluster builds");
+            (default, run)
         }
+    }
+}
+
+/// Form fields' starting text, from the run's settings.
+fn default_fields(params: &PageParams) -> BTreeMap<String, String> {
+    let s = &params.setup;
+    let mut f = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        f.insert(k.to_string(), v);
+    };
+    put("seed", s.seed.to_string());
+    put("pause", "1s".into());
+    put("drift", "150".into());
+    put("command", "set x 1".into());
+    put("groups", "1,2 | 3,4,5".into());
+    put("link-from", "1".into());
+    put("link-to", "2".into());
+    put("link-both", "on".into());
+    put("link-drop", "50".into());
+    put("link-latency", "50ms..100ms".into());
+    put("global-drop", format!("{}", s.link.drop_ppm as f64 / 10_000.0));
+    put("global-dup", format!("{}", s.link.duplicate_ppm as f64 / 10_000.0));
+    put("global-latency", format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)));
+    put("load-clients", s.workload.clients.max(1).to_string());
+    put("load-interval", format_duration(s.workload.interval_us));
+    put("msg-delay", "100ms".into());
+    put("set-protocol", params.protocol.clone());
+    put("set-nodes", s.nodes.to_string());
+    put("set-latency", format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)));
+    put("set-bug", s.bug.clone().unwrap_or_else(|| "none".into()));
+    put("set-faults", s.faults.as_str().into());
+    for (k, v) in &s.options {
+        put(&format!("opt:{}:{k}", params.protocol), v.clone());
+    }
+    f
+}
+
+impl App {
+    pub(super) fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+
+    pub(super) fn speed(&self) -> f64 {
+        10f64.powf(self.speed_exp)
+    }
+
+    fn node_count(&self) -> usize {
+        self.run.setup().nodes
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            if let Err(e) = self.run.apply(action) {
+                self.action_error = Some(e);
+                return;
+            }
+        }
+        self.action_error = None;
+    }
+
+    fn leader(&self, view: &ClusterView) -> Result<u32, String> {
+        current_leader(view).ok_or_else(|| "there is no leader right now; wait for one or pick a node".to_string())
+    }
+
+    /// The actions a form's button stands for, read from the fields.
+    fn form_actions(&self, form: &Form) -> Result<Vec<Action>, String> {
+        let n = self.node_count();
+        let view = self.run.view();
+        let node_field = |name: &str| -> Result<NodeId, String> {
+            match self.field(name).trim().parse::<u32>() {
+                Ok(id) if id >= 1 && id as usize <= n => Ok(NodeId(id)),
+                _ => Err(format!("{name}: pick a node from 1 to {n}")),
+            }
+        };
+        Ok(match form {
+            Form::PauseNode(id) => {
+                vec![Action::Pause { node: NodeId(*id), for_us: forms::parse_delay(&self.field("pause"), "pause for")? }]
+            }
+            Form::DriftNode(id) => {
+                vec![Action::Drift { node: NodeId(*id), rate_pct: forms::parse_drift(&self.field("drift"))? }]
+            }
+            Form::RequestTo(id) => {
+                vec![Action::Request { node: NodeId(*id), op: forms::parse_command(&self.field("command"))? }]
+            }
+            Form::RequestLeader => {
+                let op = forms::parse_command(&self.field("command"))?;
+                let node = current_leader(&view).unwrap_or(1);
+                vec![Action::Request { node: NodeId(node), op }]
+            }
+            Form::Admin { node, command } => match command.split_once(' ') {
+                // `transfer N`, `add N`, `remove N`: the leader does it, about this node.
+                Some((verb, _)) => vec![Action::Admin {
+                    node: Some(NodeId(self.leader(&view)?)),
+                    command: format!("{verb} {node}"),
+                }],
+                None => vec![Action::Admin { node: Some(NodeId(*node)), command: command.to_string() }],
+            },
+            Form::IsolateLeader => vec![Action::Partition { groups: vec![vec![NodeId(self.leader(&view)?)]] }],
+            Form::LeaderInMinority => {
+                let leader = self.leader(&view)?;
+                let minority = (n - 1) / 2;
+                if minority == 0 {
+                    return Err("a cluster this small has no minority with the leader in it".into());
+                }
+                let mut group = vec![NodeId(leader)];
+                group.extend((1..=n as u32).filter(|&i| i != leader).take(minority - 1).map(NodeId));
+                vec![Action::Partition { groups: vec![group] }]
+            }
+            Form::SplitHalves => {
+                if n < 2 {
+                    return Err("one node cannot be split".into());
+                }
+                let half = n / 2;
+                vec![Action::Partition { groups: vec![(1..=half as u32).map(NodeId).collect()] }]
+            }
+            Form::Groups => vec![Action::Partition { groups: forms::parse_groups(&self.field("groups"), n)? }],
+            Form::Cut | Form::Uncut => {
+                let (from, to) = (node_field("link-from")?, node_field("link-to")?);
+                if from == to {
+                    return Err("pick two different nodes for the link".into());
+                }
+                let both = self.field("link-both") == "on";
+                let one = |a, b| if *form == Form::Cut { Action::Cut { from: a, to: b } } else { Action::Uncut { from: a, to: b } };
+                let mut actions = vec![one(from, to)];
+                if both {
+                    actions.push(one(to, from));
+                }
+                actions
+            }
+            Form::LinkParams => {
+                let (from, to) = (node_field("link-from")?, node_field("link-to")?);
+                let change = LinkChange {
+                    latency_us: Some(forms::parse_range(&self.field("link-latency"), "link delay")?),
+                    drop_ppm: Some(forms::parse_percent(&self.field("link-drop"), "link drop")?),
+                    duplicate_ppm: None,
+                };
+                let mut actions = vec![Action::Link { from: Some(from), to: Some(to), change: change.clone() }];
+                if self.field("link-both") == "on" && from != to {
+                    actions.push(Action::Link { from: Some(to), to: Some(from), change });
+                }
+                actions
+            }
+            Form::GlobalParams => vec![Action::Link {
+                from: None,
+                to: None,
+                change: LinkChange {
+                    latency_us: Some(forms::parse_range(&self.field("global-latency"), "latency")?),
+                    drop_ppm: Some(forms::parse_percent(&self.field("global-drop"), "drop")?),
+                    duplicate_ppm: Some(forms::parse_percent(&self.field("global-dup"), "duplicate")?),
+                },
+            }],
+            Form::Load => vec![Action::Workload {
+                clients: forms::parse_count(&self.field("load-clients"), "clients", forms::PAGE_CLIENTS_MAX)?,
+                interval_us: forms::parse_delay(&self.field("load-interval"), "think time")?,
+            }],
+            Form::StopLoad => vec![Action::Workload { clients: 0, interval_us: self.run.setup().workload.interval_us }],
+            Form::DelayMessage(id) => {
+                vec![Action::DelayMessage { id: *id, by_us: forms::parse_delay(&self.field("msg-delay"), "delay by")? }]
+            }
+        })
+    }
+
+    /// Reads the settings form into page parameters, or says what is wrong with it.
+    fn settings_from_fields(&self) -> Result<PageParams, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut p = self.params.clone();
+        p.errors.clear();
+        let protocol = self.field("set-protocol");
+        if !playground::protocol_names().contains(&protocol.as_str()) {
+            errors.push(format!("protocol: unknown {protocol:?}"));
+        } else {
+            p.protocol = protocol;
+        }
+        match forms::parse_nodes(&self.field("set-nodes"), self.run.setup().nodes) {
+            Ok(n) => p.setup.nodes = n,
+            Err(e) => errors.push(e),
+        }
+        match forms::parse_range(&self.field("set-latency"), "latency") {
+            Ok((lo, hi)) => {
+                p.setup.link.latency_us_min = lo;
+                p.setup.link.latency_us_max = hi;
+            }
+            Err(e) => errors.push(e),
+        }
+        let bug = self.field("set-bug");
+        p.setup.bug = if bug.is_empty() || bug == "none" { None } else { Some(bug) };
+        match crate::sim::FaultPreset::parse(&self.field("set-faults")) {
+            Ok(f) => p.setup.faults = f,
+            Err(e) => errors.push(e),
+        }
+        let info = info_of(&p.protocol);
+        p.setup.options.clear();
+        for o in info.options {
+            if let Some(v) = self.fields.get(&format!("opt:{}:{}", p.protocol, o.key)) {
+                let v = v.trim();
+                if v != o.default {
+                    p.setup.options.insert(o.key.to_string(), v.chars().take(64).collect());
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn restart_with(&mut self, params: PageParams) {
+        let mut notices = Vec::new();
+        let (params, run) = build(&params, &mut notices);
+        self.info = info_of(&params.protocol);
+        self.params = params;
+        self.run = run;
+        self.notices = notices;
+        self.action_error = None;
+        self.violation = None;
+        self.violations_seen = 0;
+        self.selected_message = None;
+        self.selected_event = None;
+        if self.selected_node.is_some_and(|n| n as usize > self.run.setup().nodes) {
+            self.selected_node = None;
+        }
+        self.fields.insert("seed".into(), self.run.setup().seed.to_string());
+    }
+
+    /// Stops at the first new violation: pauses, names the property and selects its event.
+    fn check_violations(&mut self) {
+        let violations = self.run.property_violations();
+        if violations.len() <= self.violations_seen {
+            return;
+        }
+        let v = &violations[self.violations_seen];
+        self.violations_seen = violations.len();
+        let explain = self.run.properties().into_iter().find(|p| p.name == v.property).map(|p| p.explain).unwrap_or_default();
+        self.violation = Some(ViolationNote {
+            property: v.property.clone(),
+            explain,
+            detail: v.detail.clone(),
+            t_us: v.t_us,
+            event: v.event,
+        });
+        self.selected_event = Some(v.event);
+        self.filter = EventFilter::default();
+        self.playing = false;
+    }
+
+    fn request_frame(&mut self, ctx: &Context<Self>) {
+        let Some(window) = web_sys::window() else { return };
+        let link = ctx.link().clone();
+        let closure = Closure::once(move |ts: f64| link.send_message(Msg::Frame(ts)));
+        if let Ok(handle) = window.request_animation_frame(closure.as_ref().unchecked_ref()) {
+            self.frame = Some((handle, closure));
+        }
+    }
+
+    fn advance(&mut self, wall_ms: f64) {
+        let advance_us = (wall_ms * 1000.0 * self.speed()) as u64;
+        let target = self.run.now_us() + advance_us.max(1);
+        self.behind = self.run.run_until(target, STEPS_PER_FRAME_MAX) == crate::sim::RunStatus::StepLimit;
     }
 }
 
 impl Component for App {
     type Message = Msg;
-    type Properties = ();
+    type Properties = AppProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let query = ctx.props().query.clone().unwrap_or_else(|| {
+            web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+        });
         let params = parse_params(&query);
-        let mut notice = params.errors.clone();
-        let run = build(&params, &mut notice);
-        let link = ctx.link().clone();
-        let timer = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
-        App { seed_text: run.setup().seed.to_string(), params, run, playing: true, notice, _timer: timer }
+        let mut notices = params.errors.clone();
+        let (params, run) = build(&params, &mut notices);
+        let keys = {
+            let link = ctx.link().clone();
+            let closure = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let key = e.key();
+                if matches!(key.as_str(), " " | "ArrowRight") {
+                    e.prevent_default();
+                }
+                link.send_message(Msg::Key(key));
+            });
+            web_sys::window()
+                .and_then(|w| w.document())
+                .map(|d| d.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref()));
+            Some(closure)
+        };
+        let mut app = App {
+            info: info_of(&params.protocol),
+            fields: default_fields(&params),
+            speed_exp: params.speed.log10().clamp(SPEED_EXP_RANGE.0, SPEED_EXP_RANGE.1),
+            playing: !params.paused,
+            params,
+            run,
+            notices,
+            action_error: None,
+            settings_errors: Vec::new(),
+            selected_node: None,
+            selected_message: None,
+            selected_event: None,
+            filter: EventFilter::default(),
+            show_help: false,
+            violation: None,
+            violations_seen: 0,
+            behind: false,
+            last_frame: None,
+            frame: None,
+            keys,
+        };
+        app.request_frame(ctx);
+        app
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let (Some(window), Some((handle, _))) = (web_sys::window(), self.frame.take()) {
+            let _ = window.cancel_animation_frame(handle);
+        }
+        if let (Some(document), Some(keys)) = (web_sys::window().and_then(|w| w.document()), self.keys.take()) {
+            let _ = document.remove_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
-            Msg::Tick => {
+            Msg::Frame(ts) => {
+                let gap = self.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, FRAME_GAP_MS_MAX));
+                self.last_frame = Some(ts);
+                self.request_frame(ctx);
                 if !self.playing {
                     return false;
                 }
-                let advance_us = (f64::from(TICK_MS) * 1000.0 * self.params.speed) as u64;
-                let until = self.run.now_us() + advance_us.max(1);
-                self.run.run_until(until, STEPS_PER_TICK_MAX);
+                self.advance(gap);
             }
-            Msg::TogglePlay => self.playing = !self.playing,
+            Msg::TogglePlay => {
+                self.playing = !self.playing;
+                if self.playing {
+                    self.violation = None;
+                }
+            }
             Msg::Step => {
                 self.playing = false;
                 self.run.step();
             }
-            Msg::Restart => {
-                match self.seed_text.trim().parse::<u64>() {
-                    Ok(seed) => {
-                        self.params.setup.seed = seed;
-                        self.notice.clear();
+            Msg::Restart => match self.field("seed").trim().parse::<u64>() {
+                Ok(seed) => {
+                    let mut p = self.params.clone();
+                    p.setup.seed = seed;
+                    self.restart_with(p);
+                }
+                Err(_) => self.action_error = Some(format!("seed {:?} is not a whole number", self.field("seed"))),
+            },
+            Msg::NewSeed => {
+                let mut p = self.params.clone();
+                p.setup.seed = next_seed(p.setup.seed);
+                self.restart_with(p);
+            }
+            Msg::Speed(exp) => self.speed_exp = exp.clamp(SPEED_EXP_RANGE.0, SPEED_EXP_RANGE.1),
+            Msg::Field(name, value) => {
+                let value: String = value.chars().take(200).collect();
+                match name.as_str() {
+                    "filter-node" => self.filter.node = value.parse().ok(),
+                    "filter-class" => self.filter.class = Some(value.clone()).filter(|v| !v.is_empty()),
+                    _ => {}
+                }
+                if name == "set-protocol" && value != self.field("set-protocol") {
+                    self.fields.insert("set-bug".into(), "none".into());
+                }
+                self.fields.insert(name, value);
+            }
+            Msg::SelectNode(node) => {
+                self.selected_node = node.filter(|&n| n >= 1 && n as usize <= self.node_count());
+                if let Some(n) = self.selected_node {
+                    self.fields.insert("link-from".into(), n.to_string());
+                }
+            }
+            Msg::SelectMessage(id) => self.selected_message = id,
+            Msg::SelectEvent(index) => self.selected_event = Some(index),
+            Msg::Act(action) => self.apply(vec![action]),
+            Msg::Form(form) => match self.form_actions(&form) {
+                Ok(actions) => self.apply(actions),
+                Err(e) => self.action_error = Some(e),
+            },
+            Msg::ApplySettings => match self.settings_from_fields() {
+                Ok(p) => match playground::build(&p.protocol, p.setup.clone(), None) {
+                    Ok(_) => {
+                        self.settings_errors.clear();
+                        self.restart_with(p);
                     }
-                    Err(_) => self.notice = vec![format!("seed {:?} is not a whole number", self.seed_text)],
+                    Err(e) => self.settings_errors = vec![e],
+                },
+                Err(errors) => self.settings_errors = errors,
+            },
+            Msg::Help(show) => self.show_help = show,
+            Msg::Key(key) => match key.as_str() {
+                " " | "k" => return Component::update(self, ctx, Msg::TogglePlay),
+                "ArrowRight" | "." => return Component::update(self, ctx, Msg::Step),
+                "?" => self.show_help = !self.show_help,
+                "Escape" => {
+                    self.show_help = false;
+                    self.selected_node = None;
+                    self.selected_message = None;
                 }
-                let mut notice = Vec::new();
-                self.run = build(&self.params, &mut notice);
-                self.notice.extend(notice);
-            }
-            Msg::SeedInput(text) => {
-                self.seed_text = text.chars().take(30).collect();
-                return false;
-            }
-            Msg::NodeClicked(id) => {
-                let node = NodeId(id);
-                let up = self.run.view().nodes.get(node.index()).is_some_and(|n| n.up);
-                let action = if up { Action::Crash { node } } else { Action::Restart { node } };
-                if let Err(e) = self.run.apply(action) {
-                    self.notice = vec![e];
+                "h" => self.apply(vec![Action::HealAll]),
+                "r" => return Component::update(self, ctx, Msg::Restart),
+                "n" => return Component::update(self, ctx, Msg::NewSeed),
+                "c" => {
+                    if let Some(n) = self.selected_node {
+                        let up = self.run.view().nodes.get(n as usize - 1).is_some_and(|v| v.up);
+                        let node = NodeId(n);
+                        self.apply(vec![if up { Action::Crash { node } } else { Action::Restart { node } }]);
+                    }
                 }
-            }
-            Msg::HealAll => {
-                if let Err(e) = self.run.apply(Action::HealAll) {
-                    self.notice = vec![e];
+                "+" | "=" => self.speed_exp = (self.speed_exp + 0.5).min(SPEED_EXP_RANGE.1),
+                "-" => self.speed_exp = (self.speed_exp - 0.5).max(SPEED_EXP_RANGE.0),
+                _ => {
+                    if let Some(d) = key.parse::<u32>().ok().filter(|d| (1..=9).contains(d)) {
+                        return Component::update(self, ctx, Msg::SelectNode(Some(d)));
+                    }
+                    return false;
                 }
+            },
+            Msg::DismissViolation => self.violation = None,
+        }
+        self.check_violations();
+        if let Some(id) = self.selected_message {
+            if !self.run.view().messages.iter().any(|m| m.id == id) {
+                self.selected_message = None;
             }
         }
         true
@@ -111,67 +568,104 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let view = self.run.view();
-        let on_node = link.callback(Msg::NodeClicked);
-        let on_seed = link.callback(|e: InputEvent| {
+        let speed = self.speed();
+        let on_speed = link.callback(|e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            Msg::SeedInput(input.value())
+            Msg::Speed(input.value().parse::<f64>().unwrap_or(-1.0))
         });
-        let properties = self.run.properties();
-        let log = self.run.recent(LOG_LINES);
+        let on_seed = panels::field_input(link, "seed");
+        let subtitle = format!(
+            "{} · {} nodes · seed {}{}{}",
+            view.protocol,
+            view.nodes.len(),
+            self.run.setup().seed,
+            self.run.setup().bug.as_ref().map(|b| format!(" · bug {b}")).unwrap_or_default(),
+            if self.run.setup().faults == crate::sim::FaultPreset::Chaos { " · chaos" } else { "" },
+        );
         html! {
-            <div class="playground">
+            <div class="playground" data-playing={self.playing.to_string()}>
                 <header>
                     <h1>{ "Consensus Playground" }</h1>
-                    <span class="subtitle">{ format!("{} · {} nodes · seed {}", view.protocol, view.nodes.len(), self.run.setup().seed) }</span>
+                    <span class="subtitle" title={self.info.about}>{ subtitle }</span>
+                    <button id="help" class="icon" title="Keyboard shortcuts (?)" aria-label="keyboard shortcuts"
+                            onclick={link.callback(|_| Msg::Help(true))}>{ "?" }</button>
                 </header>
-                { for self.notice.iter().map(|n| html! { <p class="notice" role="alert">{ n }</p> }) }
-                <section class="controls" aria-label="controls">
-                    <button id="play" title="Play or pause the simulation" onclick={link.callback(|_| Msg::TogglePlay)}>
-                        { if self.playing { "Pause" } else { "Play" } }
+                if let Some(v) = &self.violation {
+                    <div id="violation" class="violation" role="alert" data-property={v.property.clone()}>
+                        <strong>{ format!("✗ {} violated", v.property) }</strong>
+                        { format!(" at t = {}: {}", format_duration(v.t_us), v.explain) }
+                        <div class="detail">{ format!("{} (event #{})", v.detail, v.event) }</div>
+                        <button onclick={link.callback(|_| Msg::DismissViolation)} title="Hide this message (the property stays violated)">{ "Dismiss" }</button>
+                    </div>
+                }
+                { for self.notices.iter().map(|n| html! { <p class="notice" role="alert">{ n }</p> }) }
+                <section class="controls" aria-label="run controls">
+                    <button id="play" class="primary" title="Play or pause the simulation (Space)" onclick={link.callback(|_| Msg::TogglePlay)}>
+                        { if self.playing { "⏸ Pause" } else { "▶ Play" } }
                     </button>
-                    <button id="step" title="Process one event" onclick={link.callback(|_| Msg::Step)}>{ "Step" }</button>
-                    <label title="The seed decides every random choice of the run">
-                        { "Seed " }
-                        <input id="seed" type="text" inputmode="numeric" value={self.seed_text.clone()} oninput={on_seed} />
+                    <button id="step" title="Process exactly one event (→)" onclick={link.callback(|_| Msg::Step)}>{ "Step ⏭" }</button>
+                    <label class="speed" title="Virtual time per wall-clock time, from 0.01× to 100× (+ / −)">
+                        { "Speed " }
+                        <input id="speed" type="range" min={SPEED_EXP_RANGE.0.to_string()} max={SPEED_EXP_RANGE.1.to_string()} step="0.05"
+                               value={format!("{:.2}", self.speed_exp)} oninput={on_speed} aria-valuetext={format!("{speed:.2}×")} />
+                        <output>{ format_speed(speed) }</output>
                     </label>
-                    <button id="restart" title="Start the run again with this seed" onclick={link.callback(|_| Msg::Restart)}>{ "Restart" }</button>
-                    <button id="heal" title="Heal partitions, restart crashed nodes, stop loss" onclick={link.callback(|_| Msg::HealAll)}>{ "Heal all" }</button>
-                    <span id="clock" class="clock">{ format!("t = {}", format_duration(view.now_us)) }</span>
-                    <span class="stats">{ format!("{} events · trace {}", self.run.records(), format_hash(self.run.hash())) }</span>
+                    <label title="The seed decides every random choice of the run: same seed and actions, same run">
+                        { "Seed " }
+                        <input id="seed" type="text" inputmode="numeric" value={self.field("seed")} oninput={on_seed} />
+                    </label>
+                    <button id="restart" title="Start the run again with this seed (r)" onclick={link.callback(|_| Msg::Restart)}>{ "Restart" }</button>
+                    <button id="new-seed" title="Start a run with another seed (n)" onclick={link.callback(|_| Msg::NewSeed)}>{ "New seed" }</button>
+                    <button id="heal" title="Heal partitions and cuts, restart crashed nodes, resume paused ones, stop loss (h)"
+                            onclick={link.callback(|_| Msg::Act(Action::HealAll))}>{ "Heal all" }</button>
+                    <span id="clock" class="clock" data-virtual-time={view.now_us.to_string()} title="virtual time">
+                        { format!("t = {}", format_duration(view.now_us)) }
+                    </span>
+                    <span class="stats" title="trace records so far and the hash of the whole trace">
+                        { format!("{} events · trace {}", self.run.records(), format_hash(self.run.hash())) }
+                        if self.behind && self.playing { { " · running behind" } }
+                    </span>
                 </section>
+                if let Some(e) = &self.action_error {
+                    <p id="action-error" class="notice error" role="alert">{ e }</p>
+                }
                 <div class="panes">
-                    <section class="cluster" aria-label="cluster">
-                        <ClusterSvg view={view.clone()} on_node={on_node} />
-                        <p class="hint">{ "Click a node to crash or restart it." }</p>
+                    <section class="cluster-pane" aria-label="cluster">
+                        <ClusterSvg view={view.clone()} selected_node={self.selected_node} selected_message={self.selected_message}
+                                    on_node={link.callback(|n| Msg::SelectNode(Some(n)))}
+                                    on_message={link.callback(|m| Msg::SelectMessage(Some(m)))} />
+                        { panels::legend(&view) }
+                        { panels::message_panel(self, link, &view) }
+                        { panels::node_panel(self, link, &view) }
                     </section>
                     <section class="side">
-                        <h2>{ "Properties" }</h2>
-                        <ul id="properties" class="properties">
-                            { for properties.iter().map(|p| html! {
-                                <li class={if p.holds { "holds" } else { "violated" }} title={p.explain.clone()}>
-                                    { if p.holds { "✓ " } else { "✗ " } }{ &p.name }
-                                </li>
-                            }) }
-                        </ul>
-                        <h2>{ "Nodes" }</h2>
-                        <table class="nodes">
-                            <tbody>
-                            { for view.nodes.iter().map(|n| html! {
-                                <tr>
-                                    <th>{ format!("n{}", n.id) }</th>
-                                    <td>{ if n.up { n.role.clone() } else { "crashed".to_string() } }</td>
-                                    <td>{ n.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ") }</td>
-                                </tr>
-                            }) }
-                            </tbody>
-                        </table>
-                        <h2>{ "Events" }</h2>
-                        <ol id="events" class="events">
-                            { for log.iter().rev().map(|(i, line)| html! { <li key={*i}>{ line }</li> }) }
-                        </ol>
+                        { panels::properties_panel(self) }
+                        { panels::events_panel(self, link, &view) }
                     </section>
                 </div>
+                <section class="logs" aria-label="logs">
+                    <h2>{ "Logs" }</h2>
+                    <LogGrid view={view.clone()} selected_node={self.selected_node} on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+                </section>
+                <div class="tools">
+                    { panels::network_panel(self, link, &view) }
+                    { panels::clients_panel(self, link) }
+                    { panels::settings_panel(self, link) }
+                </div>
+                if self.show_help {
+                    { panels::help(link) }
+                }
             </div>
         }
+    }
+}
+
+pub fn format_speed(speed: f64) -> String {
+    if speed >= 10.0 {
+        format!("{speed:.0}×")
+    } else if speed >= 1.0 {
+        format!("{speed:.1}×")
+    } else {
+        format!("{speed:.2}×")
     }
 }

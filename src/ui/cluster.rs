@@ -1,5 +1,7 @@
-//! The cluster drawn as SVG: nodes on a ring, coloured by role; messages in flight as dots at a
-//! position interpolated by virtual time.
+//! The cluster drawn as SVG: nodes on a ring, coloured by role, with their term and the protocol's
+//! timer as an arc; links cut by a partition drawn cut (one-way cuts as an arrow that stops at a
+//! bar); messages in flight as glyphs at a position interpolated by virtual time (requests round,
+//! replies square), each with its `describe()` text on hover.
 
 use crate::playground::ClusterView;
 use yew::prelude::*;
@@ -7,54 +9,162 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     pub view: ClusterView,
+    pub selected_node: Option<u32>,
+    pub selected_message: Option<u64>,
     pub on_node: Callback<u32>,
+    pub on_message: Callback<u64>,
 }
 
 const SIZE: f64 = 400.0;
 const RING: f64 = 150.0;
+/// The most message glyphs drawn; the rest are counted.
+pub const MESSAGES_DRAWN_MAX: usize = 400;
 
 fn position(index: usize, count: usize) -> (f64, f64) {
-    let angle = std::f64::consts::TAU * index as f64 / count.max(1) as f64 - std::f64::consts::FRAC_PI_2;
+    if count == 1 {
+        return (SIZE / 2.0, SIZE / 2.0);
+    }
+    let angle = std::f64::consts::TAU * index as f64 / count as f64 - std::f64::consts::FRAC_PI_2;
     (SIZE / 2.0 + RING * angle.cos(), SIZE / 2.0 + RING * angle.sin())
+}
+
+/// The point `at` (0..1) of the way from `a` to `b`, starting and ending `inset` from the centres.
+fn along(a: (f64, f64), b: (f64, f64), inset: f64, at: f64) -> (f64, f64) {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let usable = (len - 2.0 * inset).max(0.0);
+    let d = inset + usable * at;
+    (a.0 + dx / len * d, a.1 + dy / len * d)
+}
+
+pub fn status_of(up: bool, paused: bool) -> &'static str {
+    if !up {
+        "crashed"
+    } else if paused {
+        "paused"
+    } else {
+        "up"
+    }
 }
 
 #[function_component(ClusterSvg)]
 pub fn cluster_svg(props: &ClusterProps) -> Html {
     let view = &props.view;
     let count = view.nodes.len();
-    let radius = (RING * std::f64::consts::PI / count.max(1) as f64 * 0.6).clamp(6.0, 32.0);
-    let messages = view.messages.iter().map(|m| {
-        let (x1, y1) = position(m.from as usize - 1, count);
-        let (x2, y2) = position(m.to as usize - 1, count);
+    let radius = (RING * std::f64::consts::PI / count.max(1) as f64 * 0.55).clamp(7.0, 30.0);
+    let centre = |id: u32| position(id as usize - 1, count);
+    let f = |x: f64| format!("{x:.1}");
+
+    // Cut links: each unordered pair once, both ways or one way.
+    let mut cuts = Vec::new();
+    for &(a, b) in &view.blocked {
+        let back = view.blocked.contains(&(b, a));
+        if back && a > b {
+            continue;
+        }
+        let (pa, pb) = (centre(a), centre(b));
+        let (s, e) = (along(pa, pb, radius + 3.0, 0.0), along(pa, pb, radius + 3.0, 1.0));
+        let mid = along(pa, pb, radius + 3.0, if back { 0.5 } else { 0.7 });
+        let (class, label, title) = if back {
+            ("cut both", format!("{a}<->{b}"), format!("link {a} ⇄ {b} cut both ways"))
+        } else {
+            ("cut oneway", format!("{a}->{b}"), format!("link {a} → {b} cut one way: {b} can still reach {a}"))
+        };
+        cuts.push(html! {
+            <g class={class} data-cut={label}>
+                <line x1={f(s.0)} y1={f(s.1)} x2={f(e.0)} y2={f(e.1)}
+                      marker-end={(!back).then_some("url(#cut-arrow)")} />
+                <text x={f(mid.0)} y={f(mid.1 + 4.0)} text-anchor="middle">{ "×" }</text>
+                <title>{ title }</title>
+            </g>
+        });
+    }
+
+    let drawn = view.messages.len().min(MESSAGES_DRAWN_MAX);
+    let messages = view.messages.iter().take(drawn).map(|m| {
+        let (from, to) = (centre(m.from), centre(m.to));
         let span = m.deliver_us.saturating_sub(m.sent_us).max(1) as f64;
-        let f = if m.held { 1.0 } else { (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0) };
-        let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
-        let class = if m.reply { "msg reply" } else { "msg request" };
+        let at = if m.held { 1.0 } else { (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0) };
+        let (x, y) = along(from, to, radius, at);
+        let id = m.id;
+        let onclick = props.on_message.reform(move |e: MouseEvent| {
+            e.stop_propagation();
+            id
+        });
+        let selected = props.selected_message == Some(m.id);
+        let class = classes!("msg", if m.reply { "reply" } else { "request" }, selected.then_some("selected"));
+        let title = format!("#{} {}→{} {}{}", m.id, m.from, m.to, m.describe, if m.held { " (held: receiver paused)" } else { "" });
+        let glyph = if m.reply {
+            html! { <rect x={f(x - 4.5)} y={f(y - 4.5)} width="9" height="9" rx="1.5" /> }
+        } else {
+            html! { <circle cx={f(x)} cy={f(y)} r="5" /> }
+        };
         html! {
-            <circle class={class} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="4">
-                <title>{ format!("#{} {}", m.id, m.describe) }</title>
-            </circle>
+            <g key={m.id} class={class} data-message={m.id.to_string()} data-kind={m.kind} {onclick}>
+                { glyph }
+                <title>{ title }</title>
+            </g>
         }
     });
+
     let nodes = view.nodes.iter().enumerate().map(|(i, n)| {
         let (x, y) = position(i, count);
         let id = n.id;
         let onclick = props.on_node.reform(move |_: MouseEvent| id);
-        let role = if n.up { n.role.clone() } else { "crashed".to_string() };
-        let class = format!("node {role}{}", if n.paused { " paused" } else { "" });
+        let status = status_of(n.up, n.paused);
+        let role = if n.up { n.role.as_str() } else { "crashed" };
+        let selected = props.selected_node == Some(n.id);
+        let class = classes!("node", role.to_string(), status, selected.then_some("selected"));
+        // The timer's arc: the part still to run, shrinking as virtual time passes.
+        let arc = n.timer.filter(|_| n.up).map(|(label, set, due)| {
+            let total = due.saturating_sub(set).max(1) as f64;
+            let left = (due.saturating_sub(view.now_us) as f64 / total).clamp(0.0, 1.0) * 100.0;
+            html! {
+                <circle class="timer" cx={f(x)} cy={f(y)} r={f(radius + 4.0)} pathLength="100"
+                        stroke-dasharray={format!("{left:.1} 100")}
+                        transform={format!("rotate(-90 {x:.1} {y:.1})")}>
+                    <title>{ format!("{label}: {} left", crate::sim::time::format_duration(due.saturating_sub(view.now_us))) }</title>
+                </circle>
+            }
+        });
+        let big = radius >= 14.0;
         html! {
-            <g class={class} {onclick} role="button" aria-label={format!("node {} ({role})", n.id)}>
-                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{radius:.1}")} />
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 1.0)} text-anchor="middle">{ n.id }</text>
-                <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + 14.0)} text-anchor="middle">{ format!("t{}", n.term) }</text>
-                <title>{ format!("node {}: {role}, term {}", n.id, n.term) }</title>
+            <g key={n.id} class={class} {onclick} data-node={n.id.to_string()} data-role={role.to_string()}
+               data-term={n.term.to_string()} data-status={status} tabindex="0" role="button"
+               aria-label={format!("node {}: {role}, term {}, {status}", n.id, n.term)}>
+                { for arc }
+                <circle class="body" cx={f(x)} cy={f(y)} r={f(radius)} />
+                <text x={f(x)} y={f(if big { y - 1.0 } else { y + 4.0 })} text-anchor="middle">{ n.id }</text>
+                if big {
+                    <text class="term" x={f(x)} y={f(y + 11.0)} text-anchor="middle">{ format!("T{}", n.term) }</text>
+                }
+                if n.paused {
+                    <text class="badge" x={f(x + radius * 0.8)} y={f(y - radius * 0.8)} text-anchor="middle">{ "⏸" }</text>
+                }
+                if n.clock_rate_pct != 100 {
+                    <text class="badge drift" x={f(x - radius * 0.9)} y={f(y - radius * 0.8)} text-anchor="middle">{ "⏱" }</text>
+                }
+                <title>{ format!("node {}: {role}, term {}{}{} — click for actions", n.id, n.term,
+                    if n.paused { ", paused" } else { "" },
+                    if n.clock_rate_pct != 100 { format!(", clock at {}%", n.clock_rate_pct) } else { String::new() }) }</title>
             </g>
         }
     });
+    let more = view.messages.len() - drawn;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label="the cluster">
-            { for messages }
+        <svg id="cluster" viewBox={format!("0 0 {SIZE} {SIZE}")} role="group" aria-label="the cluster"
+             data-virtual-time={view.now_us.to_string()}>
+            <defs>
+                <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" class="cut-arrow" />
+                </marker>
+            </defs>
+            { for cuts }
             { for nodes }
+            { for messages }
+            if more > 0 {
+                <text class="more" x="6" y="392">{ format!("+{more} more messages in flight") }</text>
+            }
         </svg>
     }
 }

@@ -1,17 +1,53 @@
 //! The Yew app: a view of a [`crate::playground::Playground`] snapshot plus a dispatcher that
-//! turns clicks and timer ticks into simulator actions. This is the first, minimal page (the
-//! full playground page is its own issue): it runs a live simulation and shows the cluster, the
-//! messages in flight, the properties and the events as they happen.
+//! turns clicks, keys and animation frames into simulator actions.
 
 mod app;
 mod cluster;
+pub mod forms;
+mod loggrid;
+mod panels;
 mod params;
 
-pub use app::App;
+pub use app::{App, AppProps};
 pub use params::{parse_params, PageParams};
+
+/// Shows a Rust panic on the page (an error panel with a reload button) instead of leaving a
+/// frozen or blank page; the message also goes to the console.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        web_sys::console::error_1(&message.clone().into());
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(body) = document.body() else { return };
+        if document.get_element_by_id("panic").is_some() {
+            return;
+        }
+        let build = || -> Option<web_sys::Element> {
+            let panel = document.create_element("div").ok()?;
+            panel.set_id("panic");
+            panel.set_class_name("panic");
+            panel.set_attribute("role", "alert").ok()?;
+            let title = document.create_element("strong").ok()?;
+            title.set_text_content(Some("The playground stopped because of a bug in it (not in your cluster)."));
+            let detail = document.create_element("pre").ok()?;
+            detail.set_text_content(Some(&message));
+            let reload = document.create_element("button").ok()?;
+            reload.set_text_content(Some("Reload the page"));
+            reload.set_attribute("onclick", "location.reload()").ok()?;
+            panel.append_child(&title).ok()?;
+            panel.append_child(&detail).ok()?;
+            panel.append_child(&reload).ok()?;
+            Some(panel)
+        };
+        if let Some(panel) = build() {
+            let _ = body.insert_before(&panel, body.first_child().as_ref());
+        }
+    }));
+}
 
 /// Mounts the app on the page's `<main id="app">` (or the body).
 pub fn mount_app() {
+    install_panic_hook();
     let document = web_sys::window().and_then(|w| w.document());
     match document.and_then(|d| d.get_element_by_id("app")) {
         Some(root) => {

@@ -1,5 +1,7 @@
-//! URL parameters of the page: `?protocol=raft&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`.
-//! Bad values give a message and the default, never a panic.
+//! URL parameters of the page: `?protocol=raft&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`,
+//! plus `autoplay=off`, `latency=10ms..50ms`, `drop=5`, `duplicate=2`, `clients=3`,
+//! `interval=200ms` and protocol options as `opt.KEY=VALUE` (`opt.prevote=off`). Bad values give a
+//! message and the default, never a panic.
 
 use crate::playground::protocol_names;
 use crate::sim::{FaultPreset, Setup};
@@ -13,6 +15,8 @@ pub struct PageParams {
     pub setup: Setup,
     /// Virtual seconds per wall-clock second.
     pub speed: f64,
+    /// Start paused (`autoplay=off`).
+    pub paused: bool,
     /// Messages about parameters that were ignored.
     pub errors: Vec<String>,
 }
@@ -21,7 +25,7 @@ impl Default for PageParams {
     fn default() -> Self {
         let mut setup = Setup::default();
         setup.workload.interval_us = 300_000;
-        PageParams { protocol: "raft".into(), setup, speed: 0.1, errors: Vec::new() }
+        PageParams { protocol: "raft".into(), setup, speed: 0.1, paused: false, errors: Vec::new() }
     }
 }
 
@@ -68,7 +72,41 @@ pub fn parse_params(query: &str) -> PageParams {
                 Ok(s) if (0.001..=100.0).contains(&s) => p.speed = s,
                 _ => p.errors.push(format!("speed={shown:?} is not between 0.001 and 100; using {}", p.speed)),
             },
-            _ => {}
+            "autoplay" => match value.as_str() {
+                "on" | "1" | "true" | "" => p.paused = false,
+                "off" | "0" | "false" => p.paused = true,
+                _ => p.errors.push(format!("autoplay={shown:?} is not on or off; playing")),
+            },
+            "latency" => match super::forms::parse_range(&value, "latency") {
+                Ok((lo, hi)) => {
+                    p.setup.link.latency_us_min = lo;
+                    p.setup.link.latency_us_max = hi;
+                }
+                Err(e) => p.errors.push(format!("{e}; using the default")),
+            },
+            "drop" | "duplicate" => match super::forms::parse_percent(&value, &key) {
+                Ok(ppm) if key == "drop" => p.setup.link.drop_ppm = ppm,
+                Ok(ppm) => p.setup.link.duplicate_ppm = ppm,
+                Err(e) => p.errors.push(format!("{e}; using 0%")),
+            },
+            "clients" => match super::forms::parse_count(&value, "clients", super::forms::PAGE_CLIENTS_MAX) {
+                Ok(n) => p.setup.workload.clients = n,
+                Err(e) => p.errors.push(format!("{e}; using {}", p.setup.workload.clients)),
+            },
+            "interval" => match super::forms::parse_delay(&value, "interval") {
+                Ok(d) => p.setup.workload.interval_us = d,
+                Err(e) => p.errors.push(format!("{e}; using the default")),
+            },
+            _ => {
+                if let Some(option) = key.strip_prefix("opt.") {
+                    let valid = option.len() <= 32 && option.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                    if valid && value.len() <= 64 && p.setup.options.len() < 32 {
+                        p.setup.options.insert(option.to_string(), value);
+                    } else {
+                        p.errors.push(format!("option {:?} is not a valid option; ignored", option.chars().take(40).collect::<String>()));
+                    }
+                }
+            }
         }
     }
     p
@@ -120,5 +158,13 @@ mod tests {
         assert_eq!(p.setup.nodes, 5);
         assert_eq!(p.errors.len(), 5, "{:?}", p.errors);
         assert!(p.errors[0].contains("nodes"));
+        let p = parse_params("autoplay=off&latency=10ms..50ms&drop=5&duplicate=2%&clients=3&opt.prevote=off");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert!(p.paused);
+        assert_eq!((p.setup.link.latency_us_min, p.setup.link.latency_us_max), (10_000, 50_000));
+        assert_eq!((p.setup.link.drop_ppm, p.setup.link.duplicate_ppm, p.setup.workload.clients), (50_000, 20_000, 3));
+        assert_eq!(p.setup.options.get("prevote").map(String::as_str), Some("off"));
+        let p = parse_params("latency=9h&drop=101&clients=1000&opt.<b>=1&autoplay=maybe");
+        assert_eq!(p.errors.len(), 5, "{:?}", p.errors);
     }
 }

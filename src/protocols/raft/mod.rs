@@ -41,8 +41,8 @@ pub use log::{Entry, EntryData, Membership, RaftDurable, Snapshot, StateMachine}
 pub use messages::RaftMsg;
 
 use crate::core::{
-    BugInfo, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation, OptionInfo, Protocol, RequestId,
-    Role, TimeUs,
+    BugInfo, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, Observation, OptionInfo,
+    Protocol, RequestId, Role, TimeUs,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -152,20 +152,22 @@ impl Raft {
     }
 }
 
+/// An entry's value in a few characters.
+fn entry_text(e: &Entry) -> String {
+    match &e.data {
+        EntryData::Noop => "noop".to_string(),
+        EntryData::Command(c) => c.op.chars().take(16).collect(),
+        EntryData::Config(m) => m.describe(),
+    }
+}
+
 /// The newest `n` entries as `index@term:value` (values shortened), oldest first.
 fn log_tail(disk: &RaftDurable, n: u64) -> String {
     let last = disk.last_index();
     let first = last.saturating_sub(n - 1).max(disk.snapshot.index + 1);
     (first..=last)
         .filter_map(|i| disk.entry(i).map(|e| (i, e)))
-        .map(|(i, e)| {
-            let value = match &e.data {
-                EntryData::Noop => "noop".to_string(),
-                EntryData::Command(c) => c.op.chars().take(12).collect(),
-                EntryData::Config(m) => m.describe(),
-            };
-            format!("{i}@{}:{value}", e.term)
-        })
+        .map(|(i, e)| format!("{i}@{}:{}", e.term, entry_text(e)))
         .collect::<Vec<_>>()
         .join(" | ")
 }
@@ -306,6 +308,34 @@ impl Protocol for Raft {
             }
         };
         NodeSummary { role, term: disk.term, fields }
+    }
+
+    fn log_view(volatile: Option<&Self>, disk: &RaftDurable, tail: usize) -> Option<LogView> {
+        let last = disk.last_index();
+        let first = last.saturating_sub(tail as u64).max(disk.snapshot.index) + 1;
+        let entries = (first..=last)
+            .filter_map(|i| disk.entry(i).map(|e| LogEntryView { index: i, term: e.term, text: entry_text(e) }))
+            .collect();
+        let progress = match volatile {
+            Some(node) if node.role == Role::Leader => {
+                node.progress.iter().map(|(id, p)| (id.0, p.next_index, p.match_index)).collect()
+            }
+            _ => Vec::new(),
+        };
+        Some(LogView {
+            snapshot_index: disk.snapshot.index,
+            snapshot_term: disk.snapshot.term,
+            entries,
+            commit: volatile.map(|n| n.commit_index),
+            progress,
+        })
+    }
+
+    fn timer_label(timer: &RaftTimer) -> Option<&'static str> {
+        match timer {
+            RaftTimer::Election => Some("election timer"),
+            RaftTimer::Heartbeat => None,
+        }
     }
 
     fn leader_hint(&self) -> Option<NodeId> {

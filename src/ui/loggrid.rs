@@ -1,0 +1,117 @@
+//! The log grid: one row per node, one column per log index, entries coloured by term, committed
+//! entries marked, compacted entries shown as the snapshot, and the leader's nextIndex /
+//! matchIndex for each follower.
+
+use crate::playground::ClusterView;
+use yew::prelude::*;
+
+/// Columns shown: the newest indexes of the cluster.
+pub const COLUMNS: u64 = 30;
+
+#[derive(Properties, PartialEq)]
+pub struct LogGridProps {
+    pub view: ClusterView,
+    pub selected_node: Option<u32>,
+    pub on_node: Callback<u32>,
+}
+
+/// A colour per term, far apart for neighbouring terms.
+pub fn term_colour(term: u64) -> String {
+    format!("hsl({}, 62%, 62%)", (term * 67 + 200) % 360)
+}
+
+/// The node the page treats as the leader: the running leader with the highest term.
+pub fn current_leader(view: &ClusterView) -> Option<u32> {
+    view.nodes.iter().filter(|n| n.up && n.role == "leader").max_by_key(|n| (n.term, std::cmp::Reverse(n.id))).map(|n| n.id)
+}
+
+#[function_component(LogGrid)]
+pub fn log_grid(props: &LogGridProps) -> Html {
+    let view = &props.view;
+    if view.nodes.iter().all(|n| n.log.is_none()) {
+        return html! {};
+    }
+    let last = view
+        .nodes
+        .iter()
+        .filter_map(|n| n.log.as_ref())
+        .map(|l| l.entries.last().map_or(l.snapshot_index, |e| e.index))
+        .max()
+        .unwrap_or(0);
+    let lo = last.saturating_sub(COLUMNS - 1).max(1);
+    let leader = current_leader(view);
+    let progress: Vec<(u32, u64, u64)> = leader
+        .and_then(|l| view.nodes.iter().find(|n| n.id == l))
+        .and_then(|n| n.log.as_ref())
+        .map(|l| l.progress.clone())
+        .unwrap_or_default();
+    let header = (lo..=last.max(lo)).map(|i| html! { <th scope="col">{ i }</th> });
+    let rows = view.nodes.iter().map(|n| {
+        let Some(log) = &n.log else { return html! {} };
+        let commit = log.commit;
+        let mine = progress.iter().find(|(id, _, _)| *id == n.id).map(|&(_, next, matched)| (next, matched));
+        let cells = (lo..=last.max(lo)).map(|i| {
+            let mut class = classes!("cell");
+            let mut title = format!("index {i}");
+            let mut style = String::new();
+            let mut text = String::new();
+            if i <= log.snapshot_index {
+                class.push("snap");
+                title = format!("index {i}: compacted into the snapshot (up to {} at term {})", log.snapshot_index, log.snapshot_term);
+                text = "▦".into();
+            } else if let Some(e) = log.entries.iter().find(|e| e.index == i) {
+                class.push("entry");
+                style = format!("background:{}", term_colour(e.term));
+                text = e.term.to_string();
+                title = format!("index {i}, term {}: {}", e.term, e.text);
+                if commit.is_some_and(|c| i <= c) {
+                    class.push("committed");
+                    title.push_str(" (committed)");
+                }
+            }
+            if let Some((next, matched)) = mine {
+                if i == next {
+                    class.push("next");
+                    title.push_str(&format!(" — leader's nextIndex for node {}", n.id));
+                }
+                if i == matched {
+                    class.push("match");
+                    title.push_str(&format!(" — leader's matchIndex for node {}", n.id));
+                }
+            }
+            html! { <td class={class} style={style} title={title}>{ text }</td> }
+        });
+        let id = n.id;
+        let on_click = props.on_node.reform(move |_: MouseEvent| id);
+        let last_index = log.entries.last().map_or(log.snapshot_index, |e| e.index);
+        let book = match mine {
+            Some((next, matched)) => format!("next {next} · match {matched}"),
+            None if Some(n.id) == leader => "leader".to_string(),
+            None => String::new(),
+        };
+        let row_class = classes!(
+            if n.up { "up" } else { "crashed" },
+            (props.selected_node == Some(n.id)).then_some("selected"),
+        );
+        html! {
+            <tr key={n.id} class={row_class} data-node={n.id.to_string()}
+                data-commit={commit.map(|c| c.to_string()).unwrap_or_default()} data-last={last_index.to_string()}>
+                <th scope="row" onclick={on_click} title={format!("node {}: commit index {}", n.id,
+                    commit.map_or("unknown (crashed)".to_string(), |c| c.to_string()))}>
+                    { format!("n{}", n.id) }<span class={classes!("role-dot", n.role.clone())}></span>
+                </th>
+                { for cells }
+                <td class="book">{ book }</td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="loggrid-wrap">
+            <table id="loggrid" class="loggrid" aria-label="each node's log">
+                <thead><tr><th scope="col">{ "index" }</th>{ for header }<th scope="col" class="book">{ "leader's view" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <p class="hint">{ "Cells show the entry's term (colour = term); a thick border marks committed entries; ▦ is compacted into a snapshot; ▲ the leader's nextIndex and ● its matchIndex for each follower." }</p>
+        </div>
+    }
+}
