@@ -139,6 +139,8 @@ pub trait Playground {
     fn stats(&self) -> Stats;
     fn step(&mut self) -> bool;
     fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus;
+    /// Like `run_until`, but stops right after a step that records a new violation.
+    fn run_until_violation(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus;
     fn apply(&mut self, action: Action) -> Result<(), String>;
     /// Runs the end-of-run checks (liveness, scenario expectations).
     fn finish(&mut self);
@@ -201,6 +203,9 @@ where
     }
     fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
         self.run.run_until(until_us, steps_max)
+    }
+    fn run_until_violation(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
+        self.run.run_until_violation(until_us, steps_max)
     }
     fn apply(&mut self, action: Action) -> Result<(), String> {
         self.run.apply(action)

@@ -70,11 +70,24 @@ impl<P: Checked> Run<P> {
         progressed
     }
 
+    /// Like [`Run::run_until`], but stops right after the step that records a new violation.
+    pub fn run_until_violation(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
+        self.run_until_inner(until_us, steps_max, true)
+    }
+
     pub fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
+        self.run_until_inner(until_us, steps_max, false)
+    }
+
+    fn run_until_inner(&mut self, until_us: TimeUs, steps_max: u64, stop_at_violation: bool) -> RunStatus {
+        let seen = self.world.violations().len();
         for _ in 0..steps_max {
             match self.world.sim().next_event_us() {
                 Some(t) if t <= until_us => {
                     self.step();
+                    if stop_at_violation && self.world.violations().len() > seen {
+                        return RunStatus::Violation;
+                    }
                 }
                 _ => {
                     let trace = &mut self.trace;

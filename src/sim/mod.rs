@@ -104,6 +104,8 @@ pub enum RunStatus {
     Reached,
     /// The step budget of the call ran out first (a livelocked protocol cannot hang the caller).
     StepLimit,
+    /// A property was violated; the run stopped right after the offending event.
+    Violation,
 }
 
 #[derive(Clone, Debug)]

@@ -440,9 +440,9 @@ pub const RECORD_CLASSES: &[(&str, &str)] = &[
 /// A record's class (one of [`RECORD_CLASSES`]) and the nodes it concerns.
 pub fn record_class<M, T>(record: &Record<M, T>) -> (&'static str, Vec<u32>) {
     match &record.kind {
-        RecordKind::Send { from, to, .. } | RecordKind::Deliver { from, to, .. } | RecordKind::Drop { from, to, .. } => {
-            ("message", vec![from.0, to.0])
-        }
+        RecordKind::Send { from, to, .. }
+        | RecordKind::Deliver { from, to, .. }
+        | RecordKind::Drop { from, to, .. } => ("message", vec![from.0, to.0]),
         RecordKind::Duplicate { .. } => ("message", Vec::new()),
         RecordKind::TimerSet { node, .. } | RecordKind::TimerFire { node, .. } => ("timer", vec![node.0]),
         RecordKind::Persist { node } => ("persist", vec![node.0]),

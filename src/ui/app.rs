@@ -52,7 +52,10 @@ pub enum Form {
     RequestTo(u32),
     RequestLeader,
     /// An operator command; with `about` the command names that node and goes to the leader.
-    Admin { node: u32, command: &'static str },
+    Admin {
+        node: u32,
+        command: &'static str,
+    },
     IsolateLeader,
     LeaderInMinority,
     SplitHalves,
@@ -114,7 +117,10 @@ pub struct App {
 }
 
 fn info_of(protocol: &str) -> ProtocolInfo {
-    playground::protocols().into_iter().find(|p| p.name == protocol).unwrap_or_else(|| playground::protocols().remove(0))
+    playground::protocols()
+        .into_iter()
+        .find(|p| p.name == protocol)
+        .unwrap_or_else(|| playground::protocols().remove(0))
 }
 
 fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn Playground>) {
@@ -123,7 +129,8 @@ fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn
         Err(e) => {
             notices.push(format!("{e}; using the default cluster"));
             let default = PageParams { speed: params.speed, ..PageParams::default() };
-            let run = playground::build(&default.protocol, default.setup.clone(), None).expect("the default cluster builds");
+            let run =
+                playground::build(&default.protocol, default.setup.clone(), None).expect("the default cluster builds");
             (default, run)
         }
     }
@@ -148,13 +155,19 @@ fn default_fields(params: &PageParams) -> BTreeMap<String, String> {
     put("link-latency", "50ms..100ms".into());
     put("global-drop", format!("{}", s.link.drop_ppm as f64 / 10_000.0));
     put("global-dup", format!("{}", s.link.duplicate_ppm as f64 / 10_000.0));
-    put("global-latency", format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)));
+    put(
+        "global-latency",
+        format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)),
+    );
     put("load-clients", s.workload.clients.max(1).to_string());
     put("load-interval", format_duration(s.workload.interval_us));
     put("msg-delay", "100ms".into());
     put("set-protocol", params.protocol.clone());
     put("set-nodes", s.nodes.to_string());
-    put("set-latency", format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)));
+    put(
+        "set-latency",
+        format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)),
+    );
     put("set-bug", s.bug.clone().unwrap_or_else(|| "none".into()));
     put("set-faults", s.faults.as_str().into());
     for (k, v) in &s.options {
@@ -202,7 +215,10 @@ impl App {
         };
         Ok(match form {
             Form::PauseNode(id) => {
-                vec![Action::Pause { node: NodeId(*id), for_us: forms::parse_delay(&self.field("pause"), "pause for")? }]
+                vec![Action::Pause {
+                    node: NodeId(*id),
+                    for_us: forms::parse_delay(&self.field("pause"), "pause for")?,
+                }]
             }
             Form::DriftNode(id) => {
                 vec![Action::Drift { node: NodeId(*id), rate_pct: forms::parse_drift(&self.field("drift"))? }]
@@ -217,10 +233,9 @@ impl App {
             }
             Form::Admin { node, command } => match command.split_once(' ') {
                 // `transfer N`, `add N`, `remove N`: the leader does it, about this node.
-                Some((verb, _)) => vec![Action::Admin {
-                    node: Some(NodeId(self.leader(&view)?)),
-                    command: format!("{verb} {node}"),
-                }],
+                Some((verb, _)) => {
+                    vec![Action::Admin { node: Some(NodeId(self.leader(&view)?)), command: format!("{verb} {node}") }]
+                }
                 None => vec![Action::Admin { node: Some(NodeId(*node)), command: command.to_string() }],
             },
             Form::IsolateLeader => vec![Action::Partition { groups: vec![vec![NodeId(self.leader(&view)?)]] }],
@@ -248,7 +263,13 @@ impl App {
                     return Err("pick two different nodes for the link".into());
                 }
                 let both = self.field("link-both") == "on";
-                let one = |a, b| if *form == Form::Cut { Action::Cut { from: a, to: b } } else { Action::Uncut { from: a, to: b } };
+                let one = |a, b| {
+                    if *form == Form::Cut {
+                        Action::Cut { from: a, to: b }
+                    } else {
+                        Action::Uncut { from: a, to: b }
+                    }
+                };
                 let mut actions = vec![one(from, to)];
                 if both {
                     actions.push(one(to, from));
@@ -359,7 +380,8 @@ impl App {
         }
         let v = &violations[self.violations_seen];
         self.violations_seen = violations.len();
-        let explain = self.run.properties().into_iter().find(|p| p.name == v.property).map(|p| p.explain).unwrap_or_default();
+        let explain =
+            self.run.properties().into_iter().find(|p| p.name == v.property).map(|p| p.explain).unwrap_or_default();
         self.violation = Some(ViolationNote {
             property: v.property.clone(),
             explain,
@@ -384,7 +406,7 @@ impl App {
     fn advance(&mut self, wall_ms: f64) {
         let advance_us = (wall_ms * 1000.0 * self.speed()) as u64;
         let target = self.run.now_us() + advance_us.max(1);
-        self.behind = self.run.run_until(target, STEPS_PER_FRAME_MAX) == crate::sim::RunStatus::StepLimit;
+        self.behind = self.run.run_until_violation(target, STEPS_PER_FRAME_MAX) == crate::sim::RunStatus::StepLimit;
     }
 }
 
@@ -393,9 +415,11 @@ impl Component for App {
     type Properties = AppProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let query = ctx.props().query.clone().unwrap_or_else(|| {
-            web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
-        });
+        let query = ctx
+            .props()
+            .query
+            .clone()
+            .unwrap_or_else(|| web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default());
         let params = parse_params(&query);
         let mut notices = params.errors.clone();
         let (params, run) = build(&params, &mut notices);
@@ -601,9 +625,9 @@ impl Component for App {
                 { for self.notices.iter().map(|n| html! { <p class="notice" role="alert">{ n }</p> }) }
                 <section class="controls" aria-label="run controls">
                     <button id="play" class="primary" title="Play or pause the simulation (Space)" onclick={link.callback(|_| Msg::TogglePlay)}>
-                        { if self.playing { "⏸ Pause" } else { "▶ Play" } }
+                        { if self.playing { "Pause" } else { "Play" } }
                     </button>
-                    <button id="step" title="Process exactly one event (→)" onclick={link.callback(|_| Msg::Step)}>{ "Step ⏭" }</button>
+                    <button id="step" title="Process exactly one event (→)" onclick={link.callback(|_| Msg::Step)}>{ "Step" }</button>
                     <label class="speed" title="Virtual time per wall-clock time, from 0.01× to 100× (+ / −)">
                         { "Speed " }
                         <input id="speed" type="range" min={SPEED_EXP_RANGE.0.to_string()} max={SPEED_EXP_RANGE.1.to_string()} step="0.05"

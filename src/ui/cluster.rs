@@ -93,7 +93,14 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         });
         let selected = props.selected_message == Some(m.id);
         let class = classes!("msg", if m.reply { "reply" } else { "request" }, selected.then_some("selected"));
-        let title = format!("#{} {}→{} {}{}", m.id, m.from, m.to, m.describe, if m.held { " (held: receiver paused)" } else { "" });
+        let title = format!(
+            "#{} {}→{} {}{}",
+            m.id,
+            m.from,
+            m.to,
+            m.describe,
+            if m.held { " (held: receiver paused)" } else { "" }
+        );
         let glyph = if m.reply {
             html! { <rect x={f(x - 4.5)} y={f(y - 4.5)} width="9" height="9" rx="1.5" /> }
         } else {
@@ -139,10 +146,10 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
                     <text class="term" x={f(x)} y={f(y + 11.0)} text-anchor="middle">{ format!("T{}", n.term) }</text>
                 }
                 if n.paused {
-                    <text class="badge" x={f(x + radius * 0.8)} y={f(y - radius * 0.8)} text-anchor="middle">{ "⏸" }</text>
+                    <text class="badge" x={f(x + radius * 0.8)} y={f(y - radius * 0.8)} text-anchor="middle">{ "II" }</text>
                 }
                 if n.clock_rate_pct != 100 {
-                    <text class="badge drift" x={f(x - radius * 0.9)} y={f(y - radius * 0.8)} text-anchor="middle">{ "⏱" }</text>
+                    <text class="badge drift" x={f(x - radius * 0.9)} y={f(y - radius * 0.8)} text-anchor="middle">{ "~" }</text>
                 }
                 <title>{ format!("node {}: {role}, term {}{}{} — click for actions", n.id, n.term,
                     if n.paused { ", paused" } else { "" },

@@ -22,7 +22,11 @@ pub fn term_colour(term: u64) -> String {
 
 /// The node the page treats as the leader: the running leader with the highest term.
 pub fn current_leader(view: &ClusterView) -> Option<u32> {
-    view.nodes.iter().filter(|n| n.up && n.role == "leader").max_by_key(|n| (n.term, std::cmp::Reverse(n.id))).map(|n| n.id)
+    view.nodes
+        .iter()
+        .filter(|n| n.up && n.role == "leader")
+        .max_by_key(|n| (n.term, std::cmp::Reverse(n.id)))
+        .map(|n| n.id)
 }
 
 #[function_component(LogGrid)]
@@ -38,13 +42,15 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         .map(|l| l.entries.last().map_or(l.snapshot_index, |e| e.index))
         .max()
         .unwrap_or(0);
-    let lo = last.saturating_sub(COLUMNS - 1).max(1);
     let leader = current_leader(view);
     let progress: Vec<(u32, u64, u64)> = leader
         .and_then(|l| view.nodes.iter().find(|n| n.id == l))
         .and_then(|n| n.log.as_ref())
         .map(|l| l.progress.clone())
         .unwrap_or_default();
+    // One column past the end, so a follower's nextIndex there is visible.
+    let last = last.max(progress.iter().map(|p| p.1).max().unwrap_or(0));
+    let lo = last.saturating_sub(COLUMNS - 1).max(1);
     let header = (lo..=last.max(lo)).map(|i| html! { <th scope="col">{ i }</th> });
     let rows = view.nodes.iter().map(|n| {
         let Some(log) = &n.log else { return html! {} };
@@ -57,7 +63,10 @@ pub fn log_grid(props: &LogGridProps) -> Html {
             let mut text = String::new();
             if i <= log.snapshot_index {
                 class.push("snap");
-                title = format!("index {i}: compacted into the snapshot (up to {} at term {})", log.snapshot_index, log.snapshot_term);
+                title = format!(
+                    "index {i}: compacted into the snapshot (up to {} at term {})",
+                    log.snapshot_index, log.snapshot_term
+                );
                 text = "▦".into();
             } else if let Some(e) = log.entries.iter().find(|e| e.index == i) {
                 class.push("entry");
@@ -86,13 +95,11 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         let last_index = log.entries.last().map_or(log.snapshot_index, |e| e.index);
         let book = match mine {
             Some((next, matched)) => format!("next {next} · match {matched}"),
-            None if Some(n.id) == leader => "leader".to_string(),
+            None if Some(n.id) == leader => format!("leader · commit {}", commit.unwrap_or(0)),
             None => String::new(),
         };
-        let row_class = classes!(
-            if n.up { "up" } else { "crashed" },
-            (props.selected_node == Some(n.id)).then_some("selected"),
-        );
+        let row_class =
+            classes!(if n.up { "up" } else { "crashed" }, (props.selected_node == Some(n.id)).then_some("selected"),);
         html! {
             <tr key={n.id} class={row_class} data-node={n.id.to_string()}
                 data-commit={commit.map(|c| c.to_string()).unwrap_or_default()} data-last={last_index.to_string()}>

@@ -75,7 +75,7 @@ pub fn legend(view: &ClusterView) -> Html {
         <p class="legend hint">
             { for roles.iter().map(|r| html! { <span class="key"><span class={classes!("role-dot", r.to_string())}></span>{ *r }</span> }) }
             <span class="key"><span class="role-dot crashed"></span>{ "crashed" }</span>
-            <span class="key">{ "● request  ■ reply  ⏸ paused  ⏱ clock drift  × cut link" }</span>
+            <span class="key">{ "● request  ■ reply  II paused  ~ clock drift  × cut link" }</span>
             <span>{ " — click a node or a message for actions." }</span>
         </p>
     }
@@ -109,14 +109,22 @@ pub fn node_panel(app: &App, link: &Scope<App>, view: &ClusterView) -> Html {
     let node = NodeId(id);
     let status = status_of(n.up, n.paused);
     let crash_or_restart = if n.up {
-        button(link, "node-crash", "Crash", "The node stops; it loses everything it did not persist (c)", move || Msg::Act(Action::Crash { node }))
+        button(link, "node-crash", "Crash", "The node stops; it loses everything it did not persist (c)", move || {
+            Msg::Act(Action::Crash { node })
+        })
     } else {
-        button(link, "node-restart", "Restart", "Boot the node from what it persisted (c)", move || Msg::Act(Action::Restart { node }))
+        button(link, "node-restart", "Restart", "Boot the node from what it persisted (c)", move || {
+            Msg::Act(Action::Restart { node })
+        })
     };
     let pause_or_resume = if n.paused {
-        button(link, "node-resume", "Resume", "Let the node run again, with its stale view", move || Msg::Act(Action::Resume { node }))
+        button(link, "node-resume", "Resume", "Let the node run again, with its stale view", move || {
+            Msg::Act(Action::Resume { node })
+        })
     } else {
-        button(link, "node-pause", "Pause", "Freeze the node (a GC pause): no timers, no deliveries", move || Msg::Form(Form::PauseNode(id)))
+        button(link, "node-pause", "Pause", "Freeze the node (a GC pause): no timers, no deliveries", move || {
+            Msg::Form(Form::PauseNode(id))
+        })
     };
     let admin = app.info.admin.iter().map(|&(command, what)| {
         let label = match command.split_once(' ') {

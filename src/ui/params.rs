@@ -25,6 +25,11 @@ impl Default for PageParams {
     fn default() -> Self {
         let mut setup = Setup::default();
         setup.workload.interval_us = 300_000;
+        // Slower links than the CLI's default, so messages are seen travelling at the page's speed.
+        setup.link.latency_us_min = 10_000;
+        setup.link.latency_us_max = 25_000;
+        // A page run is open-ended; with chaos, faults stop (and the heal phase starts) at 30s.
+        setup.duration_us = 60_000_000;
         PageParams { protocol: "raft".into(), setup, speed: 0.1, paused: false, errors: Vec::new() }
     }
 }
@@ -103,7 +108,10 @@ pub fn parse_params(query: &str) -> PageParams {
                     if valid && value.len() <= 64 && p.setup.options.len() < 32 {
                         p.setup.options.insert(option.to_string(), value);
                     } else {
-                        p.errors.push(format!("option {:?} is not a valid option; ignored", option.chars().take(40).collect::<String>()));
+                        p.errors.push(format!(
+                            "option {:?} is not a valid option; ignored",
+                            option.chars().take(40).collect::<String>()
+                        ));
                     }
                 }
             }
