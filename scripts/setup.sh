@@ -4,7 +4,7 @@
 # downloads a prebuilt binary from elsewhere. See ../shared/TOOLCHAIN.md for why each pin.
 #
 #   scripts/setup.sh test    tools for the test command (wasm target, wasm-bindgen-cli, wasm-pack,
-#                            chromium + chromedriver, wasm-opt)
+#                            chromium + chromedriver, wasm-opt, trunk, playwright-core from npm)
 #   scripts/setup.sh serve   tools for building and serving the page (adds trunk)
 #   scripts/setup.sh all     both
 set -euo pipefail
@@ -77,15 +77,24 @@ ensure_trunk() {
   fi
 }
 
+ensure_node_modules() {
+  # playwright-core only drives the Debian Chromium; it never downloads a browser.
+  if ! command -v npm >/dev/null 2>&1; then ensure_apt /usr/bin/npm nodejs npm; fi
+  if [ ! -f node_modules/playwright-core/package.json ]; then
+    log "installing playwright-core from npm (package-lock.json)"
+    npm ci --no-audit --no-fund --silent
+  fi
+}
+
 ensure_browser() {
   ensure_apt /usr/bin/chromium chromium
   ensure_apt /usr/bin/chromedriver chromium-driver
 }
 
 case "$mode" in
-  test)  ensure_rust; ensure_browser; ensure_wasm_opt; ensure_wasm_bindgen; ensure_wasm_pack ;;
+  test)  ensure_rust; ensure_browser; ensure_wasm_opt; ensure_wasm_bindgen; ensure_wasm_pack; ensure_trunk; ensure_node_modules ;;
   serve) ensure_rust; ensure_wasm_opt; ensure_wasm_bindgen; ensure_trunk ;;
-  all)   ensure_rust; ensure_browser; ensure_wasm_opt; ensure_wasm_bindgen; ensure_wasm_pack; ensure_trunk ;;
+  all)   ensure_rust; ensure_browser; ensure_wasm_opt; ensure_wasm_bindgen; ensure_wasm_pack; ensure_trunk; ensure_node_modules ;;
   *) log "usage: scripts/setup.sh [test|serve|all]"; exit 2 ;;
 esac
 log "tools ready ($mode)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Consensus Playground, installing whatever is missing first:
-# formatting, clippy (native and wasm), native unit/integration/CLI tests, and the
-# headless-browser tests in Chromium. Prints a closing "N passed, N failed" line.
+# formatting, clippy (native and wasm), native unit/integration/CLI tests, the
+# headless-browser tests in Chromium, and a Playwright walk through the release build.
+# Prints a closing "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$HOME/.cargo/bin:$PATH"
@@ -28,11 +29,28 @@ step "wasm-pack test --headless --chrome (browser)"
 browser_log=$(mktemp)
 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install 2>&1 | tee "$browser_log"
 
-# One closing line over both runners.
+step "trunk build --release, then Playwright end to end in Chromium"
+e2e_log=$(mktemp)
+trunk build --release 2>&1 | tail -n 3
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
+  sleep 0.1
+done
+shots=target/e2e-screenshots
+mkdir -p "$shots"
+node tests/e2e/playground.mjs "http://127.0.0.1:$port/" "$shots" 2>&1 | tee "$e2e_log" || true
+grep -q '^test result:' "$e2e_log" || echo "test result: FAILED. 0 passed; 1 failed; (the Playwright script did not finish)" | tee -a "$e2e_log"
+echo "screenshots: $shots"
+
+# One closing line over all runners.
 count() { grep -E '^test result:' "$1" | sed -E "s/.* ([0-9]+) $2.*/\1/" | awk '{s+=$1} END {print s+0}'; }
-passed=$(( $(count "$native_log" passed) + $(count "$browser_log" passed) ))
-failed=$(( $(count "$native_log" failed) + $(count "$browser_log" failed) ))
-rm -f "$native_log" "$browser_log"
+passed=$(( $(count "$native_log" passed) + $(count "$browser_log" passed) + $(count "$e2e_log" passed) ))
+failed=$(( $(count "$native_log" failed) + $(count "$browser_log" failed) + $(count "$e2e_log" failed) ))
+rm -f "$native_log" "$browser_log" "$e2e_log"
 echo
 echo "all: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -22,8 +22,11 @@ use yew::prelude::*;
 pub const STEPS_PER_FRAME_MAX: u64 = 20_000;
 /// The longest wall-clock gap one frame advances (a background tab coming back does not jump).
 const FRAME_GAP_MS_MAX: f64 = 100.0;
+/// Wall-clock milliseconds between redraws of the panels around the cluster while playing (the
+/// cluster itself is drawn at every frame).
+pub const SLOW_PANELS_MS: f64 = 200.0;
 /// Events shown in the log.
-pub const LOG_LINES: usize = 60;
+pub const LOG_LINES: usize = 40;
 /// Speed slider bounds, as powers of ten (0.01× to 100×).
 pub const SPEED_EXP_RANGE: (f64, f64) = (-2.0, 2.0);
 
@@ -79,6 +82,7 @@ pub enum Msg {
     Field(String, String),
     SelectNode(Option<u32>),
     SelectMessage(Option<u64>),
+    HoverMessage(Option<u64>),
     SelectEvent(u64),
     Act(Action),
     Form(Form),
@@ -104,6 +108,7 @@ pub struct App {
     pub(super) settings_errors: Vec<String>,
     pub(super) selected_node: Option<u32>,
     pub(super) selected_message: Option<u64>,
+    pub(super) hovered_message: Option<u64>,
     pub(super) selected_event: Option<u64>,
     pub(super) filter: EventFilter,
     pub(super) show_help: bool,
@@ -112,6 +117,10 @@ pub struct App {
     /// The virtual clock could not keep up with the speed in the last frame.
     pub(super) behind: bool,
     last_frame: Option<f64>,
+    /// When the slow parts were last drawn (animation-frame time).
+    slow_at: f64,
+    slow_dirty: std::cell::Cell<bool>,
+    slow_version: std::cell::Cell<u64>,
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
 }
@@ -392,6 +401,7 @@ impl App {
         self.selected_event = Some(v.event);
         self.filter = EventFilter::default();
         self.playing = false;
+        self.slow_dirty.set(true);
     }
 
     fn request_frame(&mut self, ctx: &Context<Self>) {
@@ -421,6 +431,9 @@ impl Component for App {
             .clone()
             .unwrap_or_else(|| web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default());
         let params = parse_params(&query);
+        if params.debug_panic {
+            panic!("a deliberate panic, asked for by debug=panic");
+        }
         let mut notices = params.errors.clone();
         let (params, run) = build(&params, &mut notices);
         let keys = {
@@ -456,6 +469,7 @@ impl Component for App {
             settings_errors: Vec::new(),
             selected_node: None,
             selected_message: None,
+            hovered_message: None,
             selected_event: None,
             filter: EventFilter::default(),
             show_help: false,
@@ -463,6 +477,9 @@ impl Component for App {
             violations_seen: 0,
             behind: false,
             last_frame: None,
+            slow_at: 0.0,
+            slow_dirty: std::cell::Cell::new(true),
+            slow_version: std::cell::Cell::new(0),
             frame: None,
             keys,
         };
@@ -480,6 +497,9 @@ impl Component for App {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        if !matches!(msg, Msg::Frame(_) | Msg::HoverMessage(_)) {
+            self.slow_dirty.set(true);
+        }
         match msg {
             Msg::Frame(ts) => {
                 let gap = self.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, FRAME_GAP_MS_MAX));
@@ -489,6 +509,10 @@ impl Component for App {
                     return false;
                 }
                 self.advance(gap);
+                if ts - self.slow_at >= SLOW_PANELS_MS || !self.playing {
+                    self.slow_at = ts;
+                    self.slow_dirty.set(true);
+                }
             }
             Msg::TogglePlay => {
                 self.playing = !self.playing;
@@ -533,6 +557,12 @@ impl Component for App {
                 }
             }
             Msg::SelectMessage(id) => self.selected_message = id,
+            Msg::HoverMessage(id) => {
+                if self.hovered_message == id {
+                    return false;
+                }
+                self.hovered_message = id;
+            }
             Msg::SelectEvent(index) => self.selected_event = Some(index),
             Msg::Act(action) => self.apply(vec![action]),
             Msg::Form(form) => match self.form_actions(&form) {
@@ -592,6 +622,7 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let view = self.run.view();
+        let slow = self.slow_parts(link, &view);
         let speed = self.speed();
         let on_speed = link.callback(|e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
@@ -657,29 +688,96 @@ impl Component for App {
                     <section class="cluster-pane" aria-label="cluster">
                         <ClusterSvg view={view.clone()} selected_node={self.selected_node} selected_message={self.selected_message}
                                     on_node={link.callback(|n| Msg::SelectNode(Some(n)))}
-                                    on_message={link.callback(|m| Msg::SelectMessage(Some(m)))} />
-                        { panels::legend(&view) }
-                        { panels::message_panel(self, link, &view) }
-                        { panels::node_panel(self, link, &view) }
+                                    on_message={link.callback(|m| Msg::SelectMessage(Some(m)))}
+                                    hovered_message={self.hovered_message} on_hover={link.callback(Msg::HoverMessage)} />
+                        { slow.under_cluster }
                     </section>
                     <section class="side">
-                        { panels::properties_panel(self) }
-                        { panels::events_panel(self, link, &view) }
+                        { slow.side }
                     </section>
                 </div>
                 <section class="logs" aria-label="logs">
                     <h2>{ "Logs" }</h2>
-                    <LogGrid view={view.clone()} selected_node={self.selected_node} on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+                    { slow.logs }
                 </section>
                 <div class="tools">
-                    { panels::network_panel(self, link, &view) }
-                    { panels::clients_panel(self, link) }
-                    { panels::settings_panel(self, link) }
+                    { slow.tools }
                 </div>
                 if self.show_help {
                     { panels::help(link) }
                 }
             </div>
+        }
+    }
+}
+
+/// Part of the page that Yew leaves alone (no render, no diff) until its version changes.
+#[derive(Properties, Clone)]
+pub struct FrozenProps {
+    pub version: u64,
+    pub html: Html,
+}
+
+impl PartialEq for FrozenProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+    }
+}
+
+#[function_component(Frozen)]
+fn frozen(props: &FrozenProps) -> Html {
+    props.html.clone()
+}
+
+/// The parts of the page that need not change at every animation frame: redrawn at most
+/// [`SLOW_PANELS_MS`] apart while the run plays, and at once after anything a person does.
+struct SlowParts {
+    under_cluster: Html,
+    side: Html,
+    logs: Html,
+    tools: Html,
+}
+
+impl App {
+    fn slow_parts(&self, link: &yew::html::Scope<App>, view: &ClusterView) -> SlowParts {
+        let version = self.slow_version.get();
+        let frozen = |html: Html| html! { <Frozen version={version} html={html} /> };
+        if !self.slow_dirty.get() {
+            return SlowParts {
+                under_cluster: frozen(Html::default()),
+                side: frozen(Html::default()),
+                logs: frozen(Html::default()),
+                tools: frozen(Html::default()),
+            };
+        }
+        let version = version + 1;
+        self.slow_version.set(version);
+        self.slow_dirty.set(false);
+        let frozen = |html: Html| html! { <Frozen version={version} html={html} /> };
+        SlowParts {
+            under_cluster: frozen(html! {
+                <>
+                    { panels::legend(view) }
+                    { panels::message_panel(self, link, view) }
+                    { panels::node_panel(self, link, view) }
+                </>
+            }),
+            side: frozen(html! {
+                <>
+                    { panels::properties_panel(self) }
+                    { panels::events_panel(self, link, view) }
+                </>
+            }),
+            logs: frozen(html! {
+                <LogGrid view={view.clone()} selected_node={self.selected_node} on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+            }),
+            tools: frozen(html! {
+                <>
+                    { panels::network_panel(self, link, view) }
+                    { panels::clients_panel(self, link) }
+                    { panels::settings_panel(self, link) }
+                </>
+            }),
         }
     }
 }

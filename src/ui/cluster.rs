@@ -13,6 +13,9 @@ pub struct ClusterProps {
     pub selected_message: Option<u64>,
     pub on_node: Callback<u32>,
     pub on_message: Callback<u64>,
+    pub hovered_message: Option<u64>,
+    /// The pointer entered a message glyph (`Some`) or left it (`None`).
+    pub on_hover: Callback<Option<u64>>,
 }
 
 const SIZE: f64 = 400.0;
@@ -80,40 +83,60 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         });
     }
 
+    // One element per message (no wrapper, no <title>): hundreds are created and removed every
+    // second, so clicks and hovers are handled once, on the drawing, by the glyph's data-message.
     let drawn = view.messages.len().min(MESSAGES_DRAWN_MAX);
+    let mut tip = None;
     let messages = view.messages.iter().take(drawn).map(|m| {
         let (from, to) = (centre(m.from), centre(m.to));
         let span = m.deliver_us.saturating_sub(m.sent_us).max(1) as f64;
         let at = if m.held { 1.0 } else { (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0) };
         let (x, y) = along(from, to, radius, at);
-        let id = m.id;
-        let onclick = props.on_message.reform(move |e: MouseEvent| {
-            e.stop_propagation();
-            id
-        });
+        if props.hovered_message == Some(m.id)
+            || (props.hovered_message.is_none() && props.selected_message == Some(m.id))
+        {
+            let held = if m.held { " (held: receiver paused)" } else { "" };
+            tip = Some((x, y, format!("#{} {}→{} {}{held}", m.id, m.from, m.to, m.describe)));
+        }
         let selected = props.selected_message == Some(m.id);
         let class = classes!("msg", if m.reply { "reply" } else { "request" }, selected.then_some("selected"));
-        let title = format!(
-            "#{} {}→{} {}{}",
-            m.id,
-            m.from,
-            m.to,
-            m.describe,
-            if m.held { " (held: receiver paused)" } else { "" }
-        );
-        let glyph = if m.reply {
-            html! { <rect x={f(x - 4.5)} y={f(y - 4.5)} width="9" height="9" rx="1.5" /> }
+        if m.reply {
+            html! { <rect key={m.id} class={class} data-message={m.id.to_string()} data-kind={m.kind}
+            x={f(x - 4.5)} y={f(y - 4.5)} width="9" height="9" rx="1.5" /> }
         } else {
-            html! { <circle cx={f(x)} cy={f(y)} r="5" /> }
-        };
+            html! { <circle key={m.id} class={class} data-message={m.id.to_string()} data-kind={m.kind}
+            cx={f(x)} cy={f(y)} r="5" /> }
+        }
+    });
+    let messages: Vec<Html> = messages.collect();
+    let message_of = |e: &MouseEvent| -> Option<u64> {
+        let target: web_sys::Element = e.target_dyn_into()?;
+        target.get_attribute("data-message")?.parse().ok()
+    };
+    let on_click = {
+        let cb = props.on_message.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = message_of(&e) {
+                cb.emit(id);
+            }
+        })
+    };
+    let on_over = {
+        let cb = props.on_hover.clone();
+        Callback::from(move |e: MouseEvent| cb.emit(message_of(&e)))
+    };
+    let tip = tip.map(|(x, y, text)| {
+        let text: String = text.chars().take(90).collect();
+        let width = text.chars().count() as f64 * 5.6 + 10.0;
+        let tx = (x + 8.0).min(SIZE - width).max(0.0);
+        let ty = if y > 30.0 { y - 22.0 } else { y + 10.0 };
         html! {
-            <g key={m.id} class={class} data-message={m.id.to_string()} data-kind={m.kind} {onclick}>
-                { glyph }
-                <title>{ title }</title>
+            <g class="tip" pointer-events="none">
+                <rect x={f(tx)} y={f(ty)} width={f(width)} height="16" rx="3" />
+                <text x={f(tx + 5.0)} y={f(ty + 11.5)}>{ text }</text>
             </g>
         }
     });
-
     let nodes = view.nodes.iter().enumerate().map(|(i, n)| {
         let (x, y) = position(i, count);
         let id = n.id;
@@ -160,7 +183,7 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
     let more = view.messages.len() - drawn;
     html! {
         <svg id="cluster" viewBox={format!("0 0 {SIZE} {SIZE}")} role="group" aria-label="the cluster"
-             data-virtual-time={view.now_us.to_string()}>
+             data-virtual-time={view.now_us.to_string()} onclick={on_click} onmouseover={on_over}>
             <defs>
                 <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                     <path d="M 0 0 L 10 5 L 0 10 z" class="cut-arrow" />
@@ -168,7 +191,8 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
             </defs>
             { for cuts }
             { for nodes }
-            { for messages }
+            <g class="messages">{ for messages }</g>
+            { for tip }
             if more > 0 {
                 <text class="more" x="6" y="392">{ format!("+{more} more messages in flight") }</text>
             }

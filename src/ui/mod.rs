@@ -14,7 +14,8 @@ pub use params::{parse_params, PageParams};
 /// Shows a Rust panic on the page (an error panel with a reload button) instead of leaving a
 /// frozen or blank page; the message also goes to the console.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+    // Through Yew: a plain std hook would be replaced when the app is rendered.
+    yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&message.clone().into());
         let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };

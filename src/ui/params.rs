@@ -1,6 +1,6 @@
 //! URL parameters of the page: `?protocol=raft&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`,
 //! plus `autoplay=off`, `latency=10ms..50ms`, `drop=5`, `duplicate=2`, `clients=3`,
-//! `interval=200ms` and protocol options as `opt.KEY=VALUE` (`opt.prevote=off`). Bad values give a
+//! `interval=200ms`, `debug=panic` (tests the error panel) and protocol options as `opt.KEY=VALUE` (`opt.prevote=off`). Bad values give a
 //! message and the default, never a panic.
 
 use crate::playground::protocol_names;
@@ -17,6 +17,8 @@ pub struct PageParams {
     pub speed: f64,
     /// Start paused (`autoplay=off`).
     pub paused: bool,
+    /// `debug=panic`: the page panics on purpose, to show (and test) the error panel.
+    pub debug_panic: bool,
     /// Messages about parameters that were ignored.
     pub errors: Vec<String>,
 }
@@ -30,7 +32,7 @@ impl Default for PageParams {
         setup.link.latency_us_max = 25_000;
         // A page run is open-ended; with chaos, faults stop (and the heal phase starts) at 30s.
         setup.duration_us = 60_000_000;
-        PageParams { protocol: "raft".into(), setup, speed: 0.1, paused: false, errors: Vec::new() }
+        PageParams { protocol: "raft".into(), setup, speed: 0.1, paused: false, debug_panic: false, errors: Vec::new() }
     }
 }
 
@@ -76,6 +78,10 @@ pub fn parse_params(query: &str) -> PageParams {
             "speed" => match value.parse::<f64>() {
                 Ok(s) if (0.001..=100.0).contains(&s) => p.speed = s,
                 _ => p.errors.push(format!("speed={shown:?} is not between 0.001 and 100; using {}", p.speed)),
+            },
+            "debug" => match value.as_str() {
+                "panic" => p.debug_panic = true,
+                _ => p.errors.push(format!("debug={shown:?} is unknown (debug=panic tests the error panel)")),
             },
             "autoplay" => match value.as_str() {
                 "on" | "1" | "true" | "" => p.paused = false,

@@ -1,0 +1,54 @@
+// Rendering benchmark: frame times of the built page in headless Chromium (Debian's), measured
+// from requestAnimationFrame deltas while the cluster runs. Not a test: it prints a table.
+//
+//   trunk build --release && (cd dist && python3 -m http.server 8765 --bind 127.0.0.1 &)
+//   node benches/frames.mjs [base-url] [seconds-per-case]
+//
+// Each case is a URL; "messages" is the mean number of message glyphs in flight while measuring.
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
+const seconds = Number(process.argv[3] ?? 6);
+// Slow links and fast heartbeats keep about 200 messages in flight among 9 nodes.
+const busy = 'latency=250ms..350ms&opt.election=1.5s..3s&opt.heartbeat=25ms&clients=10&interval=50ms';
+const cases = [
+  ['5 nodes, 1x', `?nodes=5&seed=1&speed=1`],
+  ['9 nodes, ~200 messages, 1x', `?nodes=9&seed=1&speed=1&${busy}`],
+  ['9 nodes, ~200 messages, 10x', `?nodes=9&seed=1&speed=10&${busy}`],
+  ['9 nodes, chaos, 10x', `?nodes=9&seed=1&speed=10&faults=chaos`],
+  ['25 nodes, chaos, 10x', `?nodes=25&seed=1&speed=10&faults=chaos`],
+  ['51 nodes, chaos, 10x', `?nodes=51&seed=1&speed=10&faults=chaos`],
+];
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+});
+const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
+console.log(`| case | frames | median ms | p95 ms | max ms | fps | messages in flight |`);
+console.log(`|---|---:|---:|---:|---:|---:|---:|`);
+for (const [name, query] of cases) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  await page.goto(base + query);
+  await page.waitForSelector('#cluster [data-node]');
+  await page.waitForTimeout(1500); // warm up: elections, JIT
+  const r = await page.evaluate((ms) => new Promise((done) => {
+    const deltas = [];
+    const counts = [];
+    let last = null;
+    const t0 = performance.now();
+    const tick = (t) => {
+      if (last !== null) deltas.push(t - last);
+      last = t;
+      counts.push(document.querySelectorAll('#cluster [data-message]').length);
+      if (t - t0 < ms) requestAnimationFrame(tick); else done({ deltas, counts });
+    };
+    requestAnimationFrame(tick);
+  }), seconds * 1000);
+  const d = [...r.deltas].sort((a, b) => a - b);
+  const mean = r.deltas.reduce((a, b) => a + b, 0) / r.deltas.length;
+  const msgs = r.counts.reduce((a, b) => a + b, 0) / r.counts.length;
+  console.log(`| ${name} | ${d.length} | ${pct(d, 0.5).toFixed(1)} | ${pct(d, 0.95).toFixed(1)} | ${d[d.length - 1].toFixed(1)} | ${(1000 / mean).toFixed(1)} | ${msgs.toFixed(0)} |`);
+  await page.close();
+}
+await browser.close();

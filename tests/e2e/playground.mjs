@@ -1,0 +1,165 @@
+// End-to-end walk through the built page (`trunk build --release`, served) in Debian's Chromium:
+// a leader appears, the keyboard works, a crashed leader is replaced, a partition is drawn, a
+// message in flight is dropped by clicking it, a planted bug stops the run at the violated
+// property, bad input is explained, and the page fits 360 px and dark mode. Saves screenshots.
+//
+//   node tests/e2e/playground.mjs [base-url] [screenshot-dir]
+//
+// Prints cargo-style `test NAME ... ok|FAILED` lines and a `test result:` line, so the test
+// command counts these checks with the others.
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
+const out = process.argv[3] ?? '/tmp';
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+});
+
+let passed = 0;
+let failed = 0;
+async function check(name, body, { expectErrors = false } = {}) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await body(page);
+    if (errors.length && !expectErrors) throw new Error(`page errors: ${errors.join('; ')}`);
+    console.log(`test ${name} ... ok`);
+    passed += 1;
+  } catch (e) {
+    console.log(`test ${name} ... FAILED\n    ${String(e).split('\n').join('\n    ')}`);
+    await page.screenshot({ path: `${out}/failed-${name}.png`, fullPage: true }).catch(() => {});
+    failed += 1;
+  } finally {
+    await page.close();
+  }
+}
+const assert = (ok, msg) => { if (!ok) throw new Error(msg); };
+const leader = (page) => page.evaluate(() => {
+  const nodes = [...document.querySelectorAll('#cluster [data-node][data-role=leader][data-status=up]')];
+  const best = nodes.map((n) => ({ id: +n.dataset.node, term: +n.dataset.term })).sort((a, b) => b.term - a.term)[0];
+  return best ?? null;
+});
+const waitLeader = (page, pred = 'true', timeout = 15000) => page.waitForFunction(`(() => {
+  const l = [...document.querySelectorAll('#cluster [data-node][data-role=leader][data-status=up]')]
+    .map((n) => ({ id: +n.dataset.node, term: +n.dataset.term })).sort((a, b) => b.term - a.term)[0];
+  return l && (${pred});
+})()`, null, { timeout });
+const playing = (page) => page.$eval('.playground', (p) => p.dataset.playing);
+const clock = (page) => page.$eval('#clock', (c) => +c.dataset.virtualTime);
+
+await check('leader_appears_and_keyboard_drives_the_run', async (page) => {
+  await page.goto(`${base}?seed=3&speed=1`);
+  await waitLeader(page);
+  assert((await page.$$('#cluster [data-node]')).length === 5, 'five nodes');
+  await page.keyboard.press('Space');
+  assert((await playing(page)) === 'false', 'Space pauses');
+  const t = await clock(page);
+  await page.waitForTimeout(200);
+  assert((await clock(page)) === t, 'the clock stands still while paused');
+  for (let i = 0; i < 10 && (await clock(page)) === t; i += 1) await page.keyboard.press('ArrowRight');
+  assert((await clock(page)) > t, '→ steps');
+  await page.keyboard.press('Shift+Slash');
+  await page.waitForSelector('#help-dialog');
+  await page.screenshot({ path: `${out}/playground-help.png` });
+  await page.keyboard.press('Escape');
+  assert(!(await page.$('#help-dialog')), 'Esc closes the help');
+  await page.keyboard.press('Space');
+  assert((await playing(page)) === 'true', 'Space plays again');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${out}/playground.png` });
+});
+
+await check('crashing_the_leader_elects_another', async (page) => {
+  await page.goto(`${base}?seed=5&speed=1`);
+  await waitLeader(page);
+  const old = await leader(page);
+  await page.click(`#cluster [data-node="${old.id}"]`);
+  await page.waitForSelector(`#node-panel[data-node="${old.id}"]`);
+  await page.click('#node-crash');
+  assert(await page.$eval(`#cluster [data-node="${old.id}"]`, (n) => n.dataset.status) === 'crashed', 'drawn crashed');
+  await waitLeader(page, `l.id !== ${old.id} && l.term > ${old.term}`);
+  await page.click('#node-restart');
+  assert(await page.$eval(`#cluster [data-node="${old.id}"]`, (n) => n.dataset.status) === 'up', 'restarted');
+});
+
+await check('partition_is_drawn_and_a_message_can_be_dropped', async (page) => {
+  await page.goto(`${base}?seed=9&speed=0.05`);
+  await waitLeader(page);
+  await page.click('#net-isolate-leader');
+  await page.waitForSelector('#cluster [data-cut]');
+  const cuts = await page.$$eval('#cluster [data-cut]', (c) => c.length);
+  assert(cuts === 4, `the isolated leader's four links are drawn cut (saw ${cuts})`);
+  await page.click('#net-heal');
+  await page.waitForFunction(() => !document.querySelector('#cluster [data-cut]'));
+  // One-way cut: a single arrow.
+  await page.selectOption('select[name=link-from]', '1');
+  await page.selectOption('select[name=link-to]', '2');
+  await page.uncheck('label:has-text("both ways") input');
+  await page.click('#link-cut');
+  await page.waitForSelector('#cluster [data-cut="1->2"].oneway');
+  await page.click('#net-heal');
+  await page.waitForSelector('#cluster [data-message]');
+  await page.keyboard.press('Space');
+  const id = await page.$eval('#cluster [data-message]', (m) => m.dataset.message);
+  await page.click(`#cluster [data-message="${id}"]`, { force: true });
+  await page.waitForSelector('#message-panel');
+  await page.click('#msg-drop');
+  await page.waitForFunction((mid) => !document.querySelector(`#cluster [data-message="${mid}"]`), id);
+  const dropped = await page.$$eval('#events li', (ls) => ls.map((l) => l.textContent));
+  assert(dropped.some((t) => t.includes(`drop-message ${id}`)), 'the drop is in the event log');
+});
+
+await check('planted_bug_stops_at_the_violated_property', async (page) => {
+  await page.goto(`${base}?bug=no-election-restriction&faults=chaos&seed=29&speed=50`);
+  await page.waitForSelector('#violation', { timeout: 20000 });
+  const property = await page.$eval('#violation', (v) => v.dataset.property);
+  assert(property === 'leader-completeness', `violated ${property}`);
+  assert((await playing(page)) === 'false', 'the run pauses');
+  assert(await page.$eval('#properties [data-property=leader-completeness]', (p) => p.dataset.status) === 'violated', 'row violated');
+  assert(await page.$('#events li.selected'), 'offending event selected');
+  await page.screenshot({ path: `${out}/playground-violation.png` });
+});
+
+await check('bad_input_is_explained', async (page) => {
+  await page.goto(`${base}?nodes=abc&protocol=nope&speed=9000`);
+  await page.waitForSelector('.notice');
+  assert((await page.$$('.notice')).length === 3, 'each bad parameter explained');
+  assert((await page.$$('#cluster [data-node]')).length === 5, 'default cluster runs');
+  await page.fill('#set-nodes', '40');
+  await page.click('#settings-apply');
+  await page.waitForSelector('.field-error');
+  await page.fill('#set-nodes', '9');
+  await page.click('#settings-apply');
+  await page.waitForFunction(() => document.querySelectorAll('#cluster [data-node]').length === 9);
+  await page.screenshot({ path: `${out}/playground-bad-params.png` });
+});
+
+await check('fits_360px_and_dark_mode', async (page) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(`${base}?seed=3&speed=1`);
+  await waitLeader(page);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(width <= 362, `no sideways scrolling at 360 px (page is ${width} px wide)`);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert(bg === 'rgb(18, 18, 24)', `dark background (${bg})`);
+  await page.screenshot({ path: `${out}/playground-360-dark.png`, fullPage: true });
+});
+
+await check('a_panic_shows_the_error_panel', async (page) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}?debug=panic`);
+  await page.waitForSelector('#panic button');
+  const text = await page.$eval('#panic', (p) => p.textContent);
+  assert(text.includes('deliberate panic'), `the panic message is shown: ${text}`);
+  assert(errors.length > 0, 'the panic reached the page as an error');
+  await page.screenshot({ path: `${out}/playground-panic.png` });
+  page.removeAllListeners('pageerror');
+}, { expectErrors: true });
+
+await browser.close();
+console.log(`test result: ${failed ? 'FAILED' : 'ok'}. ${passed} passed; ${failed} failed; (Playwright, real Chromium)`);
+process.exitCode = failed ? 1 : 0;
