@@ -10,7 +10,8 @@ import { chromium } from 'playwright-core';
 const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
 const seconds = Number(process.argv[3] ?? 6);
 // Slow links and fast heartbeats keep about 200 messages in flight among 9 nodes.
-const busy = 'latency=250ms..350ms&opt.election=1.5s..3s&opt.heartbeat=25ms&clients=10&interval=50ms';
+const busy = 'latency=250ms..350ms&opt.election=1.5s..3s&opt.heartbeat=25ms&clients=3&interval=100ms';
+const only = process.argv[4];
 const cases = [
   ['5 nodes, 1x', `?nodes=5&seed=1&speed=1`],
   ['9 nodes, ~200 messages, 1x', `?nodes=9&seed=1&speed=1&${busy}`],
@@ -27,11 +28,11 @@ const browser = await chromium.launch({
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 console.log(`| case | frames | median ms | p95 ms | max ms | fps | messages in flight |`);
 console.log(`|---|---:|---:|---:|---:|---:|---:|`);
-for (const [name, query] of cases) {
+for (const [name, query] of cases.filter(([n]) => !only || n.includes(only))) {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   await page.goto(base + query);
   await page.waitForSelector('#cluster [data-node]');
-  await page.waitForTimeout(1500); // warm up: elections, JIT
+  await page.waitForTimeout(3000); // warm up: elections, JIT, the browser's own start-up
   const r = await page.evaluate((ms) => new Promise((done) => {
     const deltas = [];
     const counts = [];
