@@ -119,8 +119,10 @@ pub struct App {
     last_frame: Option<f64>,
     /// When the slow parts were last drawn (animation-frame time).
     slow_at: f64,
-    slow_dirty: std::cell::Cell<bool>,
-    slow_version: std::cell::Cell<u64>,
+    slow_turn: usize,
+    /// Which slow parts to redraw at the next render (bits `PART_*`).
+    slow_dirty: std::cell::Cell<u8>,
+    slow_versions: [std::cell::Cell<u64>; 4],
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
 }
@@ -401,7 +403,7 @@ impl App {
         self.selected_event = Some(v.event);
         self.filter = EventFilter::default();
         self.playing = false;
-        self.slow_dirty.set(true);
+        self.slow_dirty.set(PARTS_ALL);
     }
 
     fn request_frame(&mut self, ctx: &Context<Self>) {
@@ -478,8 +480,9 @@ impl Component for App {
             behind: false,
             last_frame: None,
             slow_at: 0.0,
-            slow_dirty: std::cell::Cell::new(true),
-            slow_version: std::cell::Cell::new(0),
+            slow_turn: 0,
+            slow_dirty: std::cell::Cell::new(PARTS_ALL),
+            slow_versions: Default::default(),
             frame: None,
             keys,
         };
@@ -498,7 +501,7 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         if !matches!(msg, Msg::Frame(_) | Msg::HoverMessage(_)) {
-            self.slow_dirty.set(true);
+            self.slow_dirty.set(PARTS_ALL);
         }
         match msg {
             Msg::Frame(ts) => {
@@ -509,9 +512,10 @@ impl Component for App {
                     return false;
                 }
                 self.advance(gap);
-                if ts - self.slow_at >= SLOW_PANELS_MS || !self.playing {
+                if ts - self.slow_at >= SLOW_PANELS_MS / PART_TURNS.len() as f64 {
                     self.slow_at = ts;
-                    self.slow_dirty.set(true);
+                    self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
+                    self.slow_dirty.set(self.slow_dirty.get() | PART_TURNS[self.slow_turn]);
                 }
             }
             Msg::TogglePlay => {
@@ -738,45 +742,61 @@ struct SlowParts {
     tools: Html,
 }
 
+/// The slow parts, as bits of [`App::slow_dirty`].
+const PART_UNDER_CLUSTER: u8 = 1;
+const PART_SIDE: u8 = 2;
+const PART_LOGS: u8 = 4;
+const PART_TOOLS: u8 = 8;
+const PARTS_ALL: u8 = 15;
+/// The order the parts are redrawn in while playing, one per quarter of [`SLOW_PANELS_MS`], so no
+/// single frame redraws them all.
+const PART_TURNS: [u8; 4] = [PART_SIDE, PART_LOGS, PART_UNDER_CLUSTER, PART_TOOLS];
+
 impl App {
     fn slow_parts(&self, link: &yew::html::Scope<App>, view: &ClusterView) -> SlowParts {
-        let version = self.slow_version.get();
-        let frozen = |html: Html| html! { <Frozen version={version} html={html} /> };
-        if !self.slow_dirty.get() {
-            return SlowParts {
-                under_cluster: frozen(Html::default()),
-                side: frozen(Html::default()),
-                logs: frozen(Html::default()),
-                tools: frozen(Html::default()),
-            };
-        }
-        let version = version + 1;
-        self.slow_version.set(version);
-        self.slow_dirty.set(false);
-        let frozen = |html: Html| html! { <Frozen version={version} html={html} /> };
+        let dirty = self.slow_dirty.replace(0);
+        let part = |bit: u8, index: usize, build: &dyn Fn() -> Html| -> Html {
+            let versions = &self.slow_versions;
+            if dirty & bit == 0 {
+                let version = versions[index].get();
+                return html! { <Frozen version={version} html={Html::default()} /> };
+            }
+            let version = versions[index].get() + 1;
+            versions[index].set(version);
+            html! { <Frozen version={version} html={build()} /> }
+        };
         SlowParts {
-            under_cluster: frozen(html! {
-                <>
-                    { panels::legend(view) }
-                    { panels::message_panel(self, link, view) }
-                    { panels::node_panel(self, link, view) }
-                </>
+            under_cluster: part(PART_UNDER_CLUSTER, 0, &|| {
+                html! {
+                    <>
+                        { panels::legend(view) }
+                        { panels::message_panel(self, link, view) }
+                        { panels::node_panel(self, link, view) }
+                    </>
+                }
             }),
-            side: frozen(html! {
-                <>
-                    { panels::properties_panel(self) }
-                    { panels::events_panel(self, link, view) }
-                </>
+            side: part(PART_SIDE, 1, &|| {
+                html! {
+                    <>
+                        { panels::properties_panel(self) }
+                        { panels::events_panel(self, link, view) }
+                    </>
+                }
             }),
-            logs: frozen(html! {
-                <LogGrid view={view.clone()} selected_node={self.selected_node} on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+            logs: part(PART_LOGS, 2, &|| {
+                html! {
+                    <LogGrid view={view.clone()} selected_node={self.selected_node}
+                             on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+                }
             }),
-            tools: frozen(html! {
-                <>
-                    { panels::network_panel(self, link, view) }
-                    { panels::clients_panel(self, link) }
-                    { panels::settings_panel(self, link) }
-                </>
+            tools: part(PART_TOOLS, 3, &|| {
+                html! {
+                    <>
+                        { panels::network_panel(self, link, view) }
+                        { panels::clients_panel(self, link) }
+                        { panels::settings_panel(self, link) }
+                    </>
+                }
             }),
         }
     }
