@@ -4,6 +4,7 @@
 use crate::check::{catalog, Checked, PropertyKind, Run, Violation};
 use crate::core::Message;
 use crate::core::{BugInfo, LogView, NodeId, OptionInfo, Protocol, TimeUs};
+use crate::protocols::paxos::Paxos;
 use crate::protocols::raft::Raft;
 use crate::protocols::toy::Toy;
 use crate::scenario::{ExpectationResult, Scenario};
@@ -42,11 +43,11 @@ fn info<P: Checked>() -> ProtocolInfo {
 
 /// Every protocol the playground knows.
 pub fn protocols() -> Vec<ProtocolInfo> {
-    vec![info::<Raft>(), info::<Toy>()]
+    vec![info::<Raft>(), info::<Paxos>(), info::<Toy>()]
 }
 
 pub fn protocol_names() -> Vec<&'static str> {
-    vec![Raft::NAME, Toy::NAME]
+    vec![Raft::NAME, Paxos::NAME, Toy::NAME]
 }
 
 /// One node as views show it.
@@ -352,6 +353,7 @@ pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Resul
     match protocol {
         "raft" => session::<Raft>(setup, scenario),
         "toy" => session::<Toy>(setup, scenario),
+        "paxos" => session::<Paxos>(setup, scenario),
         other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
     }
 }

@@ -2,6 +2,7 @@
 //! and the [`World`]: a simulation together with its properties.
 
 mod common;
+pub mod paxos;
 mod raft;
 mod run;
 mod toy;

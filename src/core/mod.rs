@@ -132,6 +132,8 @@ pub struct NodeSummary {
     pub term: u64,
     /// Name / value lines of the node's state, in display order.
     pub fields: Vec<(String, String)>,
+    /// Short role badges drawn under the node (Paxos: `P`, `A`, `L`).
+    pub badges: Vec<String>,
 }
 
 /// One entry (or slot) of a replicated log as the page's log grid shows it.
@@ -156,6 +158,9 @@ pub struct LogView {
     pub commit: Option<u64>,
     /// A leader's `(follower, nextIndex, matchIndex)`.
     pub progress: Vec<(u32, u64, u64)>,
+    /// Paxos: how many acceptors holding the same entry (same ballot and value) choose it; the
+    /// grid marks such entries as chosen the moment a majority holds them.
+    pub quorum: Option<usize>,
 }
 
 /// A protocol node as a pure state machine.
@@ -200,6 +205,10 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     /// protocols without a log.
     fn log_view(_volatile: Option<&Self>, _disk: &Self::Durable, _tail: usize) -> Option<LogView> {
         None
+    }
+    /// Paxos: the nodes that are acceptors (listed in the trace's `run` event).
+    fn acceptors(_config: &Self::Config) -> Vec<NodeId> {
+        Vec::new()
     }
     /// The name of a timer the page draws as an arc around the node (Raft: the election timer).
     fn timer_label(_timer: &Self::Timer) -> Option<&'static str> {

@@ -9,7 +9,7 @@ use super::chaos::ChaosParams;
 use crate::core::{ClientReply, Message, NodeId, Observation, Protocol, TimeUs};
 use serde_json::{json, Map, Value};
 use std::collections::VecDeque;
-use std::hash::Hasher;
+use std::hash::{Hash, Hasher};
 
 /// Why the network did not deliver a message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -68,6 +68,8 @@ pub enum RecordKind<M, T> {
         nodes: u32,
         seed: u64,
         bug: Option<String>,
+        /// Paxos: the acceptors (empty for other protocols).
+        acceptors: NodeList,
     },
     Chaos(ChaosParams),
     Send {
@@ -153,6 +155,19 @@ pub enum RecordKind<M, T> {
     Note {
         text: String,
     },
+}
+
+/// A list of nodes that hashes to nothing when empty, so adding it to a record kind leaves the
+/// traces of protocols that do not use it (and their golden hashes) unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeList(pub Vec<u32>);
+
+impl Hash for NodeList {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        if !self.0.is_empty() {
+            self.0.hash(state);
+        }
+    }
 }
 
 /// One event of a run at virtual time `t`.
@@ -285,12 +300,15 @@ pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Val
         m.insert(k.to_string(), v);
     };
     match &record.kind {
-        RecordKind::Run { protocol, nodes, seed, bug } => {
+        RecordKind::Run { protocol, nodes, seed, bug, acceptors } => {
             put("ev", json!("run"));
             put("protocol", json!(protocol));
             put("nodes", json!(nodes));
             put("seed", json!(seed));
             put("bug", json!(bug));
+            if !acceptors.0.is_empty() {
+                put("acceptors", json!(acceptors.0));
+            }
         }
         RecordKind::Chaos(params) => {
             put("ev", json!("chaos"));

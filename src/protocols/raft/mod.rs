@@ -307,7 +307,7 @@ impl Protocol for Raft {
                 node.role.as_str().to_string()
             }
         };
-        NodeSummary { role, term: disk.term, fields }
+        NodeSummary { role, term: disk.term, fields, badges: Vec::new() }
     }
 
     fn log_view(volatile: Option<&Self>, disk: &RaftDurable, tail: usize) -> Option<LogView> {
@@ -328,6 +328,7 @@ impl Protocol for Raft {
             entries,
             commit: volatile.map(|n| n.commit_index),
             progress,
+            quorum: None,
         })
     }
 

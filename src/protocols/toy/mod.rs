@@ -323,7 +323,7 @@ impl Protocol for Toy {
                 if node.is_primary() { "leader" } else { "follower" }.to_string()
             }
         };
-        NodeSummary { role, term: 1, fields }
+        NodeSummary { role, term: 1, fields, badges: Vec::new() }
     }
 
     fn leader_hint(&self) -> Option<NodeId> {

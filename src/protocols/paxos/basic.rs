@@ -1,0 +1,370 @@
+//! Single-decree Basic Paxos (Paxos Made Simple §2): slot 0 only.
+
+use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use crate::core::{
+    Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
+    Observation, OptionInfo, Protocol, RequestId,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Clients a proposer keeps waiting for the decision.
+const WAITING_MAX: usize = 64;
+
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum PaxosTimer {
+    /// A proposer's phase timed out, or its back-off ended: try again with a higher ballot.
+    Retry,
+    /// A proposer that knows the decision re-sends it to learners that have not acknowledged.
+    Announce,
+    /// A learner that knows nothing asks the proposers.
+    Ask,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Phase {
+    Idle,
+    /// Phase 1: waiting for promises.
+    Preparing,
+    /// Phase 2: waiting for acceptances.
+    Accepting,
+    /// The proposer knows the chosen value.
+    Decided,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::Preparing => "preparing",
+            Phase::Accepting => "accepting",
+            Phase::Decided => "decided",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Paxos {
+    id: NodeId,
+    config: PaxosConfig,
+    acceptor: Acceptor,
+    // Proposer.
+    phase: Phase,
+    ballot: Ballot,
+    /// The highest round seen in any refusal, so the next ballot beats it.
+    highest_round: u64,
+    /// The value this proposer wants chosen: the first client command it got.
+    own_value: Option<String>,
+    /// The value it proposes in phase 2.
+    proposing: Option<String>,
+    promises: BTreeMap<NodeId, Vec<(u64, Ballot, String)>>,
+    accepts: BTreeSet<NodeId>,
+    waiting: Vec<RequestId>,
+    /// Learners that have not acknowledged the decision.
+    unannounced: BTreeSet<NodeId>,
+    rounds: u64,
+    // Learner (and proposer): acceptances seen per ballot, and the value learned.
+    seen: BTreeMap<Ballot, (String, BTreeSet<NodeId>)>,
+    chosen: Option<String>,
+}
+
+impl Paxos {
+    fn is(&self, role: &[NodeId]) -> bool {
+        role.contains(&self.id)
+    }
+
+    /// Phase 1a with a ballot higher than any this node used or saw (persisted first, §2.5).
+    fn start_round(&mut self, disk: &mut Disk<PaxosDurable>, ctx: &mut Ctx<'_, Self>) {
+        let round = disk.read().round.max(self.highest_round) + 1;
+        disk.write().round = round;
+        self.rounds += 1;
+        self.ballot = Ballot(round, self.id.0);
+        self.phase = Phase::Preparing;
+        self.promises.clear();
+        self.accepts.clear();
+        for &a in &self.config.acceptors {
+            ctx.send(a, PaxosMsg::Prepare { from: 0, ballot: self.ballot });
+        }
+        ctx.set_timer(PaxosTimer::Retry, self.config.retry_us);
+    }
+
+    /// After a refusal or a timeout: retry at once, or after a random back-off (§2.4).
+    fn retry_later(&mut self, disk: &mut Disk<PaxosDurable>, ctx: &mut Ctx<'_, Self>) {
+        if self.config.backoff {
+            self.phase = Phase::Idle;
+            let wait = ctx.random_us(self.config.retry_us / 10, self.config.retry_us * 2);
+            ctx.set_timer(PaxosTimer::Retry, wait);
+        } else {
+            self.start_round(disk, ctx);
+        }
+    }
+
+    fn learn(&mut self, value: String, ctx: &mut Ctx<'_, Self>) {
+        if self.chosen.is_some() {
+            return;
+        }
+        if self.is(&self.config.learners) {
+            ctx.observe(Observation::Chosen { slot: 0, value: value.clone() });
+        }
+        self.chosen = Some(value.clone());
+        ctx.cancel_timer(PaxosTimer::Ask);
+        if self.is(&self.config.proposers) {
+            self.phase = Phase::Decided;
+            ctx.cancel_timer(PaxosTimer::Retry);
+            for request in std::mem::take(&mut self.waiting) {
+                ctx.reply(request, ClientReply::Ok(format!("chosen: {value}")));
+            }
+            self.unannounced = self.config.learners.iter().copied().filter(|&l| l != self.id).collect();
+            self.announce(ctx);
+        }
+    }
+
+    fn announce(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let Some(value) = self.chosen.clone() else { return };
+        for &l in &self.unannounced {
+            ctx.send(l, PaxosMsg::Chosen { slot: 0, value: value.clone() });
+        }
+        if !self.unannounced.is_empty() {
+            ctx.set_timer(PaxosTimer::Announce, self.config.retry_us);
+        }
+    }
+
+    fn on_accepted(&mut self, from: NodeId, ballot: Ballot, value: String, ctx: &mut Ctx<'_, Self>) {
+        let quorum = self.config.quorum();
+        // As a learner: a majority of acceptors accepted one ballot's value (§2.3).
+        let entry = self.seen.entry(ballot).or_insert_with(|| (value.clone(), BTreeSet::new()));
+        entry.1.insert(from);
+        if entry.1.len() >= quorum {
+            let v = entry.0.clone();
+            return self.learn(v, ctx);
+        }
+        // As the proposer of this ballot.
+        if self.phase == Phase::Accepting && ballot == self.ballot {
+            self.accepts.insert(from);
+            if self.accepts.len() >= quorum {
+                self.learn(value, ctx);
+            }
+        }
+    }
+}
+
+impl Protocol for Paxos {
+    type Msg = PaxosMsg;
+    type Timer = PaxosTimer;
+    type Durable = PaxosDurable;
+    type Config = PaxosConfig;
+
+    const NAME: &'static str = "paxos";
+    const ABOUT: &'static str = "Basic Paxos: one value chosen by proposers, acceptors and learners (Lamport 2001, §2)";
+
+    fn bugs() -> &'static [BugInfo] {
+        BUGS
+    }
+    fn options() -> &'static [OptionInfo] {
+        OPTIONS
+    }
+    fn configure(
+        cluster: &Cluster,
+        bug: Option<&str>,
+        options: &BTreeMap<String, String>,
+    ) -> Result<PaxosConfig, String> {
+        PaxosConfig::new(cluster, bug, options)
+    }
+    fn acceptors(config: &PaxosConfig) -> Vec<NodeId> {
+        config.acceptors.clone()
+    }
+
+    fn boot(
+        id: NodeId,
+        _cluster: &Cluster,
+        config: &PaxosConfig,
+        disk: &mut Disk<PaxosDurable>,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Self {
+        let node = Paxos {
+            id,
+            config: config.clone(),
+            acceptor: Acceptor::boot(disk, config.bugs.forget_promise),
+            phase: Phase::Idle,
+            ballot: Ballot::default(),
+            highest_round: 0,
+            own_value: None,
+            proposing: None,
+            promises: BTreeMap::new(),
+            accepts: BTreeSet::new(),
+            waiting: Vec::new(),
+            unannounced: BTreeSet::new(),
+            rounds: 0,
+            seen: BTreeMap::new(),
+            chosen: None,
+        };
+        if node.is(&config.learners) {
+            ctx.set_timer(PaxosTimer::Ask, config.retry_us * 5);
+        }
+        node
+    }
+
+    fn on_message(&mut self, disk: &mut Disk<PaxosDurable>, from: NodeId, msg: PaxosMsg, ctx: &mut Ctx<'_, Self>) {
+        match msg {
+            PaxosMsg::Prepare { from: slot, ballot } if self.is(&self.config.acceptors) => {
+                match self.acceptor.prepare(disk, slot, ballot, ctx) {
+                    Ok(accepted) => ctx.send(from, PaxosMsg::Promise { from: slot, ballot, accepted }),
+                    Err(promised) => ctx.send(from, PaxosMsg::Nack { ballot, promised }),
+                }
+            }
+            PaxosMsg::Promise { ballot, accepted, .. } => {
+                if self.phase != Phase::Preparing || ballot != self.ballot {
+                    return;
+                }
+                self.promises.insert(from, accepted);
+                if self.promises.len() < self.config.quorum() {
+                    return;
+                }
+                // P2c (§2.2): the value of the highest-numbered proposal reported, else our own.
+                let reported = highest_reported(&self.promises).remove(&0).map(|(_, v)| v);
+                let own = self.own_value.clone().unwrap_or_default();
+                let value = if self.config.bugs.ignore_accepted { own } else { reported.unwrap_or(own) };
+                self.proposing = Some(value.clone());
+                self.phase = Phase::Accepting;
+                self.accepts.clear();
+                for &a in &self.config.acceptors {
+                    ctx.send(a, PaxosMsg::Accept { slot: 0, ballot, value: value.clone() });
+                }
+                ctx.set_timer(PaxosTimer::Retry, self.config.retry_us);
+            }
+            PaxosMsg::Accept { slot, ballot, value } if self.is(&self.config.acceptors) => {
+                match self.acceptor.accept(disk, slot, ballot, &value, ctx) {
+                    Ok(()) => {
+                        // To the proposer and to every learner (§2.3).
+                        let mut to: BTreeSet<NodeId> = self.config.learners.iter().copied().collect();
+                        to.insert(from);
+                        for t in to {
+                            ctx.send(t, PaxosMsg::Accepted { slot, ballot, value: value.clone() });
+                        }
+                    }
+                    Err(promised) => ctx.send(from, PaxosMsg::Nack { ballot, promised }),
+                }
+            }
+            PaxosMsg::Accepted { ballot, value, .. } => self.on_accepted(from, ballot, value, ctx),
+            PaxosMsg::Nack { ballot, promised } => {
+                self.highest_round = self.highest_round.max(promised.0);
+                if ballot == self.ballot && matches!(self.phase, Phase::Preparing | Phase::Accepting) {
+                    self.retry_later(disk, ctx);
+                }
+            }
+            PaxosMsg::Chosen { value, .. } => {
+                ctx.send(from, PaxosMsg::ChosenAck { slot: 0 });
+                self.learn(value, ctx);
+            }
+            PaxosMsg::ChosenAck { .. } => {
+                self.unannounced.remove(&from);
+            }
+            PaxosMsg::CatchUp { .. } => {
+                if let (Some(value), true) = (self.chosen.clone(), self.is(&self.config.proposers)) {
+                    ctx.send(from, PaxosMsg::Chosen { slot: 0, value });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, disk: &mut Disk<PaxosDurable>, timer: PaxosTimer, ctx: &mut Ctx<'_, Self>) {
+        match timer {
+            PaxosTimer::Retry => {
+                if self.phase != Phase::Decided && self.own_value.is_some() {
+                    self.start_round(disk, ctx);
+                }
+            }
+            PaxosTimer::Announce => self.announce(ctx),
+            PaxosTimer::Ask => {
+                if self.chosen.is_none() {
+                    for &p in self.config.proposers.iter().filter(|&&p| p != self.id) {
+                        ctx.send(p, PaxosMsg::CatchUp { from: 0 });
+                    }
+                    ctx.set_timer(PaxosTimer::Ask, self.config.retry_us * 5);
+                }
+            }
+        }
+    }
+
+    fn on_client_request(&mut self, disk: &mut Disk<PaxosDurable>, request: ClientRequest, ctx: &mut Ctx<'_, Self>) {
+        if !self.is(&self.config.proposers) {
+            // Spread clients over the proposers, so that several can duel.
+            let p = self.config.proposers[request.command.client as usize % self.config.proposers.len()];
+            return ctx.reply(request.id, ClientReply::Redirect(Some(p)));
+        }
+        if let Some(value) = &self.chosen {
+            return ctx.reply(request.id, ClientReply::Ok(format!("chosen: {value}")));
+        }
+        if self.waiting.len() >= WAITING_MAX {
+            return ctx.reply(request.id, ClientReply::Fail("proposer busy".into()));
+        }
+        self.waiting.push(request.id);
+        if self.own_value.is_none() {
+            self.own_value = Some(request.command.value());
+        }
+        if self.phase == Phase::Idle {
+            self.start_round(disk, ctx);
+        }
+    }
+
+    fn summary(volatile: Option<&Self>, disk: &PaxosDurable) -> NodeSummary {
+        let a = &disk.acceptor;
+        let mut fields = vec![
+            ("promised".to_string(), ballot_text(a.promised)),
+            (
+                "accepted".to_string(),
+                a.accepted.get(&0).map_or("-".into(), |(b, v)| format!("{} {v:?}", ballot_text(*b))),
+            ),
+            ("proposer round".to_string(), disk.round.to_string()),
+        ];
+        let Some(n) = volatile else {
+            return NodeSummary { role: "crashed".into(), term: a.promised.0, fields, badges: Vec::new() };
+        };
+        let mut badges = Vec::new();
+        for (role, list) in [("P", &n.config.proposers), ("A", &n.config.acceptors), ("L", &n.config.learners)] {
+            if n.is(list) {
+                badges.push(role.to_string());
+            }
+        }
+        if n.is(&n.config.acceptors) {
+            // The acceptor's working copy (it differs from the disk under the planted bug).
+            fields[0].1 = ballot_text(n.acceptor.state.promised);
+        }
+        if n.is(&n.config.proposers) {
+            fields.push(("phase".into(), n.phase.as_str().into()));
+            fields.push(("ballot".into(), ballot_text(n.ballot)));
+            fields.push(("own value".into(), n.own_value.clone().unwrap_or_else(|| "-".into())));
+            fields.push(("proposing".into(), n.proposing.clone().unwrap_or_else(|| "-".into())));
+            fields.push(("promises".into(), n.promises.keys().map(|k| k.0.to_string()).collect::<Vec<_>>().join(",")));
+            fields
+                .push(("accepted by".into(), n.accepts.iter().map(|k| k.0.to_string()).collect::<Vec<_>>().join(",")));
+            fields.push(("rounds tried".into(), n.rounds.to_string()));
+        }
+        fields.push(("learned".into(), n.chosen.clone().unwrap_or_else(|| "-".into())));
+        let role = if n.is(&n.config.proposers) && n.phase != Phase::Idle {
+            n.phase.as_str()
+        } else if n.is(&n.config.proposers) {
+            "proposer"
+        } else if n.is(&n.config.acceptors) {
+            "acceptor"
+        } else {
+            "learner"
+        };
+        NodeSummary { role: role.into(), term: a.promised.0.max(n.acceptor.state.promised.0), fields, badges }
+    }
+
+    fn log_view(volatile: Option<&Self>, disk: &PaxosDurable, _tail: usize) -> Option<LogView> {
+        let state = volatile.map_or(&disk.acceptor, |n| &n.acceptor.state);
+        let entries = state
+            .accepted
+            .iter()
+            .map(|(&slot, (b, v))| LogEntryView {
+                index: slot + 1,
+                term: b.0,
+                text: format!("{v} @{}", ballot_text(*b)),
+            })
+            .collect();
+        let quorum = volatile.map(|n| n.config.acceptors.len() / 2 + 1);
+        Some(LogView { entries, commit: None, quorum, ..LogView::default() })
+    }
+}

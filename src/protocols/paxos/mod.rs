@@ -1,0 +1,290 @@
+//! # Paxos, after Lamport's "Paxos Made Simple" (2001)
+//!
+//! Two protocols share this module:
+//!
+//! - [`Paxos`] (`--protocol paxos`): single-decree Basic Paxos (§2). Proposers, acceptors and
+//!   learners; every node holds all three roles unless the options separate them. A proposer
+//!   that gets a client command picks a ballot `[round, id]` higher than any it used (persisted
+//!   first, §2.5), sends *prepare* to the acceptors (phase 1a); an acceptor promises not to accept
+//!   lower ballots and reports the highest-ballot proposal it accepted (phase 1b); with promises
+//!   from a majority the proposer sends *accept* with the value of the highest reported proposal,
+//!   or its own value if none was reported (phase 2a, §2.2's P2c); an acceptor accepts unless it
+//!   promised a higher ballot (phase 2b) and tells the proposer and every learner (§2.3). A
+//!   learner learns a value once a majority of acceptors accepted it in one ballot. Acceptors
+//!   persist their promise and accepted proposal before answering (§2.5). A proposer that is
+//!   refused or hears nothing retries with a higher ballot, after a random back-off when the
+//!   `backoff` option is on; with it off, two proposers can preempt each other forever (§2.4's
+//!   livelock), which the page shows.
+//! - [`MultiPaxos`] (`--protocol multi-paxos`): a replicated state machine (§3). A distinguished
+//!   leader runs phase 1 once for every slot from the first it does not know to be chosen, then
+//!   only phase 2 for each new command; after phase 1 it re-proposes each slot's highest reported
+//!   value and fills gaps with no-ops. Leadership changes by timeout. Replicas execute slots
+//!   strictly in order, with the same client sessions as Raft (a retried command executes once).
+//!
+//! Observation events (`promise`, `accept`, `chosen`) are exactly those of `shared/TRACE.md`; the
+//! trace's `run` event lists the acceptors.
+
+mod basic;
+mod messages;
+mod multi;
+
+pub use basic::Paxos;
+pub use messages::PaxosMsg;
+// pub use multi::MultiPaxos;
+
+use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
+use crate::sim::time::parse_duration;
+use std::collections::BTreeMap;
+
+pub const BUGS: &[BugInfo] = &[
+    BugInfo {
+        name: "acceptor-forgets-promise",
+        what: "acceptors do not persist their promise and accepted proposal, so after a restart they accept what they promised to refuse",
+    },
+    BugInfo {
+        name: "ignore-accepted-value",
+        what: "a proposer proposes its own value even when the promises report an accepted one, so a second value can be chosen",
+    },
+    BugInfo { name: "minority-quorum", what: "quorums of ⌊n/2⌋ acceptors, so two quorums need not intersect" },
+];
+
+pub const OPTIONS: &[OptionInfo] = &[
+    OptionInfo { key: "proposers", default: "all", what: "which nodes are proposers: all, a list 1,2 or a range 1..2" },
+    OptionInfo {
+        key: "acceptors",
+        default: "all",
+        what: "which nodes are acceptors: all, a list 3,4,5 or a range 3..5",
+    },
+    OptionInfo {
+        key: "learners",
+        default: "all",
+        what: "which nodes are learners (replicas for multi-paxos): all, a list or a range",
+    },
+    OptionInfo {
+        key: "backoff",
+        default: "on",
+        what: "a refused proposer waits a random time before retrying; off: dueling proposers can livelock (§2.4)",
+    },
+    OptionInfo {
+        key: "retry",
+        default: "100ms",
+        what: "how long a proposer waits for a phase to complete before retrying with a higher ballot",
+    },
+    OptionInfo { key: "heartbeat", default: "50ms", what: "multi-paxos: the leader's heartbeat interval" },
+    OptionInfo {
+        key: "election",
+        default: "300ms..600ms",
+        what: "multi-paxos: how long without a leader's heartbeat before a proposer takes over",
+    },
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bugs {
+    pub forget_promise: bool,
+    pub ignore_accepted: bool,
+    pub minority_quorum: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct PaxosConfig {
+    pub proposers: Vec<NodeId>,
+    pub acceptors: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+    pub backoff: bool,
+    pub retry_us: TimeUs,
+    pub heartbeat_us: TimeUs,
+    pub election_us: (TimeUs, TimeUs),
+    pub bugs: Bugs,
+}
+
+impl PaxosConfig {
+    /// Acceptors whose acceptance chooses a value: a majority (⌊n/2⌋ under the planted bug).
+    pub fn quorum(&self) -> usize {
+        let n = self.acceptors.len();
+        if self.bugs.minority_quorum {
+            (n / 2).max(1)
+        } else {
+            n / 2 + 1
+        }
+    }
+
+    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &BTreeMap<String, String>) -> Result<Self, String> {
+        let mut bugs = Bugs::default();
+        match bug {
+            None => {}
+            Some("acceptor-forgets-promise") => bugs.forget_promise = true,
+            Some("ignore-accepted-value") => bugs.ignore_accepted = true,
+            Some("minority-quorum") => bugs.minority_quorum = true,
+            Some(other) => {
+                let names: Vec<&str> = BUGS.iter().map(|b| b.name).collect();
+                return Err(format!("protocol paxos has no planted bug {other:?} (it has: {})", names.join(", ")));
+            }
+        }
+        let mut config = PaxosConfig {
+            proposers: cluster.nodes.clone(),
+            acceptors: cluster.nodes.clone(),
+            learners: cluster.nodes.clone(),
+            backoff: true,
+            retry_us: 100 * US_PER_MS,
+            heartbeat_us: 50 * US_PER_MS,
+            election_us: (300 * US_PER_MS, 600 * US_PER_MS),
+            bugs,
+        };
+        for (key, value) in options {
+            match key.as_str() {
+                "proposers" => config.proposers = parse_nodes(key, value, cluster.len())?,
+                "acceptors" => config.acceptors = parse_nodes(key, value, cluster.len())?,
+                "learners" => config.learners = parse_nodes(key, value, cluster.len())?,
+                "backoff" => {
+                    config.backoff = match value.as_str() {
+                        "on" | "true" | "yes" => true,
+                        "off" | "false" | "no" => false,
+                        _ => return Err(format!("option backoff is on or off, not {value:?}")),
+                    }
+                }
+                "retry" | "heartbeat" => {
+                    let d = parse_duration(value).map_err(|e| format!("option {key}: {e}"))?;
+                    if !(US_PER_MS..=10_000 * US_PER_MS).contains(&d) {
+                        return Err(format!("option {key} must be from 1ms to 10s"));
+                    }
+                    if key == "retry" {
+                        config.retry_us = d;
+                    } else {
+                        config.heartbeat_us = d;
+                    }
+                }
+                "election" => {
+                    let (lo, hi) = value.split_once("..").unwrap_or((value, value));
+                    let lo = parse_duration(lo).map_err(|e| format!("option election: {e}"))?;
+                    let hi = parse_duration(hi).map_err(|e| format!("option election: {e}"))?;
+                    if lo == 0 || lo > hi || hi > 60_000 * US_PER_MS {
+                        return Err("option election is a range like 300ms..600ms (at most 60s)".into());
+                    }
+                    config.election_us = (lo, hi);
+                }
+                _ => {
+                    let keys: Vec<&str> = OPTIONS.iter().map(|o| o.key).collect();
+                    return Err(format!("paxos has no option {key:?} (it has: {})", keys.join(", ")));
+                }
+            }
+        }
+        if config.election_us.0 <= config.heartbeat_us {
+            return Err("option election must be longer than heartbeat".into());
+        }
+        Ok(config)
+    }
+}
+
+/// `all`, `1,2,3` or `2..4`.
+fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> {
+    let bad =
+        || format!("option {key}: {value:?} is not all, a list like 1,2,3 or a range like 1..3 of nodes 1 to {n}");
+    let ids: Vec<u32> = if value == "all" {
+        (1..=n as u32).collect()
+    } else if let Some((a, b)) = value.split_once("..") {
+        let (a, b) = (a.trim().parse::<u32>().map_err(|_| bad())?, b.trim().parse::<u32>().map_err(|_| bad())?);
+        (a..=b).collect()
+    } else {
+        value.split(',').map(|w| w.trim().parse::<u32>().map_err(|_| bad())).collect::<Result<_, _>>()?
+    };
+    if ids.is_empty() || ids.iter().any(|&i| i == 0 || i as usize > n) {
+        return Err(bad());
+    }
+    let mut ids: Vec<NodeId> = ids.into_iter().map(NodeId).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// What an acceptor persists (§2.5): the highest ballot it promised and, per slot, the
+/// highest-ballot proposal it accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AcceptorState {
+    pub promised: Ballot,
+    pub accepted: BTreeMap<u64, (Ballot, String)>,
+}
+
+/// What a Paxos node persists.
+#[derive(Clone, Debug, Default, Hash)]
+pub struct PaxosDurable {
+    pub acceptor: AcceptorState,
+    /// The highest round this node used as a proposer, so it never reuses a ballot (§2.5).
+    pub round: u64,
+}
+
+/// The acceptor role, shared by both protocols. It works on a volatile copy of its state and
+/// writes it to disk before every answer, except under the `acceptor-forgets-promise` bug.
+#[derive(Clone, Debug, Default)]
+pub struct Acceptor {
+    pub state: AcceptorState,
+    forget: bool,
+}
+
+impl Acceptor {
+    pub fn boot(disk: &Disk<PaxosDurable>, forget: bool) -> Self {
+        Acceptor { state: disk.read().acceptor.clone(), forget }
+    }
+
+    fn persist(&self, disk: &mut Disk<PaxosDurable>) {
+        if !self.forget {
+            disk.write().acceptor = self.state.clone();
+        }
+    }
+
+    /// Phase 1b: promise `ballot` for every slot from `from` on, reporting what was accepted
+    /// there; or refuse with the higher ballot already promised.
+    pub fn prepare<P: Protocol>(
+        &mut self,
+        disk: &mut Disk<PaxosDurable>,
+        from: u64,
+        ballot: Ballot,
+        ctx: &mut Ctx<'_, P>,
+    ) -> Result<Vec<(u64, Ballot, String)>, Ballot> {
+        if ballot < self.state.promised {
+            return Err(self.state.promised);
+        }
+        if ballot > self.state.promised {
+            self.state.promised = ballot;
+            self.persist(disk);
+        }
+        ctx.observe(Observation::Promise { slot: from, ballot });
+        Ok(self.state.accepted.range(from..).map(|(&slot, (b, v))| (slot, *b, v.clone())).collect())
+    }
+
+    /// Phase 2b: accept unless a higher ballot was promised.
+    pub fn accept<P: Protocol>(
+        &mut self,
+        disk: &mut Disk<PaxosDurable>,
+        slot: u64,
+        ballot: Ballot,
+        value: &str,
+        ctx: &mut Ctx<'_, P>,
+    ) -> Result<(), Ballot> {
+        if ballot < self.state.promised {
+            return Err(self.state.promised);
+        }
+        self.state.promised = ballot;
+        self.state.accepted.insert(slot, (ballot, value.to_string()));
+        self.persist(disk);
+        ctx.observe(Observation::Accept { slot, ballot, value: value.to_string() });
+        Ok(())
+    }
+}
+
+/// A ballot as the page shows it.
+pub fn ballot_text(b: Ballot) -> String {
+    format!("[{},{}]", b.0, b.1)
+}
+
+/// Promises from `from` on, merged: for each slot, the highest-ballot proposal reported (§2.2).
+pub fn highest_reported(promises: &BTreeMap<NodeId, Vec<(u64, Ballot, String)>>) -> BTreeMap<u64, (Ballot, String)> {
+    let mut best: BTreeMap<u64, (Ballot, String)> = BTreeMap::new();
+    for reports in promises.values() {
+        for (slot, ballot, value) in reports {
+            if best.get(slot).is_none_or(|(b, _)| ballot > b) {
+                best.insert(*slot, (*ballot, value.clone()));
+            }
+        }
+    }
+    best
+}

@@ -1,0 +1,1 @@
+//! Multi-Paxos (Paxos Made Simple §3).
