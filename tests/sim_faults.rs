@@ -95,6 +95,7 @@ impl Protocol for Probe {
             role: if volatile.is_some() { "up" } else { "down" }.into(),
             term: disk.received,
             fields: Vec::new(),
+            badges: Vec::new(),
         }
     }
 }
