@@ -4,7 +4,7 @@
 use crate::check::{catalog, Checked, PropertyKind, Run, Violation};
 use crate::core::Message;
 use crate::core::{BugInfo, LogView, NodeId, OptionInfo, Protocol, TimeUs};
-use crate::protocols::paxos::Paxos;
+use crate::protocols::paxos::{MultiPaxos, Paxos};
 use crate::protocols::raft::Raft;
 use crate::protocols::toy::Toy;
 use crate::scenario::{ExpectationResult, Scenario};
@@ -43,11 +43,11 @@ fn info<P: Checked>() -> ProtocolInfo {
 
 /// Every protocol the playground knows.
 pub fn protocols() -> Vec<ProtocolInfo> {
-    vec![info::<Raft>(), info::<Paxos>(), info::<Toy>()]
+    vec![info::<Raft>(), info::<Paxos>(), info::<MultiPaxos>(), info::<Toy>()]
 }
 
 pub fn protocol_names() -> Vec<&'static str> {
-    vec![Raft::NAME, Paxos::NAME, Toy::NAME]
+    vec![Raft::NAME, Paxos::NAME, MultiPaxos::NAME, Toy::NAME]
 }
 
 /// One node as views show it.
@@ -63,6 +63,8 @@ pub struct NodeView {
     pub paused_until: Option<TimeUs>,
     pub restarts: u32,
     pub fields: Vec<(String, String)>,
+    /// Role badges (Paxos: `P`, `A`, `L`).
+    pub badges: Vec<String>,
     /// The protocol's drawn timer (Raft: the election timer): label, time set, time due.
     pub timer: Option<(&'static str, TimeUs, TimeUs)>,
     /// The replicated log, for protocols that have one.
@@ -298,6 +300,7 @@ where
                     paused_until: slot.paused_until(),
                     restarts: slot.restarts(),
                     fields: summary.fields,
+                    badges: summary.badges,
                     timer: slot
                         .timer_spans()
                         .find_map(|(t, set, due)| P::timer_label(&t).map(|label| (label, set, due))),
@@ -354,6 +357,7 @@ pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Resul
         "raft" => session::<Raft>(setup, scenario),
         "toy" => session::<Toy>(setup, scenario),
         "paxos" => session::<Paxos>(setup, scenario),
+        "multi-paxos" => session::<MultiPaxos>(setup, scenario),
         other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
     }
 }

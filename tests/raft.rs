@@ -2,61 +2,14 @@
 //! planted bug it is about, with assertions on the exported trace.
 #![cfg(not(target_arch = "wasm32"))]
 
-use consensus_playground::playground::{self, run_to_end, Playground};
-use consensus_playground::scenario;
-use consensus_playground::sim::Setup;
-use serde_json::Value;
+mod common;
 
-struct Ran {
-    run: Box<dyn Playground>,
-    events: Vec<Value>,
-    failed_expectations: Vec<String>,
-    violated: Vec<String>,
-}
+use common::{run_text, scenario_text, t, Ran};
+use consensus_playground::playground::{self, run_to_end};
+use consensus_playground::sim::Setup;
 
 fn run(name: &str, options: &[(&str, &str)], bug: Option<&str>) -> Ran {
-    let path = format!("{}/scenarios/raft/{name}.scenario", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let s = scenario::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut setup = Setup::default();
-    s.apply_settings(&mut setup);
-    for (k, v) in options {
-        setup.options.insert(k.to_string(), v.to_string());
-    }
-    if let Some(b) = bug {
-        setup.bug = Some(b.to_string());
-    }
-    let mut run = playground::build("raft", setup, Some(&s)).unwrap();
-    let outcome = run_to_end(run.as_mut());
-    let events = run.trace_jsonl().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let failed_expectations =
-        outcome.expectations.iter().filter(|e| !e.passed).map(|e| format!("{}: {}", e.text, e.why)).collect();
-    let mut violated: Vec<String> = run.property_violations().into_iter().map(|v| v.property).collect();
-    violated.dedup();
-    Ran { run, events, failed_expectations, violated }
-}
-
-impl Ran {
-    fn assert_clean(&self) {
-        assert!(self.failed_expectations.is_empty(), "{:?}", self.failed_expectations);
-        assert!(self.violated.is_empty(), "{:?}", self.violated);
-    }
-    fn of<'a>(&'a self, ev: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-        self.events.iter().filter(move |e| e["ev"] == ev)
-    }
-    fn field_of_all(&self, field: &str) -> Vec<String> {
-        self.run
-            .view()
-            .nodes
-            .iter()
-            .filter(|n| n.up)
-            .map(|n| n.fields.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()).unwrap_or_default())
-            .collect()
-    }
-}
-
-fn t(e: &Value) -> u64 {
-    e["t"].as_u64().unwrap()
+    run_text(&scenario_text("raft", name), "raft", options, bug)
 }
 
 #[test]

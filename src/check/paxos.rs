@@ -5,7 +5,7 @@
 
 use super::{Checked, Property, PropertyKind};
 use crate::core::{Ballot, Command, NodeId, Observation, Protocol, TimeUs, US_PER_S};
-use crate::protocols::paxos::{Paxos, PaxosConfig};
+use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig};
 use crate::sim::{Rec, RecordKind, Simulation};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +27,12 @@ pub fn paxos_properties<P: Protocol>(config: &PaxosConfig) -> Vec<Box<dyn Proper
 }
 
 impl Checked for Paxos {
+    fn properties(config: &PaxosConfig) -> Vec<Box<dyn Property<Self>>> {
+        paxos_properties(config)
+    }
+}
+
+impl Checked for MultiPaxos {
     fn properties(config: &PaxosConfig) -> Vec<Box<dyn Property<Self>>> {
         paxos_properties(config)
     }

@@ -161,6 +161,8 @@ pub struct LogView {
     /// Paxos: how many acceptors holding the same entry (same ballot and value) choose it; the
     /// grid marks such entries as chosen the moment a majority holds them.
     pub quorum: Option<usize>,
+    /// Paxos: entries are slots (`index` is the slot plus one) and `term` is the ballot's round.
+    pub slots: bool,
 }
 
 /// A protocol node as a pure state machine.

@@ -168,6 +168,9 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
                 if big {
                     <text class="term" x={f(x)} y={f(y + 11.0)} text-anchor="middle">{ format!("T{}", n.term) }</text>
                 }
+                if !n.badges.is_empty() {
+                    <text class="badges" x={f(x)} y={f(y + radius + 13.0)} text-anchor="middle">{ n.badges.join(" ") }</text>
+                }
                 if n.paused {
                     <text class="badge" x={f(x + radius * 0.8)} y={f(y - radius * 0.8)} text-anchor="middle">{ "II" }</text>
                 }

@@ -51,7 +51,17 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     // One column past the end, so a follower's nextIndex there is visible.
     let last = last.max(progress.iter().map(|p| p.1).max().unwrap_or(0));
     let lo = last.saturating_sub(COLUMNS - 1).max(1);
-    let header = (lo..=last.max(lo)).map(|i| html! { <th scope="col">{ i }</th> });
+    let slots = view.nodes.iter().filter_map(|n| n.log.as_ref()).any(|l| l.slots);
+    // Paxos: entries held by a majority of acceptors in one ballot are chosen, whether or not any
+    // learner knows it yet.
+    let mut holders: std::collections::BTreeMap<(u64, u64, &str), usize> = std::collections::BTreeMap::new();
+    for log in view.nodes.iter().filter_map(|n| n.log.as_ref()) {
+        for e in &log.entries {
+            *holders.entry((e.index, e.term, e.text.as_str())).or_default() += 1;
+        }
+    }
+    let quorum = view.nodes.iter().filter_map(|n| n.log.as_ref()).find_map(|l| l.quorum);
+    let header = (lo..=last.max(lo)).map(|i| html! { <th scope="col">{ if slots { i - 1 } else { i } }</th> });
     let rows = view.nodes.iter().map(|n| {
         let Some(log) = &n.log else { return html! {} };
         let commit = log.commit;
@@ -72,7 +82,15 @@ pub fn log_grid(props: &LogGridProps) -> Html {
                 class.push("entry");
                 style = format!("background:{}", term_colour(e.term));
                 text = e.term.to_string();
-                title = format!("index {i}, term {}: {}", e.term, e.text);
+                title = if slots {
+                    format!("slot {}: accepted {} (ballot round {})", i - 1, e.text, e.term)
+                } else {
+                    format!("index {i}, term {}: {}", e.term, e.text)
+                };
+                if quorum.is_some_and(|q| holders.get(&(e.index, e.term, e.text.as_str())).copied().unwrap_or(0) >= q) {
+                    class.push("chosen");
+                    title.push_str(" — chosen: a majority of acceptors accepted it in this ballot");
+                }
                 if commit.is_some_and(|c| i <= c) {
                     class.push("committed");
                     title.push_str(" (committed)");
@@ -115,10 +133,14 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     html! {
         <div class="loggrid-wrap">
             <table id="loggrid" class="loggrid" aria-label="each node's log">
-                <thead><tr><th scope="col">{ "index" }</th>{ for header }<th scope="col" class="book">{ "leader's view" }</th></tr></thead>
+                <thead><tr><th scope="col">{ if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ "leader's view" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            <p class="hint">{ "Cells show the entry's term (colour = term); a thick border marks committed entries; ▦ is compacted into a snapshot; ▲ the leader's nextIndex and ● its matchIndex for each follower." }</p>
+            if slots {
+                <p class="hint">{ "Each acceptor's accepted proposal per slot; the cell shows the ballot's round (colour = round). A gold outline marks a value a majority of acceptors accepted in one ballot — chosen, whether or not any learner knows yet; a thick border marks slots the node knows are chosen." }</p>
+            } else {
+                <p class="hint">{ "Cells show the entry's term (colour = term); a thick border marks committed entries; ▦ is compacted into a snapshot; ▲ the leader's nextIndex and ● its matchIndex for each follower." }</p>
+            }
         </div>
     }
 }

@@ -206,9 +206,13 @@ impl Protocol for Paxos {
     fn on_message(&mut self, disk: &mut Disk<PaxosDurable>, from: NodeId, msg: PaxosMsg, ctx: &mut Ctx<'_, Self>) {
         match msg {
             PaxosMsg::Prepare { from: slot, ballot } if self.is(&self.config.acceptors) => {
-                match self.acceptor.prepare(disk, slot, ballot, ctx) {
-                    Ok(accepted) => ctx.send(from, PaxosMsg::Promise { from: slot, ballot, accepted }),
-                    Err(promised) => ctx.send(from, PaxosMsg::Nack { ballot, promised }),
+                self.acceptor.on_prepare(disk, from, slot, ballot, ctx);
+                // Without back-off a proposer that sees a rival's higher ballot outbids it at
+                // once: each preempts the other's phase 2 and nothing is chosen (§2.4).
+                let busy = matches!(self.phase, Phase::Preparing | Phase::Accepting);
+                if !self.config.backoff && busy && from != self.id && ballot > self.ballot {
+                    self.highest_round = self.highest_round.max(ballot.0);
+                    self.start_round(disk, ctx);
                 }
             }
             PaxosMsg::Promise { ballot, accepted, .. } => {
@@ -232,16 +236,14 @@ impl Protocol for Paxos {
                 ctx.set_timer(PaxosTimer::Retry, self.config.retry_us);
             }
             PaxosMsg::Accept { slot, ballot, value } if self.is(&self.config.acceptors) => {
-                match self.acceptor.accept(disk, slot, ballot, &value, ctx) {
-                    Ok(()) => {
-                        // To the proposer and to every learner (§2.3).
-                        let mut to: BTreeSet<NodeId> = self.config.learners.iter().copied().collect();
-                        to.insert(from);
-                        for t in to {
-                            ctx.send(t, PaxosMsg::Accepted { slot, ballot, value: value.clone() });
-                        }
+                let accepted = self.acceptor.on_accept(disk, from, slot, ballot, &value, ctx);
+                if accepted {
+                    // To the proposer and to every learner (§2.3).
+                    let mut to: BTreeSet<NodeId> = self.config.learners.iter().copied().collect();
+                    to.insert(from);
+                    for t in to {
+                        ctx.send(t, PaxosMsg::Accepted { slot, ballot, value: value.clone() });
                     }
-                    Err(promised) => ctx.send(from, PaxosMsg::Nack { ballot, promised }),
                 }
             }
             PaxosMsg::Accepted { ballot, value, .. } => self.on_accepted(from, ballot, value, ctx),
@@ -320,12 +322,7 @@ impl Protocol for Paxos {
         let Some(n) = volatile else {
             return NodeSummary { role: "crashed".into(), term: a.promised.0, fields, badges: Vec::new() };
         };
-        let mut badges = Vec::new();
-        for (role, list) in [("P", &n.config.proposers), ("A", &n.config.acceptors), ("L", &n.config.learners)] {
-            if n.is(list) {
-                badges.push(role.to_string());
-            }
-        }
+        let badges = super::badges(&n.config, n.id);
         if n.is(&n.config.acceptors) {
             // The acceptor's working copy (it differs from the disk under the planted bug).
             fields[0].1 = ballot_text(n.acceptor.state.promised);
@@ -365,6 +362,6 @@ impl Protocol for Paxos {
             })
             .collect();
         let quorum = volatile.map(|n| n.config.acceptors.len() / 2 + 1);
-        Some(LogView { entries, commit: None, quorum, ..LogView::default() })
+        Some(LogView { entries, commit: None, quorum, slots: true, ..LogView::default() })
     }
 }

@@ -30,7 +30,7 @@ mod multi;
 
 pub use basic::Paxos;
 pub use messages::PaxosMsg;
-// pub use multi::MultiPaxos;
+pub use multi::MultiPaxos;
 
 use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
 use crate::sim::time::parse_duration;
@@ -87,6 +87,7 @@ pub struct Bugs {
 
 #[derive(Clone, Debug)]
 pub struct PaxosConfig {
+    pub node_count: usize,
     pub proposers: Vec<NodeId>,
     pub acceptors: Vec<NodeId>,
     pub learners: Vec<NodeId>,
@@ -121,6 +122,7 @@ impl PaxosConfig {
             }
         }
         let mut config = PaxosConfig {
+            node_count: cluster.len(),
             proposers: cluster.nodes.clone(),
             acceptors: cluster.nodes.clone(),
             learners: cluster.nodes.clone(),
@@ -269,6 +271,51 @@ impl Acceptor {
         ctx.observe(Observation::Accept { slot, ballot, value: value.to_string() });
         Ok(())
     }
+}
+
+impl Acceptor {
+    /// Answers a Prepare with a Promise or a Nack.
+    pub fn on_prepare<P: Protocol<Msg = PaxosMsg>>(
+        &mut self,
+        disk: &mut Disk<PaxosDurable>,
+        from: NodeId,
+        slot: u64,
+        ballot: Ballot,
+        ctx: &mut Ctx<'_, P>,
+    ) {
+        match self.prepare(disk, slot, ballot, ctx) {
+            Ok(accepted) => ctx.send(from, PaxosMsg::Promise { from: slot, ballot, accepted }),
+            Err(promised) => ctx.send(from, PaxosMsg::Nack { ballot, promised }),
+        }
+    }
+
+    /// Accepts (the caller announces it) or answers a Nack; returns whether it accepted.
+    pub fn on_accept<P: Protocol<Msg = PaxosMsg>>(
+        &mut self,
+        disk: &mut Disk<PaxosDurable>,
+        from: NodeId,
+        slot: u64,
+        ballot: Ballot,
+        value: &str,
+        ctx: &mut Ctx<'_, P>,
+    ) -> bool {
+        match self.accept(disk, slot, ballot, value, ctx) {
+            Ok(()) => true,
+            Err(promised) => {
+                ctx.send(from, PaxosMsg::Nack { ballot, promised });
+                false
+            }
+        }
+    }
+}
+
+/// The role badges of a node (`P`, `A`, `L`) for the page.
+pub fn badges(config: &PaxosConfig, id: NodeId) -> Vec<String> {
+    [("P", &config.proposers), ("A", &config.acceptors), ("L", &config.learners)]
+        .into_iter()
+        .filter(|(_, list)| list.contains(&id))
+        .map(|(b, _)| b.to_string())
+        .collect()
 }
 
 /// A ballot as the page shows it.

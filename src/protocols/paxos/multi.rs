@@ -1,1 +1,457 @@
-//! Multi-Paxos (Paxos Made Simple §3).
+//! Multi-Paxos (Paxos Made Simple §3, "Implementing a State Machine").
+
+use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use crate::core::{
+    Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId,
+    NodeSummary, Observation, OptionInfo, Protocol, RequestId,
+};
+use crate::protocols::raft::StateMachine;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Slots a leader keeps in phase 2 at once; more client commands wait for the client to retry.
+const IN_FLIGHT_MAX: usize = 256;
+/// Chosen values sent per catch-up answer.
+const CATCH_UP_MAX: u64 = 64;
+/// Outstanding proposals re-sent per heartbeat.
+const RESEND_MAX: usize = 64;
+
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum MultiTimer {
+    /// A proposer that has not heard from a leader takes over (§3: "a new leader is selected").
+    Election,
+    /// The leader's heartbeat, which also re-sends unfinished proposals.
+    Heartbeat,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum MultiRole {
+    Follower,
+    /// Running phase 1 for every slot from `prepare_from` on.
+    Candidate,
+    Leader,
+}
+
+impl MultiRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            MultiRole::Follower => "follower",
+            MultiRole::Candidate => "candidate",
+            MultiRole::Leader => "leader",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Proposal {
+    value: String,
+    accepts: BTreeSet<NodeId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MultiPaxos {
+    id: NodeId,
+    config: PaxosConfig,
+    acceptor: Acceptor,
+    role: MultiRole,
+    ballot: Ballot,
+    highest_round: u64,
+    /// The leader this node last heard from.
+    leader: Option<(NodeId, Ballot)>,
+    prepare_from: u64,
+    promises: BTreeMap<NodeId, Vec<(u64, Ballot, String)>>,
+    /// Acceptors that refused the current ballot.
+    nacks: BTreeSet<NodeId>,
+    next_slot: u64,
+    proposals: BTreeMap<u64, Proposal>,
+    /// Clients waiting for their command, by (client, seq).
+    waiting: BTreeMap<(u32, u64), RequestId>,
+    // Replica.
+    decided: BTreeMap<u64, String>,
+    executed: u64,
+    state: StateMachine,
+}
+
+/// A command back from its log value `c{client}#{seq} {op}`; `None` for a no-op.
+fn parse_value(value: &str) -> Option<Command> {
+    let rest = value.strip_prefix('c')?;
+    let (ids, op) = rest.split_once(' ')?;
+    let (client, seq) = ids.split_once('#')?;
+    Some(Command { client: client.parse().ok()?, seq: seq.parse().ok()?, op: op.to_string() })
+}
+
+impl MultiPaxos {
+    fn is(&self, role: &[NodeId]) -> bool {
+        role.contains(&self.id)
+    }
+
+    /// The first slot this node does not know to be chosen.
+    fn first_undecided(&self) -> u64 {
+        let mut s = self.executed;
+        while self.decided.contains_key(&s) {
+            s += 1;
+        }
+        s
+    }
+
+    fn reset_election(&self, ctx: &mut Ctx<'_, Self>) {
+        if self.is(&self.config.proposers) {
+            let (lo, hi) = self.config.election_us;
+            let wait = ctx.random_us(lo, hi);
+            ctx.set_timer(MultiTimer::Election, wait);
+        }
+    }
+
+    fn step_down(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if self.role != MultiRole::Follower {
+            self.role = MultiRole::Follower;
+            self.proposals.clear();
+            ctx.cancel_timer(MultiTimer::Heartbeat);
+        }
+        self.reset_election(ctx);
+    }
+
+    /// Phase 1 for every slot this node does not know to be chosen (§3).
+    fn campaign(&mut self, disk: &mut Disk<PaxosDurable>, ctx: &mut Ctx<'_, Self>) {
+        let round = disk.read().round.max(self.highest_round) + 1;
+        disk.write().round = round;
+        self.ballot = Ballot(round, self.id.0);
+        self.role = MultiRole::Candidate;
+        self.leader = None;
+        self.promises.clear();
+        self.nacks.clear();
+        self.proposals.clear();
+        self.prepare_from = self.first_undecided();
+        for &a in &self.config.acceptors {
+            ctx.send(a, PaxosMsg::Prepare { from: self.prepare_from, ballot: self.ballot });
+        }
+        self.reset_election(ctx);
+    }
+
+    /// Phase 1 done: re-propose each reported value, fill gaps with no-ops (§3).
+    fn become_leader(&mut self, ctx: &mut Ctx<'_, Self>) {
+        self.role = MultiRole::Leader;
+        self.leader = Some((self.id, self.ballot));
+        ctx.cancel_timer(MultiTimer::Election);
+        let reported = highest_reported(&self.promises);
+        let last = reported.keys().next_back().copied().max(self.decided.keys().next_back().copied());
+        self.next_slot = last.map_or(self.prepare_from, |l| (l + 1).max(self.prepare_from));
+        for slot in self.prepare_from..self.next_slot {
+            if self.decided.contains_key(&slot) {
+                continue;
+            }
+            let value = match reported.get(&slot) {
+                // The planted bug: the leader's own choice (a no-op) instead of the reported value.
+                Some(_) if self.config.bugs.ignore_accepted => String::new(),
+                Some((_, v)) => v.clone(),
+                None => String::new(),
+            };
+            self.propose(slot, value, ctx);
+        }
+        self.heartbeat(ctx);
+    }
+
+    fn propose(&mut self, slot: u64, value: String, ctx: &mut Ctx<'_, Self>) {
+        for &a in &self.config.acceptors {
+            ctx.send(a, PaxosMsg::Accept { slot, ballot: self.ballot, value: value.clone() });
+        }
+        self.proposals.insert(slot, Proposal { value, accepts: BTreeSet::new() });
+    }
+
+    fn heartbeat(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let chosen = self.first_undecided();
+        for i in 0..self.config.node_count {
+            let to = NodeId::from_index(i);
+            if to != self.id {
+                ctx.send(to, PaxosMsg::Heartbeat { ballot: self.ballot, chosen });
+            }
+        }
+        for (&slot, p) in self.proposals.iter().take(RESEND_MAX) {
+            for &a in &self.config.acceptors {
+                if !p.accepts.contains(&a) {
+                    ctx.send(a, PaxosMsg::Accept { slot, ballot: self.ballot, value: p.value.clone() });
+                }
+            }
+        }
+        ctx.set_timer(MultiTimer::Heartbeat, self.config.heartbeat_us);
+    }
+
+    /// A value is chosen for `slot`: remember it, tell the replicas (as leader), execute in order.
+    fn decide(&mut self, slot: u64, value: String, ctx: &mut Ctx<'_, Self>) {
+        if slot < self.executed || self.decided.contains_key(&slot) {
+            return;
+        }
+        if self.is(&self.config.learners) {
+            ctx.observe(Observation::Chosen { slot, value: value.clone() });
+        }
+        self.decided.insert(slot, value);
+        while let Some(value) = self.decided.get(&self.executed).cloned() {
+            if let Some(command) = parse_value(&value) {
+                let result = self.state.execute(&command);
+                if let Some(request) = self.waiting.remove(&(command.client, command.seq)) {
+                    ctx.reply(request, ClientReply::Ok(result));
+                }
+            }
+            self.executed += 1;
+        }
+    }
+}
+
+impl Protocol for MultiPaxos {
+    type Msg = PaxosMsg;
+    type Timer = MultiTimer;
+    type Durable = PaxosDurable;
+    type Config = PaxosConfig;
+
+    const NAME: &'static str = "multi-paxos";
+    const ABOUT: &'static str =
+        "Multi-Paxos: a replicated state machine with a distinguished leader (Lamport 2001, §3)";
+
+    fn bugs() -> &'static [BugInfo] {
+        BUGS
+    }
+    fn options() -> &'static [OptionInfo] {
+        OPTIONS
+    }
+    fn configure(
+        cluster: &Cluster,
+        bug: Option<&str>,
+        options: &BTreeMap<String, String>,
+    ) -> Result<PaxosConfig, String> {
+        let config = PaxosConfig::new(cluster, bug, options)?;
+        if config.proposers.iter().any(|p| !config.learners.contains(p)) {
+            return Err("multi-paxos: every proposer must also be a learner (a replica), to answer its clients".into());
+        }
+        Ok(config)
+    }
+    fn acceptors(config: &PaxosConfig) -> Vec<NodeId> {
+        config.acceptors.clone()
+    }
+
+    fn boot(
+        id: NodeId,
+        _cluster: &Cluster,
+        config: &PaxosConfig,
+        disk: &mut Disk<PaxosDurable>,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Self {
+        let node = MultiPaxos {
+            id,
+            config: config.clone(),
+            acceptor: Acceptor::boot(disk, config.bugs.forget_promise),
+            role: MultiRole::Follower,
+            ballot: Ballot::default(),
+            highest_round: 0,
+            leader: None,
+            prepare_from: 0,
+            promises: BTreeMap::new(),
+            nacks: BTreeSet::new(),
+            next_slot: 0,
+            proposals: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            decided: BTreeMap::new(),
+            executed: 0,
+            state: StateMachine::default(),
+        };
+        node.reset_election(ctx);
+        node
+    }
+
+    fn on_message(&mut self, disk: &mut Disk<PaxosDurable>, from: NodeId, msg: PaxosMsg, ctx: &mut Ctx<'_, Self>) {
+        match msg {
+            PaxosMsg::Prepare { from: slot, ballot } if self.is(&self.config.acceptors) => {
+                self.acceptor.on_prepare(disk, from, slot, ballot, ctx);
+            }
+            PaxosMsg::Promise { ballot, accepted, .. } => {
+                if self.role != MultiRole::Candidate || ballot != self.ballot {
+                    return;
+                }
+                self.promises.insert(from, accepted);
+                if self.promises.len() >= self.config.quorum() {
+                    self.become_leader(ctx);
+                }
+            }
+            PaxosMsg::Accept { slot, ballot, value } if self.is(&self.config.acceptors) => {
+                let accepted = self.acceptor.on_accept(disk, from, slot, ballot, &value, ctx);
+                if accepted {
+                    ctx.send(from, PaxosMsg::Accepted { slot, ballot, value });
+                }
+            }
+            PaxosMsg::Accepted { slot, ballot, .. } => {
+                if self.role != MultiRole::Leader || ballot != self.ballot {
+                    return;
+                }
+                let quorum = self.config.quorum();
+                let Some(p) = self.proposals.get_mut(&slot) else { return };
+                p.accepts.insert(from);
+                if p.accepts.len() >= quorum {
+                    let value = p.value.clone();
+                    self.proposals.remove(&slot);
+                    for &l in self.config.learners.iter().filter(|&&l| l != self.id) {
+                        ctx.send(l, PaxosMsg::Chosen { slot, value: value.clone() });
+                    }
+                    self.decide(slot, value, ctx);
+                }
+            }
+            PaxosMsg::Nack { ballot, promised } => {
+                self.highest_round = self.highest_round.max(promised.0);
+                // Preempted only when a majority refuses: one acceptor holding a stale higher
+                // promise (from a proposer that has since crashed) does not stop the others.
+                if ballot == self.ballot && self.role != MultiRole::Follower {
+                    self.nacks.insert(from);
+                    if self.nacks.len() >= self.config.quorum() {
+                        self.step_down(ctx);
+                    }
+                }
+            }
+            PaxosMsg::Chosen { slot, value } => self.decide(slot, value, ctx),
+            PaxosMsg::Heartbeat { ballot, chosen } => {
+                if self.leader.is_some_and(|(_, b)| b > ballot)
+                    || (self.role != MultiRole::Follower && self.ballot > ballot)
+                {
+                    return; // a stale leader
+                }
+                self.highest_round = self.highest_round.max(ballot.0);
+                if self.role != MultiRole::Follower && ballot > self.ballot {
+                    self.step_down(ctx);
+                }
+                self.leader = Some((from, ballot));
+                self.reset_election(ctx);
+                let mine = self.first_undecided();
+                if self.is(&self.config.learners) && mine < chosen {
+                    ctx.send(from, PaxosMsg::CatchUp { from: mine });
+                }
+            }
+            PaxosMsg::CatchUp { from: slot } => {
+                for (&s, v) in self.decided.range(slot..slot + CATCH_UP_MAX) {
+                    ctx.send(from, PaxosMsg::Chosen { slot: s, value: v.clone() });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, disk: &mut Disk<PaxosDurable>, timer: MultiTimer, ctx: &mut Ctx<'_, Self>) {
+        match timer {
+            MultiTimer::Election => {
+                if self.role != MultiRole::Leader {
+                    self.campaign(disk, ctx);
+                }
+            }
+            MultiTimer::Heartbeat => {
+                if self.role == MultiRole::Leader {
+                    self.heartbeat(ctx);
+                }
+            }
+        }
+    }
+
+    fn on_client_request(&mut self, _disk: &mut Disk<PaxosDurable>, request: ClientRequest, ctx: &mut Ctx<'_, Self>) {
+        let command = request.command;
+        if self.role != MultiRole::Leader {
+            let hint = self.leader.map(|(l, _)| l).filter(|&l| l != self.id);
+            return ctx.reply(request.id, ClientReply::Redirect(hint));
+        }
+        if self.state.executed(command.client, command.seq) {
+            // A retry of an executed command: its first result (the session), never twice.
+            let result = self.state.execute(&command);
+            return ctx.reply(request.id, ClientReply::Ok(result));
+        }
+        let key = (command.client, command.seq);
+        let value = command.value();
+        let known = self.waiting.contains_key(&key) || self.proposals.values().any(|p| p.value == value);
+        self.waiting.insert(key, request.id);
+        if known {
+            return; // already in phase 2; answer when it executes
+        }
+        if self.proposals.len() >= IN_FLIGHT_MAX {
+            self.waiting.remove(&key);
+            return ctx.reply(request.id, ClientReply::Fail("leader busy: too many commands in flight".into()));
+        }
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.propose(slot, value, ctx);
+    }
+
+    fn summary(volatile: Option<&Self>, disk: &PaxosDurable) -> NodeSummary {
+        let a = &disk.acceptor;
+        let mut fields = vec![
+            ("promised".to_string(), ballot_text(a.promised)),
+            ("accepted slots".to_string(), a.accepted.len().to_string()),
+            ("proposer round".to_string(), disk.round.to_string()),
+        ];
+        let Some(n) = volatile else {
+            return NodeSummary { role: "crashed".into(), term: a.promised.0, fields, badges: Vec::new() };
+        };
+        let badges = super::badges(&n.config, n.id);
+        fields[0].1 = ballot_text(n.acceptor.state.promised);
+        fields.push(("leader".into(), n.leader.map_or("-".into(), |(l, b)| format!("{} {}", l.0, ballot_text(b)))));
+        if n.is(&n.config.proposers) {
+            fields.push(("ballot".into(), ballot_text(n.ballot)));
+        }
+        if n.role == MultiRole::Leader {
+            fields.push(("next slot".into(), n.next_slot.to_string()));
+            let inflight: Vec<String> = n.proposals.keys().take(12).map(|s| s.to_string()).collect();
+            fields.push(("in phase 2".into(), inflight.join(",")));
+        }
+        fields.push(("executed".into(), n.executed.to_string()));
+        fields.push(("known chosen".into(), n.decided.len().to_string()));
+        let kv: Vec<String> = n.state.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        fields.push(("state".into(), kv.join(" ")));
+        let role = if n.is(&n.config.proposers) {
+            n.role.as_str()
+        } else if n.is(&n.config.acceptors) {
+            "acceptor"
+        } else {
+            "replica"
+        };
+        NodeSummary { role: role.into(), term: n.acceptor.state.promised.0, fields, badges }
+    }
+
+    fn log_view(volatile: Option<&Self>, disk: &PaxosDurable, tail: usize) -> Option<LogView> {
+        let state = volatile.map_or(&disk.acceptor, |n| &n.acceptor.state);
+        let last = state.accepted.keys().next_back().copied().unwrap_or(0);
+        let from = last.saturating_sub(tail as u64);
+        let entries = state
+            .accepted
+            .range(from..)
+            .map(|(&slot, (b, v))| {
+                let shown = if v.is_empty() { "no-op" } else { v.as_str() };
+                LogEntryView { index: slot + 1, term: b.0, text: format!("{shown} @{}", ballot_text(*b)) }
+            })
+            .collect();
+        Some(LogView {
+            entries,
+            commit: volatile.map(|n| n.first_undecided()),
+            quorum: volatile.map(|n| n.config.acceptors.len() / 2 + 1),
+            slots: true,
+            ..LogView::default()
+        })
+    }
+
+    fn leader_hint(&self) -> Option<NodeId> {
+        if self.role == MultiRole::Leader {
+            Some(self.id)
+        } else {
+            self.leader.map(|(l, _)| l)
+        }
+    }
+
+    fn timer_label(timer: &MultiTimer) -> Option<&'static str> {
+        match timer {
+            MultiTimer::Election => Some("leader timeout"),
+            MultiTimer::Heartbeat => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_values_parse_back_into_commands() {
+        let c = Command { client: 12, seq: 3, op: "set k1 5".into() };
+        assert_eq!(parse_value(&c.value()), Some(c));
+        assert_eq!(parse_value(""), None);
+    }
+}

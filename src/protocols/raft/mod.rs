@@ -329,6 +329,7 @@ impl Protocol for Raft {
             commit: volatile.map(|n| n.commit_index),
             progress,
             quorum: None,
+            slots: false,
         })
     }
 
