@@ -276,3 +276,20 @@ async fn bad_settings_and_parameters_are_explained_not_fatal() {
     page.settle().await;
     assert!(page.text("#action-error").contains("pause"), "{}", page.text("#action-error"));
 }
+
+#[wasm_bindgen_test]
+async fn a_paxos_run_chooses_a_value() {
+    let page = Page::open("?protocol=paxos&seed=2&speed=2").await;
+    assert_eq!(page.all("#cluster [data-node]").len(), 5);
+    assert!(page.text("#cluster").contains("P A L"), "role badges are drawn");
+    assert!(
+        wait_for(8000, || !page.all("#loggrid td.chosen").is_empty()).await,
+        "a majority of acceptors accepted one value: the grid marks it chosen"
+    );
+    assert!(wait_for(8000, || !page.all("#cluster [data-role=decided]").is_empty()).await, "a proposer learns it");
+    page.click("#cluster [data-node=\"1\"]");
+    page.settle().await;
+    let panel = page.text("#node-panel");
+    assert!(panel.contains("promised") && panel.contains("learned"), "{panel}");
+    assert!(page.all("#properties [data-status=violated]").is_empty());
+}
