@@ -81,6 +81,8 @@ pub struct EventView {
     pub class: &'static str,
     pub nodes: Vec<u32>,
     pub text: String,
+    /// The message a `send` record sent.
+    pub message: Option<u64>,
 }
 
 /// Which events the event log shows.
@@ -272,7 +274,14 @@ where
                 let (class, nodes) = record_class(r);
                 let keep = filter.class.as_deref().is_none_or(|c| c == class)
                     && filter.node.is_none_or(|n| nodes.contains(&n));
-                keep.then(|| EventView { index: first + i as u64, t_us: r.t, class, nodes, text: describe_record(r) })
+                keep.then(|| EventView {
+                    index: first + i as u64,
+                    t_us: r.t,
+                    class,
+                    nodes,
+                    text: describe_record(r),
+                    message: sent_message(r),
+                })
             })
             .take(n)
             .collect();
@@ -282,7 +291,7 @@ where
     fn event(&self, index: u64) -> Option<EventView> {
         let r = self.run.trace().get(index)?;
         let (class, nodes) = record_class(r);
-        Some(EventView { index, t_us: r.t, class, nodes, text: describe_record(r) })
+        Some(EventView { index, t_us: r.t, class, nodes, text: describe_record(r), message: sent_message(r) })
     }
     fn view(&self) -> ClusterView {
         let sim = self.run.world().sim();
@@ -359,6 +368,13 @@ pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Resul
         "paxos" => session::<Paxos>(setup, scenario),
         "multi-paxos" => session::<MultiPaxos>(setup, scenario),
         other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
+    }
+}
+
+fn sent_message<M, T>(record: &crate::sim::Record<M, T>) -> Option<u64> {
+    match record.kind {
+        RecordKind::Send { id, .. } => Some(id),
+        _ => None,
     }
 }
 

@@ -567,7 +567,14 @@ impl Component for App {
                 }
                 self.hovered_message = id;
             }
-            Msg::SelectEvent(index) => self.selected_event = Some(index),
+            Msg::SelectEvent(index) => {
+                self.selected_event = Some(index);
+                // A send whose message is still in flight selects the message too.
+                let sent = self.run.event(index).and_then(|e| e.message);
+                if let Some(id) = sent.filter(|id| self.run.view().messages.iter().any(|m| m.id == *id)) {
+                    self.selected_message = Some(id);
+                }
+            }
             Msg::Act(action) => self.apply(vec![action]),
             Msg::Form(form) => match self.form_actions(&form) {
                 Ok(actions) => self.apply(actions),

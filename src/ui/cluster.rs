@@ -83,47 +83,58 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         });
     }
 
-    // One element per message (no wrapper, no <title>): hundreds are created and removed every
-    // second, so clicks and hovers are handled once, on the drawing, by the glyph's data-message.
+    // Messages are painted on a canvas over the drawing: hundreds move at every frame, and as
+    // SVG elements their style, layout and paint cost more than the frame budget. Clicks and
+    // hovers are hit-tested here against the same positions; a hidden list keeps one element per
+    // message with `data-message` and `data-kind` for tests and embedding.
     let drawn = view.messages.len().min(MESSAGES_DRAWN_MAX);
     let mut tip = None;
-    let messages = view.messages.iter().take(drawn).map(|m| {
-        let (from, to) = (centre(m.from), centre(m.to));
-        let span = m.deliver_us.saturating_sub(m.sent_us).max(1) as f64;
-        let at = if m.held { 1.0 } else { (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0) };
-        let (x, y) = along(from, to, radius, at);
-        if props.hovered_message == Some(m.id)
-            || (props.hovered_message.is_none() && props.selected_message == Some(m.id))
-        {
-            let held = if m.held { " (held: receiver paused)" } else { "" };
-            tip = Some((x, y, format!("#{} {}→{} {}{held}", m.id, m.from, m.to, m.describe)));
-        }
-        let selected = props.selected_message == Some(m.id);
-        let class = classes!("msg", if m.reply { "reply" } else { "request" }, selected.then_some("selected"));
-        if m.reply {
-            html! { <rect key={m.id} class={class} data-message={m.id.to_string()} data-kind={m.kind}
-            x={f(x - 4.5)} y={f(y - 4.5)} width="9" height="9" rx="1.5" /> }
-        } else {
-            html! { <circle key={m.id} class={class} data-message={m.id.to_string()} data-kind={m.kind}
-            cx={f(x)} cy={f(y)} r="5" /> }
-        }
+    let glyphs: Vec<Glyph> = view
+        .messages
+        .iter()
+        .take(drawn)
+        .map(|m| {
+            let (from, to) = (centre(m.from), centre(m.to));
+            let span = m.deliver_us.saturating_sub(m.sent_us).max(1) as f64;
+            let at = if m.held { 1.0 } else { (view.now_us.saturating_sub(m.sent_us) as f64 / span).clamp(0.0, 1.0) };
+            let (x, y) = along(from, to, radius, at);
+            if props.hovered_message == Some(m.id)
+                || (props.hovered_message.is_none() && props.selected_message == Some(m.id))
+            {
+                let held = if m.held { " (held: receiver paused)" } else { "" };
+                tip = Some((x, y, format!("#{} {}→{} {}{held}", m.id, m.from, m.to, m.describe)));
+            }
+            Glyph { id: m.id, x, y, reply: m.reply, selected: props.selected_message == Some(m.id) }
+        })
+        .collect();
+    let glyphs = std::rc::Rc::new(glyphs);
+    let index = view.messages.iter().take(drawn).map(|m| {
+        html! { <circle key={m.id} data-message={m.id.to_string()} data-kind={m.kind} /> }
     });
-    let messages: Vec<Html> = messages.collect();
-    let message_of = |e: &MouseEvent| -> Option<u64> {
-        let target: web_sys::Element = e.target_dyn_into()?;
-        target.get_attribute("data-message")?.parse().ok()
+    let svg_ref = use_node_ref();
+    let canvas_ref = use_node_ref();
+    {
+        let (svg_ref, canvas_ref, glyphs) = (svg_ref.clone(), canvas_ref.clone(), glyphs.clone());
+        use_effect(move || {
+            paint(&svg_ref, &canvas_ref, &glyphs);
+        });
+    }
+    let hit = {
+        let (svg_ref, glyphs) = (svg_ref.clone(), glyphs.clone());
+        move |e: &MouseEvent| -> Option<u64> { hit_test(&svg_ref, &glyphs, e) }
     };
     let on_click = {
-        let cb = props.on_message.clone();
+        let (cb, hit) = (props.on_message.clone(), hit.clone());
         Callback::from(move |e: MouseEvent| {
-            if let Some(id) = message_of(&e) {
+            if let Some(id) = hit(&e) {
+                e.stop_propagation();
                 cb.emit(id);
             }
         })
     };
-    let on_over = {
+    let on_move = {
         let cb = props.on_hover.clone();
-        Callback::from(move |e: MouseEvent| cb.emit(message_of(&e)))
+        Callback::from(move |e: MouseEvent| cb.emit(hit(&e)))
     };
     let tip = tip.map(|(x, y, text)| {
         let text: String = text.chars().take(90).collect();
@@ -185,8 +196,9 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
     });
     let more = view.messages.len() - drawn;
     html! {
-        <svg id="cluster" viewBox={format!("0 0 {SIZE} {SIZE}")} role="group" aria-label="the cluster"
-             data-virtual-time={view.now_us.to_string()} onclick={on_click} onmouseover={on_over}>
+        <div class="cluster-wrap">
+        <svg id="cluster" ref={svg_ref} viewBox={format!("0 0 {SIZE} {SIZE}")} role="group" aria-label="the cluster"
+             data-virtual-time={view.now_us.to_string()} onclick={on_click} onmousemove={on_move}>
             <defs>
                 <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                     <path d="M 0 0 L 10 5 L 0 10 z" class="cut-arrow" />
@@ -194,11 +206,91 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
             </defs>
             { for cuts }
             { for nodes }
-            <g class="messages">{ for messages }</g>
+            <g class="message-index" display="none">{ for index }</g>
             { for tip }
             if more > 0 {
                 <text class="more" x="6" y="392">{ format!("+{more} more messages in flight") }</text>
             }
         </svg>
+        <canvas ref={canvas_ref} class="messages-layer" aria-hidden="true"></canvas>
+        </div>
     }
+}
+
+/// One message glyph, in drawing (viewBox) coordinates.
+#[derive(Clone, Debug, PartialEq)]
+struct Glyph {
+    id: u64,
+    x: f64,
+    y: f64,
+    reply: bool,
+    selected: bool,
+}
+
+/// Where the drawing's viewBox sits inside the svg element: scale and offset (it is letterboxed,
+/// `xMidYMid meet`).
+fn viewbox_transform(svg: &web_sys::Element) -> (f64, f64, f64, f64, f64) {
+    let rect = svg.get_bounding_client_rect();
+    let (w, h) = (rect.width(), rect.height());
+    let scale = (w / SIZE).min(h / SIZE).max(0.0001);
+    (scale, (w - SIZE * scale) / 2.0, (h - SIZE * scale) / 2.0, rect.left(), rect.top())
+}
+
+fn hit_test(svg_ref: &NodeRef, glyphs: &[Glyph], e: &MouseEvent) -> Option<u64> {
+    let svg = svg_ref.cast::<web_sys::Element>()?;
+    let (scale, ox, oy, left, top) = viewbox_transform(&svg);
+    let x = (f64::from(e.client_x()) - left - ox) / scale;
+    let y = (f64::from(e.client_y()) - top - oy) / scale;
+    glyphs
+        .iter()
+        .map(|g| (g, (g.x - x).powi(2) + (g.y - y).powi(2)))
+        .filter(|(_, d)| *d <= 10.0 * 10.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(g, _)| g.id)
+}
+
+fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let svg = svg_ref.cast::<web_sys::Element>()?;
+    let canvas = canvas_ref.cast::<web_sys::HtmlCanvasElement>()?;
+    let window = web_sys::window()?;
+    let dpr = window.device_pixel_ratio().max(1.0);
+    let (scale, ox, oy, _, _) = viewbox_transform(&svg);
+    let rect = svg.get_bounding_client_rect();
+    let (w, h) = ((rect.width() * dpr).round() as u32, (rect.height() * dpr).round() as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
+    ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy).ok()?;
+    ctx.clear_rect(-ox / scale, -oy / scale, f64::from(w) / (dpr * scale), f64::from(h) / (dpr * scale));
+    let style = window.get_computed_style(&svg).ok()??;
+    let colour = |name: &str, fallback: &str| {
+        let v = style.get_property_value(name).unwrap_or_default();
+        if v.trim().is_empty() {
+            fallback.to_string()
+        } else {
+            v.trim().to_string()
+        }
+    };
+    let (request, reply, selected) =
+        (colour("--msg", "#5a4fcf"), colour("--reply", "#0c8f8f"), colour("--selected", "#ff9800"));
+    for g in glyphs {
+        ctx.begin_path();
+        if g.reply {
+            ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
+            ctx.set_fill_style_str(&reply);
+        } else {
+            let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
+            ctx.set_fill_style_str(&request);
+        }
+        ctx.fill();
+        if g.selected {
+            ctx.set_line_width(3.0);
+            ctx.set_stroke_style_str(&selected);
+            ctx.stroke();
+        }
+    }
+    Some(())
 }

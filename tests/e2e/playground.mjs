@@ -100,15 +100,39 @@ await check('partition_is_drawn_and_a_message_can_be_dropped', async (page) => {
   await page.click('#link-cut');
   await page.waitForSelector('#cluster [data-cut="1->2"].oneway');
   await page.click('#net-heal');
-  await page.waitForSelector('#cluster [data-message]');
+  await page.waitForSelector('#cluster [data-message]', { state: 'attached' });
   await page.keyboard.press('Space');
-  const id = await page.$eval('#cluster [data-message]', (m) => m.dataset.message);
-  await page.click(`#cluster [data-message="${id}"]`, { force: true });
+  // Select a message in flight by clicking the line that sent it in the event log.
+  await page.selectOption('#filter-class', 'message');
+  const inFlight = await page.$$eval('#cluster [data-message]', (ms) => ms.map((m) => m.dataset.message));
+  const line = await page.evaluateHandle((ids) => [...document.querySelectorAll('#events li')]
+    .find((l) => ids.some((id) => l.textContent.includes(`send #${id} `))), inFlight);
+  assert(line.asElement(), 'a send of a message in flight is listed');
+  const id = await line.evaluate((l) => l.textContent.match(/send #(\d+) /)[1]);
+  await line.asElement().click();
   await page.waitForSelector('#message-panel');
   await page.click('#msg-drop');
   await page.waitForFunction((mid) => !document.querySelector(`#cluster [data-message="${mid}"]`), id);
+  // The mouse reaches messages on the canvas too: hover one and its text shows.
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelectorAll('#cluster [data-message]').length >= 3);
+  await page.keyboard.press('Space');
+  const target = await page.evaluate(() => {
+    const svg = document.querySelector('#cluster');
+    svg.scrollIntoView();
+    const r = svg.getBoundingClientRect();
+    return { x: r.left, y: r.top, w: r.width, h: r.height };
+  });
+  let hovered = false;
+  for (let gx = 0; gx < 60 && !hovered; gx += 1) {
+    for (let gy = 0; gy < 60 && !hovered; gy += 1) {
+      await page.mouse.move(target.x + (gx + 0.5) * target.w / 60, target.y + (gy + 0.5) * target.h / 60);
+      hovered = (await page.$('#cluster .tip')) !== null;
+    }
+  }
+  assert(hovered, 'hovering a message shows its text');
   const dropped = await page.$$eval('#events li', (ls) => ls.map((l) => l.textContent));
-  assert(dropped.some((t) => t.includes(`drop-message ${id}`)), 'the drop is in the event log');
+  assert(dropped.some((t) => t.includes(`drop #${id} `) && t.includes("(manual)")), "the drop is in the event log");
 });
 
 await check('planted_bug_stops_at_the_violated_property', async (page) => {
