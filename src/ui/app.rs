@@ -441,10 +441,12 @@ impl Component for App {
         let keys = {
             let link = ctx.link().clone();
             let closure = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-                let typing = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| {
+                    let tag = el.tag_name();
+                    // Space and Enter on a focused button press that button, not the page's keys.
+                    matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                        || (tag == "BUTTON" && matches!(e.key().as_str(), " " | "Enter"))
+                });
                 if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }

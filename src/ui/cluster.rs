@@ -249,23 +249,29 @@ fn hit_test(svg_ref: &NodeRef, glyphs: &[Glyph], e: &MouseEvent) -> Option<u64> 
         .map(|(g, _)| g.id)
 }
 
-fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()> {
-    use wasm_bindgen::JsCast;
-    let svg = svg_ref.cast::<web_sys::Element>()?;
-    let canvas = canvas_ref.cast::<web_sys::HtmlCanvasElement>()?;
-    let window = web_sys::window()?;
-    let dpr = window.device_pixel_ratio().max(1.0);
-    let (scale, ox, oy, _, _) = viewbox_transform(&svg);
-    let rect = svg.get_bounding_client_rect();
-    let (w, h) = ((rect.width() * dpr).round() as u32, (rect.height() * dpr).round() as u32);
-    if canvas.width() != w || canvas.height() != h {
-        canvas.set_width(w);
-        canvas.set_height(h);
+/// The drawing's size and the message colours, measured at most every [`MEASURE_MS`]: measuring
+/// right after the DOM changed forces a synchronous style and layout pass, too slow for every frame.
+#[derive(Clone)]
+struct Measured {
+    at_ms: f64,
+    width: f64,
+    height: f64,
+    colours: [String; 3],
+}
+
+const MEASURE_MS: f64 = 500.0;
+
+thread_local! {
+    static MEASURED: std::cell::RefCell<Option<Measured>> = const { std::cell::RefCell::new(None) };
+}
+
+fn measure(svg: &web_sys::Element, window: &web_sys::Window) -> Option<Measured> {
+    let now = js_sys::Date::now();
+    if let Some(m) = MEASURED.with(|m| m.borrow().clone()).filter(|m| now - m.at_ms < MEASURE_MS) {
+        return Some(m);
     }
-    let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
-    ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy).ok()?;
-    ctx.clear_rect(-ox / scale, -oy / scale, f64::from(w) / (dpr * scale), f64::from(h) / (dpr * scale));
-    let style = window.get_computed_style(&svg).ok()??;
+    let rect = svg.get_bounding_client_rect();
+    let style = window.get_computed_style(svg).ok()??;
     let colour = |name: &str, fallback: &str| {
         let v = style.get_property_value(name).unwrap_or_default();
         if v.trim().is_empty() {
@@ -274,21 +280,48 @@ fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()
             v.trim().to_string()
         }
     };
-    let (request, reply, selected) =
-        (colour("--msg", "#5a4fcf"), colour("--reply", "#0c8f8f"), colour("--selected", "#ff9800"));
+    let m = Measured {
+        at_ms: now,
+        width: rect.width(),
+        height: rect.height(),
+        colours: [colour("--msg", "#5a4fcf"), colour("--reply", "#0c8f8f"), colour("--selected", "#ff9800")],
+    };
+    MEASURED.with(|cell| *cell.borrow_mut() = Some(m.clone()));
+    Some(m)
+}
+
+fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let svg = svg_ref.cast::<web_sys::Element>()?;
+    let canvas = canvas_ref.cast::<web_sys::HtmlCanvasElement>()?;
+    let window = web_sys::window()?;
+    let dpr = window.device_pixel_ratio().max(1.0);
+    let m = measure(&svg, &window)?;
+    let scale = (m.width / SIZE).min(m.height / SIZE).max(0.0001);
+    let (ox, oy) = ((m.width - SIZE * scale) / 2.0, (m.height - SIZE * scale) / 2.0);
+    let (w, h) = ((m.width * dpr).round() as u32, (m.height * dpr).round() as u32);
+    if canvas.width() != w || canvas.height() != h {
+        canvas.set_width(w);
+        canvas.set_height(h);
+    }
+    let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
+    ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok()?;
+    ctx.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));
+    ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy).ok()?;
+    let [request, reply, selected] = &m.colours;
     for g in glyphs {
         ctx.begin_path();
         if g.reply {
             ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
-            ctx.set_fill_style_str(&reply);
+            ctx.set_fill_style_str(reply);
         } else {
             let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
-            ctx.set_fill_style_str(&request);
+            ctx.set_fill_style_str(request);
         }
         ctx.fill();
         if g.selected {
             ctx.set_line_width(3.0);
-            ctx.set_stroke_style_str(&selected);
+            ctx.set_stroke_style_str(selected);
             ctx.stroke();
         }
     }

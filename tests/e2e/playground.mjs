@@ -46,6 +46,11 @@ const waitLeader = (page, pred = 'true', timeout = 15000) => page.waitForFunctio
     .map((n) => ({ id: +n.dataset.node, term: +n.dataset.term })).sort((a, b) => b.term - a.term)[0];
   return l && (${pred});
 })()`, null, { timeout });
+// Keys go to the page, not to whatever button was clicked last.
+const press = async (page, key) => {
+  await page.evaluate(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
+  await page.keyboard.press(key);
+};
 const playing = (page) => page.$eval('.playground', (p) => p.dataset.playing);
 const clock = (page) => page.$eval('#clock', (c) => +c.dataset.virtualTime);
 
@@ -53,19 +58,19 @@ await check('leader_appears_and_keyboard_drives_the_run', async (page) => {
   await page.goto(`${base}?seed=3&speed=1`);
   await waitLeader(page);
   assert((await page.$$('#cluster [data-node]')).length === 5, 'five nodes');
-  await page.keyboard.press('Space');
+  await press(page, 'Space');
   assert((await playing(page)) === 'false', 'Space pauses');
   const t = await clock(page);
   await page.waitForTimeout(200);
   assert((await clock(page)) === t, 'the clock stands still while paused');
-  for (let i = 0; i < 10 && (await clock(page)) === t; i += 1) await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < 10 && (await clock(page)) === t; i += 1) await press(page, 'ArrowRight');
   assert((await clock(page)) > t, '→ steps');
-  await page.keyboard.press('Shift+Slash');
+  await press(page, 'Shift+Slash');
   await page.waitForSelector('#help-dialog');
   await page.screenshot({ path: `${out}/playground-help.png` });
-  await page.keyboard.press('Escape');
+  await press(page, 'Escape');
   assert(!(await page.$('#help-dialog')), 'Esc closes the help');
-  await page.keyboard.press('Space');
+  await press(page, 'Space');
   assert((await playing(page)) === 'true', 'Space plays again');
   await page.waitForTimeout(1500);
   await page.screenshot({ path: `${out}/playground.png` });
@@ -100,23 +105,28 @@ await check('partition_is_drawn_and_a_message_can_be_dropped', async (page) => {
   await page.click('#link-cut');
   await page.waitForSelector('#cluster [data-cut="1->2"].oneway');
   await page.click('#net-heal');
-  await page.waitForSelector('#cluster [data-message]', { state: 'attached' });
-  await page.keyboard.press('Space');
   // Select a message in flight by clicking the line that sent it in the event log.
   await page.selectOption('#filter-class', 'message');
-  const inFlight = await page.$$eval('#cluster [data-message]', (ms) => ms.map((m) => m.dataset.message));
-  const line = await page.evaluateHandle((ids) => [...document.querySelectorAll('#events li')]
-    .find((l) => ids.some((id) => l.textContent.includes(`send #${id} `))), inFlight);
-  assert(line.asElement(), 'a send of a message in flight is listed');
+  let line = null;
+  for (let attempt = 0; attempt < 20 && !line; attempt += 1) {
+    await page.waitForFunction(() => document.querySelectorAll('#cluster [data-message]').length > 0);
+    await press(page, 'Space'); // pause with messages in flight
+    const inFlight = await page.$$eval('#cluster [data-message]', (ms) => ms.map((m) => m.dataset.message));
+    const handle = await page.evaluateHandle((ids) => [...document.querySelectorAll('#events li')]
+      .find((l) => ids.some((id) => l.textContent.includes(`send #${id} `))) ?? null, inFlight);
+    line = handle.asElement();
+    if (!line) await press(page, 'Space');
+  }
+  assert(line, 'a send of a message in flight is listed');
   const id = await line.evaluate((l) => l.textContent.match(/send #(\d+) /)[1]);
-  await line.asElement().click();
+  await line.click();
   await page.waitForSelector('#message-panel');
   await page.click('#msg-drop');
   await page.waitForFunction((mid) => !document.querySelector(`#cluster [data-message="${mid}"]`), id);
   // The mouse reaches messages on the canvas too: hover one and its text shows.
-  await page.keyboard.press('Space');
+  await press(page, 'Space');
   await page.waitForFunction(() => document.querySelectorAll('#cluster [data-message]').length >= 3);
-  await page.keyboard.press('Space');
+  await press(page, 'Space');
   const target = await page.evaluate(() => {
     const svg = document.querySelector('#cluster');
     svg.scrollIntoView();
