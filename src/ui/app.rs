@@ -54,7 +54,7 @@ pub enum Form {
     DriftNode(u32),
     RequestTo(u32),
     RequestLeader,
-    /// An operator command; with `about` the command names that node and goes to the leader.
+    /// An operator command: `timeout` goes to this node; `transfer N`, `add N`, `remove N` go to the leader, naming it.
     Admin {
         node: u32,
         command: &'static str,
