@@ -11,7 +11,7 @@ use crate::core::{NodeId, TimeUs};
 use crate::playground::{self, ClusterView, EventFilter, Playground, ProtocolInfo};
 use crate::sim::time::format_duration;
 use crate::sim::trace::format_hash;
-use crate::sim::{Action, LinkChange};
+use crate::sim::{Action, LinkChange, RunStatus};
 use std::collections::BTreeMap;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -98,7 +98,9 @@ type PendingFrame = (i32, Closure<dyn FnMut(f64)>);
 pub struct App {
     pub(super) params: PageParams,
     pub(super) run: Box<dyn Playground>,
-    pub(super) info: ProtocolInfo,
+    /// Every protocol's description, built once (each one configures a cluster to list its
+    /// properties).
+    pub(super) protocols: Vec<ProtocolInfo>,
     pub(super) playing: bool,
     pub(super) speed_exp: f64,
     /// Text of every form field, by name (see `field`).
@@ -125,13 +127,6 @@ pub struct App {
     slow_versions: [std::cell::Cell<u64>; 4],
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
-}
-
-fn info_of(protocol: &str) -> ProtocolInfo {
-    playground::protocols()
-        .into_iter()
-        .find(|p| p.name == protocol)
-        .unwrap_or_else(|| playground::protocols().remove(0))
 }
 
 fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn Playground>) {
@@ -188,6 +183,15 @@ fn default_fields(params: &PageParams) -> BTreeMap<String, String> {
 }
 
 impl App {
+    pub(super) fn protocol_info(&self, name: &str) -> Option<&ProtocolInfo> {
+        self.protocols.iter().find(|p| p.name == name)
+    }
+
+    /// The running protocol's description.
+    pub(super) fn info(&self) -> &ProtocolInfo {
+        self.protocol_info(self.run.protocol()).unwrap_or(&self.protocols[0])
+    }
+
     pub(super) fn field(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
     }
@@ -348,7 +352,8 @@ impl App {
             Ok(f) => p.setup.faults = f,
             Err(e) => errors.push(e),
         }
-        let info = info_of(&p.protocol);
+        // p.protocol is known: either the choice just checked or the running one.
+        let info = self.protocol_info(&p.protocol).unwrap_or(self.info());
         p.setup.options.clear();
         for o in info.options {
             if let Some(v) = self.fields.get(&format!("opt:{}:{}", p.protocol, o.key)) {
@@ -368,7 +373,6 @@ impl App {
     fn restart_with(&mut self, params: PageParams) {
         let mut notices = Vec::new();
         let (params, run) = build(&params, &mut notices);
-        self.info = info_of(&params.protocol);
         self.params = params;
         self.run = run;
         self.notices = notices;
@@ -415,10 +419,12 @@ impl App {
         }
     }
 
-    fn advance(&mut self, wall_ms: f64) {
+    fn advance(&mut self, wall_ms: f64) -> RunStatus {
         let advance_us = (wall_ms * 1000.0 * self.speed()) as u64;
         let target = self.run.now_us() + advance_us.max(1);
-        self.behind = self.run.run_until_violation(target, STEPS_PER_FRAME_MAX) == crate::sim::RunStatus::StepLimit;
+        let status = self.run.run_until_violation(target, STEPS_PER_FRAME_MAX);
+        self.behind = status == RunStatus::StepLimit;
+        status
     }
 }
 
@@ -462,7 +468,7 @@ impl Component for App {
             Some(closure)
         };
         let mut app = App {
-            info: info_of(&params.protocol),
+            protocols: playground::protocols(),
             fields: default_fields(&params),
             speed_exp: params.speed.log10().clamp(SPEED_EXP_RANGE.0, SPEED_EXP_RANGE.1),
             playing: !params.paused,
@@ -513,12 +519,16 @@ impl Component for App {
                 if !self.playing {
                     return false;
                 }
-                self.advance(gap);
+                // A frame looks for violations only when the run stopped at one.
+                if self.advance(gap) == RunStatus::Violation {
+                    self.check_violations();
+                }
                 if ts - self.slow_at >= SLOW_PANELS_MS / PART_TURNS.len() as f64 {
                     self.slow_at = ts;
                     self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
                     self.slow_dirty.set(self.slow_dirty.get() | PART_TURNS[self.slow_turn]);
                 }
+                return true;
             }
             Msg::TogglePlay => {
                 self.playing = !self.playing;
@@ -623,12 +633,9 @@ impl Component for App {
             },
             Msg::DismissViolation => self.violation = None,
         }
+        // Whatever a person did may have broken a property. (A selected message that has since
+        // been delivered needs no clearing: ids are never reused, and the panels show nothing.)
         self.check_violations();
-        if let Some(id) = self.selected_message {
-            if !self.run.view().messages.iter().any(|m| m.id == id) {
-                self.selected_message = None;
-            }
-        }
         true
     }
 
@@ -654,7 +661,7 @@ impl Component for App {
             <div class="playground" data-playing={self.playing.to_string()}>
                 <header>
                     <h1>{ "Consensus Playground" }</h1>
-                    <span class="subtitle" title={self.info.about}>{ subtitle }</span>
+                    <span class="subtitle" title={self.info().about}>{ subtitle }</span>
                     <button id="help" class="icon" title="Keyboard shortcuts (?)" aria-label="keyboard shortcuts"
                             onclick={link.callback(|_| Msg::Help(true))}>{ "?" }</button>
                 </header>

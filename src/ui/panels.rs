@@ -126,7 +126,7 @@ pub fn node_panel(app: &App, link: &Scope<App>, view: &ClusterView) -> Html {
             Msg::Form(Form::PauseNode(id))
         })
     };
-    let admin = app.info.admin.iter().map(|&(command, what)| {
+    let admin = app.info().admin.iter().map(|&(command, what)| {
         let label = match command.split_once(' ') {
             Some(("transfer", _)) => format!("Transfer leadership to n{id}"),
             Some(("add", _)) => format!("Add n{id} to the configuration"),
@@ -328,7 +328,7 @@ pub fn clients_panel(app: &App, link: &Scope<App>) -> Html {
 
 pub fn settings_panel(app: &App, link: &Scope<App>) -> Html {
     let protocol = app.field("set-protocol");
-    let info = crate::playground::protocols().into_iter().find(|p| p.name == protocol);
+    let info = app.protocol_info(&protocol);
     let bug = app.field("set-bug");
     let bug_what = info.as_ref().and_then(|i| i.bugs.iter().find(|b| b.name == bug)).map(|b| b.what);
     let options = info.as_ref().map(|i| i.options).unwrap_or(&[]).iter().map(|o| {
@@ -363,7 +363,7 @@ pub fn settings_panel(app: &App, link: &Scope<App>) -> Html {
                 <label class="field" title="Which protocol the cluster runs">
                     <span>{ "protocol" }</span>
                     <select id="set-protocol" onchange={select_change(link, "set-protocol".into())}>
-                        { for crate::playground::protocols().iter().map(|p| html! { <option value={p.name} selected={protocol == p.name} title={p.about}>{ p.name }</option> }) }
+                        { for app.protocols.iter().map(|p| html! { <option value={p.name} selected={protocol == p.name} title={p.about}>{ p.name }</option> }) }
                     </select>
                 </label>
                 <label class="field" title="Nodes in the cluster, 1 to 15 (more through the URL)">
