@@ -57,7 +57,6 @@ pub struct Paxos {
     /// The value it proposes in phase 2.
     proposing: Option<String>,
     promises: BTreeMap<NodeId, Vec<(u64, Ballot, String)>>,
-    accepts: BTreeSet<NodeId>,
     waiting: Vec<RequestId>,
     /// Learners that have not acknowledged the decision.
     unannounced: BTreeSet<NodeId>,
@@ -80,7 +79,6 @@ impl Paxos {
         self.ballot = Ballot(round, self.id.0);
         self.phase = Phase::Preparing;
         self.promises.clear();
-        self.accepts.clear();
         for &a in &self.config.acceptors {
             ctx.send(a, PaxosMsg::Prepare { from: 0, ballot: self.ballot });
         }
@@ -129,20 +127,13 @@ impl Paxos {
     }
 
     fn on_accepted(&mut self, from: NodeId, ballot: Ballot, value: String, ctx: &mut Ctx<'_, Self>) {
-        let quorum = self.config.quorum();
-        // As a learner: a majority of acceptors accepted one ballot's value (§2.3).
-        let entry = self.seen.entry(ballot).or_insert_with(|| (value.clone(), BTreeSet::new()));
+        // A majority of acceptors accepted one ballot's value (§2.3). Acceptors tell the ballot's
+        // proposer as well as the learners, so this one tally serves both roles.
+        let entry = self.seen.entry(ballot).or_insert_with(|| (value, BTreeSet::new()));
         entry.1.insert(from);
-        if entry.1.len() >= quorum {
+        if entry.1.len() >= self.config.quorum() {
             let v = entry.0.clone();
-            return self.learn(v, ctx);
-        }
-        // As the proposer of this ballot.
-        if self.phase == Phase::Accepting && ballot == self.ballot {
-            self.accepts.insert(from);
-            if self.accepts.len() >= quorum {
-                self.learn(value, ctx);
-            }
+            self.learn(v, ctx);
         }
     }
 }
@@ -190,7 +181,6 @@ impl Protocol for Paxos {
             own_value: None,
             proposing: None,
             promises: BTreeMap::new(),
-            accepts: BTreeSet::new(),
             waiting: Vec::new(),
             unannounced: BTreeSet::new(),
             rounds: 0,
@@ -229,7 +219,6 @@ impl Protocol for Paxos {
                 let value = if self.config.bugs.ignore_accepted { own } else { reported.unwrap_or(own) };
                 self.proposing = Some(value.clone());
                 self.phase = Phase::Accepting;
-                self.accepts.clear();
                 for &a in &self.config.acceptors {
                     ctx.send(a, PaxosMsg::Accept { slot: 0, ballot, value: value.clone() });
                 }
@@ -333,8 +322,16 @@ impl Protocol for Paxos {
             fields.push(("own value".into(), n.own_value.clone().unwrap_or_else(|| "-".into())));
             fields.push(("proposing".into(), n.proposing.clone().unwrap_or_else(|| "-".into())));
             fields.push(("promises".into(), n.promises.keys().map(|k| k.0.to_string()).collect::<Vec<_>>().join(",")));
-            fields
-                .push(("accepted by".into(), n.accepts.iter().map(|k| k.0.to_string()).collect::<Vec<_>>().join(",")));
+            fields.push((
+                "accepted by".into(),
+                n.seen
+                    .get(&n.ballot)
+                    .into_iter()
+                    .flat_map(|(_, by)| by)
+                    .map(|k| k.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ));
             fields.push(("rounds tried".into(), n.rounds.to_string()));
         }
         fields.push(("learned".into(), n.chosen.clone().unwrap_or_else(|| "-".into())));
