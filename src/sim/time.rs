@@ -40,6 +40,14 @@ pub fn parse_duration(text: &str) -> Result<TimeUs, String> {
     }
 }
 
+/// Parses `A..B` (two durations) or a single duration `A` (both ends `A`); the caller checks the
+/// order and the bounds it needs.
+pub fn parse_duration_range(text: &str) -> Result<(TimeUs, TimeUs), String> {
+    let text = text.trim();
+    let (lo, hi) = text.split_once("..").unwrap_or((text, text));
+    Ok((parse_duration(lo)?, parse_duration(hi)?))
+}
+
 /// Prints a duration with the largest unit that keeps it exact enough to read.
 pub fn format_duration(us: TimeUs) -> String {
     if us >= US_PER_S {
@@ -84,6 +92,14 @@ pub fn format_ppm(ppm: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duration_ranges_parse_two_ends_or_one() {
+        assert_eq!(parse_duration_range("10ms..50ms"), Ok((10_000, 50_000)));
+        assert_eq!(parse_duration_range(" 20ms "), Ok((20_000, 20_000)));
+        assert_eq!(parse_duration_range("50ms..10ms"), Ok((50_000, 10_000)));
+        assert!(parse_duration_range("1ms..x").is_err());
+    }
 
     #[test]
     fn durations_parse_with_units_and_decimals() {

@@ -2,7 +2,7 @@
 //! what is wrong instead of panicking, and every number has a range.
 
 use crate::core::{NodeId, TimeUs};
-use crate::sim::time::{parse_duration, parse_percent_ppm};
+use crate::sim::time::{parse_duration, parse_duration_range, parse_percent_ppm};
 
 /// Nodes the page's settings offer (more through the URL, for stress).
 pub const PAGE_NODES_MAX: usize = 15;
@@ -18,11 +18,7 @@ pub const PAGE_CLIENTS_MAX: u32 = 50;
 /// `10ms..50ms` or one duration `20ms` (both ends equal).
 pub fn parse_range(text: &str, what: &str) -> Result<(TimeUs, TimeUs), String> {
     let text = text.trim();
-    let (lo, hi) = match text.split_once("..") {
-        Some((a, b)) => (parse_duration(a), parse_duration(b)),
-        None => (parse_duration(text), parse_duration(text)),
-    };
-    let (lo, hi) = (lo.map_err(|e| format!("{what}: {e}"))?, hi.map_err(|e| format!("{what}: {e}"))?);
+    let (lo, hi) = parse_duration_range(text).map_err(|e| format!("{what}: {e}"))?;
     if lo > hi {
         return Err(format!("{what}: the range {text:?} runs backwards"));
     }

@@ -33,7 +33,7 @@ pub use messages::PaxosMsg;
 pub use multi::MultiPaxos;
 
 use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
-use crate::sim::time::parse_duration;
+use crate::sim::time::{parse_duration, parse_duration_range};
 use std::collections::BTreeMap;
 
 pub const BUGS: &[BugInfo] = &[
@@ -156,9 +156,7 @@ impl PaxosConfig {
                     }
                 }
                 "election" => {
-                    let (lo, hi) = value.split_once("..").unwrap_or((value, value));
-                    let lo = parse_duration(lo).map_err(|e| format!("option election: {e}"))?;
-                    let hi = parse_duration(hi).map_err(|e| format!("option election: {e}"))?;
+                    let (lo, hi) = parse_duration_range(value).map_err(|e| format!("option election: {e}"))?;
                     if lo == 0 || lo > hi || hi > 60_000 * US_PER_MS {
                         return Err("option election is a range like 300ms..600ms (at most 60s)".into());
                     }

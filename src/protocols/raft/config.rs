@@ -2,7 +2,7 @@
 
 use super::log::Membership;
 use crate::core::{BugInfo, Cluster, NodeId, OptionInfo, TimeUs, US_PER_MS};
-use crate::sim::time::parse_duration;
+use crate::sim::time::{parse_duration, parse_duration_range};
 use std::collections::BTreeMap;
 
 pub const BUGS: &[BugInfo] = &[
@@ -110,8 +110,10 @@ impl RaftConfig {
         for (key, value) in options {
             match key.as_str() {
                 "election" => {
-                    let (lo, hi) = value.split_once("..").ok_or("option election is a range like 150ms..300ms")?;
-                    let (lo, hi) = (parse_duration(lo)?, parse_duration(hi)?);
+                    if !value.contains("..") {
+                        return Err("option election is a range like 150ms..300ms".into());
+                    }
+                    let (lo, hi) = parse_duration_range(value)?;
                     if lo == 0 || lo > hi {
                         return Err("option election needs 0 < min <= max".into());
                     }
