@@ -227,13 +227,18 @@ struct Glyph {
     selected: bool,
 }
 
-/// Where the drawing's viewBox sits inside the svg element: scale and offset (it is letterboxed,
-/// `xMidYMid meet`).
+/// Where the drawing's viewBox sits inside an svg box of `width` × `height`: scale and offset (it
+/// is letterboxed, `xMidYMid meet`).
+fn fit(width: f64, height: f64) -> (f64, f64, f64) {
+    let scale = (width / SIZE).min(height / SIZE).max(0.0001);
+    (scale, (width - SIZE * scale) / 2.0, (height - SIZE * scale) / 2.0)
+}
+
+/// The fit plus the svg's position on the screen.
 fn viewbox_transform(svg: &web_sys::Element) -> (f64, f64, f64, f64, f64) {
     let rect = svg.get_bounding_client_rect();
-    let (w, h) = (rect.width(), rect.height());
-    let scale = (w / SIZE).min(h / SIZE).max(0.0001);
-    (scale, (w - SIZE * scale) / 2.0, (h - SIZE * scale) / 2.0, rect.left(), rect.top())
+    let (scale, ox, oy) = fit(rect.width(), rect.height());
+    (scale, ox, oy, rect.left(), rect.top())
 }
 
 fn hit_test(svg_ref: &NodeRef, glyphs: &[Glyph], e: &MouseEvent) -> Option<u64> {
@@ -297,8 +302,7 @@ fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()
     let window = web_sys::window()?;
     let dpr = window.device_pixel_ratio().max(1.0);
     let m = measure(&svg, &window)?;
-    let scale = (m.width / SIZE).min(m.height / SIZE).max(0.0001);
-    let (ox, oy) = ((m.width - SIZE * scale) / 2.0, (m.height - SIZE * scale) / 2.0);
+    let (scale, ox, oy) = fit(m.width, m.height);
     let (w, h) = ((m.width * dpr).round() as u32, (m.height * dpr).round() as u32);
     if canvas.width() != w || canvas.height() != h {
         canvas.set_width(w);
