@@ -159,8 +159,6 @@ pub trait Playground {
     /// The records from global index `from` on that are still held, as JSON Lines, and the index
     /// after the last one.
     fn trace_jsonl_from(&self, from: u64) -> (String, u64);
-    /// The newest `n` records as one-line descriptions, oldest first, with their indexes.
-    fn recent(&self, n: usize) -> Vec<(u64, String)>;
     /// The newest `n` records that pass `filter` (looking back at most [`EVENT_SCAN_MAX`]
     /// records), oldest first.
     fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView>;
@@ -253,13 +251,6 @@ where
             }
         }
         (out, trace.len())
-    }
-    fn recent(&self, n: usize) -> Vec<(u64, String)> {
-        let trace = self.run.trace();
-        let held = trace.records().len();
-        let skip = held.saturating_sub(n);
-        let first = trace.first_index();
-        trace.records().enumerate().skip(skip).map(|(i, r)| (first + i as u64, describe_record(r))).collect()
     }
     fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView> {
         let trace = self.run.trace();
