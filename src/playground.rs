@@ -7,6 +7,7 @@ use crate::core::{BugInfo, LogView, NodeId, OptionInfo, Protocol, TimeUs};
 use crate::protocols::paxos::{MultiPaxos, Paxos};
 use crate::protocols::raft::Raft;
 use crate::protocols::toy::Toy;
+use crate::protocols::two_phase_commit::TwoPhaseCommit;
 use crate::scenario::{ExpectationResult, Scenario};
 use crate::sim::trace::{describe_record, record_class, record_json};
 use crate::sim::{Action, RecordKind, RunStatus, Setup, Stats};
@@ -43,11 +44,11 @@ fn info<P: Checked>() -> ProtocolInfo {
 
 /// Every protocol the playground knows.
 pub fn protocols() -> Vec<ProtocolInfo> {
-    vec![info::<Raft>(), info::<Paxos>(), info::<MultiPaxos>(), info::<Toy>()]
+    vec![info::<Raft>(), info::<Paxos>(), info::<MultiPaxos>(), info::<TwoPhaseCommit>(), info::<Toy>()]
 }
 
 pub fn protocol_names() -> Vec<&'static str> {
-    vec![Raft::NAME, Paxos::NAME, MultiPaxos::NAME, Toy::NAME]
+    vec![Raft::NAME, Paxos::NAME, MultiPaxos::NAME, TwoPhaseCommit::NAME, Toy::NAME]
 }
 
 /// One node as views show it.
@@ -129,6 +130,8 @@ pub struct ClusterView {
     pub messages: Vec<MessageView>,
     /// One-way blocked links `(from, to)`.
     pub blocked: Vec<(u32, u32)>,
+    /// Facts about the whole cluster (two-phase commit: the total balance).
+    pub facts: Vec<(String, String)>,
 }
 
 /// A run of any protocol.
@@ -152,6 +155,8 @@ pub trait Playground {
     fn violations(&self) -> Vec<Violation>;
     /// Violations of the protocol's properties (not of scenario expectations).
     fn property_violations(&self) -> Vec<Violation>;
+    /// Reports of blocking properties (two-phase commit): counted, not violations.
+    fn blocked(&self) -> Vec<Violation>;
     fn properties(&self) -> Vec<PropertyView>;
     fn expectations(&self) -> Vec<ExpectationResult>;
     /// The trace records still held, as JSON Lines.
@@ -221,6 +226,9 @@ where
     }
     fn property_violations(&self) -> Vec<Violation> {
         self.run.world().property_violations().cloned().collect()
+    }
+    fn blocked(&self) -> Vec<Violation> {
+        self.run.world().blocked().to_vec()
     }
     fn properties(&self) -> Vec<PropertyView> {
         self.run
@@ -331,7 +339,9 @@ where
                 }
             }
         }
-        ClusterView { protocol: P::NAME, now_us: sim.now_us(), nodes, messages, blocked }
+        let disks: Vec<&P::Durable> = sim.nodes().map(|(_, slot)| slot.disk()).collect();
+        let facts = P::cluster_facts(sim.config(), &disks);
+        ClusterView { protocol: P::NAME, now_us: sim.now_us(), nodes, messages, blocked, facts }
     }
     fn restore(&mut self, step: u64) -> Result<(), String> {
         self.run.restore(step)
@@ -358,6 +368,7 @@ pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Resul
         "toy" => session::<Toy>(setup, scenario),
         "paxos" => session::<Paxos>(setup, scenario),
         "multi-paxos" => session::<MultiPaxos>(setup, scenario),
+        "2pc" => session::<TwoPhaseCommit>(setup, scenario),
         other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
     }
 }

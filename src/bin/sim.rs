@@ -267,6 +267,7 @@ mod native {
                     PropertyKind::Safety => "safety",
                     PropertyKind::Liveness => "liveness",
                     PropertyKind::Expectation => "expectation",
+                    PropertyKind::Blocking => "blocking (not a bug)",
                 };
                 println!("      {name:<26} [{kind}] {explain}");
             }
@@ -404,6 +405,7 @@ mod native {
         violated: Vec<(String, bool)>,
         expectations_failed: usize,
         step_limit: bool,
+        blocked: bool,
     }
 
     fn sweep(args: SweepArgs) -> i32 {
@@ -438,7 +440,13 @@ mod native {
         let mut steps = 0u64;
         let mut step_limits = 0u64;
         let mut expectation_failures = 0u64;
+        let mut blocked = 0u64;
+        let mut first_blocked = None;
         for r in &results {
+            if r.blocked {
+                blocked += 1;
+                first_blocked.get_or_insert(r.seed);
+            }
             steps += r.steps;
             step_limits += u64::from(r.step_limit);
             expectation_failures += u64::from(r.expectations_failed > 0);
@@ -484,6 +492,15 @@ mod native {
                 println!("  {p}: {n}");
             }
         }
+        if plan.protocol == "2pc" {
+            // Blocking is two-phase commit's lesson, not a bug: counted apart from violations.
+            match first_blocked {
+                Some(seed) => println!(
+                    "blocked runs (coordinator down with participants in doubt): {blocked} (first: seed {seed})"
+                ),
+                None => println!("blocked runs (coordinator down with participants in doubt): 0"),
+            }
+        }
         if expectation_failures > 0 {
             println!("scenario expectations failed: {expectation_failures} seeds");
         }
@@ -519,6 +536,7 @@ mod native {
             violated,
             expectations_failed: outcome.expectations.iter().filter(|e| !e.passed).count(),
             step_limit: outcome.status == RunStatus::StepLimit,
+            blocked: !run.blocked().is_empty(),
         }
     }
 }

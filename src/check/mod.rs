@@ -6,6 +6,7 @@ pub mod paxos;
 mod raft;
 mod run;
 mod toy;
+mod two_phase_commit;
 mod world;
 
 pub use common::ClientProgress;
@@ -25,6 +26,9 @@ pub enum PropertyKind {
     Liveness,
     /// A scenario's own expectation.
     Expectation,
+    /// Not a bug: a condition worth counting (two-phase commit blocking). It never stops a run,
+    /// never writes a `violation` event, and sweeps count it apart from violations.
+    Blocking,
 }
 
 /// A named property. `observe` sees every record right after it happened, with the simulation in

@@ -25,6 +25,8 @@ pub struct World<P: Checked> {
     sim: Simulation<P>,
     properties: Vec<Box<dyn Property<P>>>,
     violations: Vec<Violation>,
+    /// Reports of [`PropertyKind::Blocking`] properties: not violations, kept apart.
+    blocked: Vec<Violation>,
     /// Whether each property (by position) has been violated.
     broken: Vec<bool>,
     hasher: StableHasher,
@@ -48,6 +50,7 @@ impl<P: Checked> World<P> {
             sim,
             properties,
             violations: Vec::new(),
+            blocked: Vec::new(),
             hasher: StableHasher::default(),
             records: 0,
             finished: false,
@@ -69,6 +72,10 @@ impl<P: Checked> World<P> {
     }
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+    /// Reports of blocking (two-phase commit's in-doubt participants): the lesson, not a bug.
+    pub fn blocked(&self) -> &[Violation] {
+        &self.blocked
     }
     /// Violations of safety and liveness properties (not scenario expectations).
     pub fn property_violations(&self) -> impl Iterator<Item = &Violation> {
@@ -123,6 +130,14 @@ impl<P: Checked> World<P> {
     fn report(&mut self, i: usize, detail: String, t_us: TimeUs, sink: &mut dyn FnMut(Rec<P>)) {
         let first = !self.broken[i];
         self.broken[i] = true;
+        if self.properties[i].kind() == PropertyKind::Blocking {
+            if self.blocked.len() < VIOLATIONS_MAX {
+                let property = self.properties[i].name().to_string();
+                let event = self.records.saturating_sub(1);
+                self.blocked.push(Violation { property, detail, t_us, event });
+            }
+            return;
+        }
         if !first && self.violations.len() >= VIOLATIONS_MAX {
             return;
         }

@@ -163,6 +163,9 @@ pub struct LogView {
     pub quorum: Option<usize>,
     /// Paxos: entries are slots (`index` is the slot plus one) and `term` is the ballot's round.
     pub slots: bool,
+    /// Two-phase commit: entries are transactions (`index` is the id) and `text` is the
+    /// transaction's state at the node (`working`, `prepared`, `committed`, `aborted`, ...).
+    pub txns: bool,
 }
 
 /// A protocol node as a pure state machine.
@@ -206,6 +209,16 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     /// The node's log for the log grid, with at most `tail` of its newest entries; `None` for
     /// protocols without a log.
     fn log_view(_volatile: Option<&Self>, _disk: &Self::Durable, _tail: usize) -> Option<LogView> {
+        None
+    }
+    /// Facts about the whole cluster, read from every node's stable storage (two-phase commit:
+    /// the total balance), for the page.
+    fn cluster_facts(_config: &Self::Config, _disks: &[&Self::Durable]) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// The next command of a simulated client, drawn from the simulator's RNG; `None` means the
+    /// default key-value workload (`set kN ...` / `get kN`).
+    fn workload_op(_config: &Self::Config, _rng: &mut rand_chacha::ChaCha8Rng) -> Option<String> {
         None
     }
     /// Paxos: the nodes that are acceptors (listed in the trace's `run` event).

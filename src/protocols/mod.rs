@@ -3,3 +3,4 @@
 pub mod paxos;
 pub mod raft;
 pub mod toy;
+pub mod two_phase_commit;

@@ -222,6 +222,9 @@ impl<P: Protocol> Simulation<P> {
         if !self.clients.client(client).pending.is_empty() {
             return;
         }
+        if let Some(op) = P::workload_op(&self.config, &mut self.rng) {
+            return self.invoke(client, op, None);
+        }
         // A key-value workload over five keys: one read for every three writes; written values
         // are unique (client.seq) so a history can be checked for linearizability.
         let key = self.rng.gen_range(0..5u32);

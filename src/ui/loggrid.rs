@@ -52,6 +52,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     let last = last.max(progress.iter().map(|p| p.1).max().unwrap_or(0));
     let lo = last.saturating_sub(COLUMNS - 1).max(1);
     let slots = view.nodes.iter().filter_map(|n| n.log.as_ref()).any(|l| l.slots);
+    let txns = view.nodes.iter().filter_map(|n| n.log.as_ref()).any(|l| l.txns);
     // Paxos: entries held by a majority of acceptors in one ballot are chosen, whether or not any
     // learner knows it yet.
     let mut holders: std::collections::BTreeMap<(u64, u64, &str), usize> = std::collections::BTreeMap::new();
@@ -78,6 +79,22 @@ pub fn log_grid(props: &LogGridProps) -> Html {
                     log.snapshot_index, log.snapshot_term
                 );
                 text = "▦".into();
+            } else if let Some(e) = log.entries.iter().find(|e| e.index == i).filter(|_| txns) {
+                class.push("entry");
+                class.push(format!("txn-{}", e.text));
+                text = match e.text.as_str() {
+                    "collecting" => "V",
+                    "working" => "W",
+                    "prepared" => "P",
+                    "committed" => "C",
+                    "aborted" => "A",
+                    _ => "?",
+                }
+                .into();
+                title = format!("T{i} at node {}: {}", n.id, e.text);
+                if e.text == "prepared" {
+                    title.push_str(" — voted yes, in doubt until it learns the outcome (holding its locks)");
+                }
             } else if let Some(e) = log.entries.iter().find(|e| e.index == i) {
                 class.push("entry");
                 style = format!("background:{}", term_colour(e.term));
@@ -133,10 +150,12 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     html! {
         <div class="loggrid-wrap">
             <table id="loggrid" class="loggrid" aria-label="each node's log">
-                <thead><tr><th scope="col">{ if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ "leader's view" }</th></tr></thead>
+                <thead><tr><th scope="col">{ if txns { "txn" } else if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ "leader's view" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            if slots {
+            if txns {
+                <p class="hint">{ "The transaction timeline: one column per transaction, its state at each node — V collecting votes (coordinator), W working, P prepared (voted yes; in doubt, holding locks), C committed, A aborted." }</p>
+            } else if slots {
                 <p class="hint">{ "Each acceptor's accepted proposal per slot; the cell shows the ballot's round (colour = round). A gold outline marks a value a majority of acceptors accepted in one ballot — chosen, whether or not any learner knows yet; a thick border marks slots the node knows are chosen." }</p>
             } else {
                 <p class="hint">{ "Cells show the entry's term (colour = term); a thick border marks committed entries; ▦ is compacted into a snapshot; ▲ the leader's nextIndex and ● its matchIndex for each follower." }</p>

@@ -72,12 +72,21 @@ pub fn legend(view: &ClusterView) -> Html {
         r
     };
     html! {
+        <>
         <p class="legend hint">
             { for roles.iter().map(|r| html! { <span class="key"><span class={classes!("role-dot", r.to_string())}></span>{ *r }</span> }) }
             <span class="key"><span class="role-dot crashed"></span>{ "crashed" }</span>
             <span class="key">{ "● request  ■ reply  II paused  ~ clock drift  × cut link" }</span>
             <span>{ " — click a node or a message for actions." }</span>
         </p>
+        if !view.facts.is_empty() {
+            <dl id="facts" class="facts">
+                { for view.facts.iter().map(|(k, v)| html! {
+                    <div data-fact={k.clone()}><dt>{ k }</dt><dd>{ v }</dd></div>
+                }) }
+            </dl>
+        }
+        </>
     }
 }
 
@@ -182,14 +191,17 @@ pub fn properties_panel(app: &App) -> Html {
             PropertyKind::Safety => "safety",
             PropertyKind::Liveness => "liveness",
             PropertyKind::Expectation => "expectation",
+            PropertyKind::Blocking => "blocking",
         };
+        let status = if p.kind == PropertyKind::Blocking && !p.holds { "blocked" } else { status };
         let note = match p.kind {
+            PropertyKind::Blocking if p.holds => "not a bug: counted when it happens",
             PropertyKind::Liveness if p.holds => "checked when the run ends",
             _ => "",
         };
         html! {
             <li class={status} data-property={p.name.clone()} data-status={status} title={p.explain.clone()}>
-                <span class="mark">{ if p.holds { "✓" } else { "✗" } }</span>
+                <span class="mark">{ if p.holds { "✓" } else if status == "blocked" { "⏸" } else { "✗" } }</span>
                 <span class="name">{ &p.name }</span>
                 <span class="kind">{ kind }</span>
                 if !p.holds { <div class="explain">{ &p.explain }</div> }

@@ -330,6 +330,7 @@ impl Protocol for Raft {
             progress,
             quorum: None,
             slots: false,
+            txns: false,
         })
     }
 

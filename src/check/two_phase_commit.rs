@@ -1,0 +1,367 @@
+//! Properties of two-phase commit. All but `conservation` read the observation events alone
+//! (`begin`, `vote`, `decide`, `crash`), so they judge any implementation that emits them;
+//! `conservation` adds up the balances on every participant's stable storage.
+
+use super::{Checked, Property, PropertyKind};
+use crate::core::{Decision, NodeId, Observation, TimeUs, US_PER_S};
+use crate::protocols::two_phase_commit::{TpcConfig, TwoPhaseCommit, COORDINATOR};
+use crate::sim::{Rec, RecordKind, Simulation};
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Checked for TwoPhaseCommit {
+    fn properties(config: &TpcConfig) -> Vec<Box<dyn Property<Self>>> {
+        vec![
+            Box::new(Atomicity::default()),
+            Box::new(CommitNeedsAllYes::default()),
+            Box::new(NoAbortAfterYes::default()),
+            Box::new(DecisionDurable::default()),
+            Box::new(Conservation { total: config.total(), in_flight: false }),
+            Box::new(TransactionsDecide::default()),
+            Box::new(Blocked::default()),
+        ]
+    }
+}
+
+/// What the observations say about one transaction.
+#[derive(Clone, Debug, Default)]
+struct Txn {
+    begun_us: TimeUs,
+    participants: Vec<NodeId>,
+    yes: BTreeMap<NodeId, TimeUs>,
+    /// Each node's decision (the first it made).
+    decided: BTreeMap<NodeId, Decision>,
+    /// Every node that ever decided abort.
+    aborted: BTreeSet<NodeId>,
+}
+
+/// The transactions of a run as the observation events describe them.
+#[derive(Clone, Debug, Default)]
+struct Txns(BTreeMap<u64, Txn>);
+
+impl Txns {
+    fn note(&mut self, record: &Rec<TwoPhaseCommit>) {
+        let RecordKind::Observe { node, obs } = &record.kind else { return };
+        match obs {
+            Observation::Begin { txn, participants } => {
+                let t = self.0.entry(*txn).or_default();
+                t.begun_us = record.t;
+                t.participants = participants.clone();
+            }
+            Observation::Vote { txn, yes: true } => {
+                self.0.entry(*txn).or_default().yes.entry(*node).or_insert(record.t);
+            }
+            Observation::Decide { txn, decision } => {
+                let t = self.0.entry(*txn).or_default();
+                t.decided.entry(*node).or_insert(*decision);
+                if *decision == Decision::Abort {
+                    t.aborted.insert(*node);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn decide(record: &Rec<TwoPhaseCommit>) -> Option<(NodeId, u64, Decision)> {
+    match &record.kind {
+        RecordKind::Observe { node, obs: Observation::Decide { txn, decision } } => Some((*node, *txn, *decision)),
+        _ => None,
+    }
+}
+
+fn word(d: Decision) -> &'static str {
+    d.as_str()
+}
+
+/// No transaction is both committed and aborted anywhere.
+#[derive(Clone, Debug, Default)]
+struct Atomicity {
+    first: BTreeMap<u64, (NodeId, Decision)>,
+}
+
+impl Property<TwoPhaseCommit> for Atomicity {
+    fn name(&self) -> &str {
+        "atomicity"
+    }
+    fn explain(&self) -> &str {
+        "no transaction is committed at one node and aborted at another"
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        let Some((node, txn, decision)) = decide(record) else { return Ok(()) };
+        match self.first.get(&txn) {
+            None => {
+                self.first.insert(txn, (node, decision));
+                Ok(())
+            }
+            Some(&(n, d)) if d != decision => {
+                Err(format!("T{txn}: n{} decided {} after n{} decided {}", node.0, word(decision), n.0, word(d)))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
+
+/// A commit decision needs a yes vote from every participant.
+#[derive(Clone, Debug, Default)]
+struct CommitNeedsAllYes {
+    txns: Txns,
+}
+
+impl Property<TwoPhaseCommit> for CommitNeedsAllYes {
+    fn name(&self) -> &str {
+        "commit-needs-all-yes"
+    }
+    fn explain(&self) -> &str {
+        "a transaction commits only after every one of its participants voted yes"
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        self.txns.note(record);
+        let Some((node, txn, Decision::Commit)) = decide(record) else { return Ok(()) };
+        let t = self.txns.0.get(&txn).cloned().unwrap_or_default();
+        let missing: Vec<String> =
+            t.participants.iter().filter(|p| !t.yes.contains_key(p)).map(|p| format!("n{}", p.0)).collect();
+        if t.participants.is_empty() {
+            return Err(format!("T{txn}: n{} decided commit for a transaction that never began", node.0));
+        }
+        if !missing.is_empty() {
+            return Err(format!("T{txn}: n{} decided commit without a yes vote from {}", node.0, missing.join(", ")));
+        }
+        Ok(())
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
+
+/// A participant that voted yes aborts only when somebody else decided abort first.
+#[derive(Clone, Debug, Default)]
+struct NoAbortAfterYes {
+    txns: Txns,
+}
+
+impl Property<TwoPhaseCommit> for NoAbortAfterYes {
+    fn name(&self) -> &str {
+        "no-abort-after-yes"
+    }
+    fn explain(&self) -> &str {
+        "a participant that voted yes never aborts on its own: only after another node decided abort"
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        if let Some((node, txn, Decision::Abort)) = decide(record) {
+            if let Some(t) = self.txns.0.get(&txn) {
+                let voted_yes = t.yes.contains_key(&node);
+                let aborted_elsewhere = t.aborted.iter().any(|n| *n != node);
+                if voted_yes && !aborted_elsewhere {
+                    self.txns.note(record);
+                    return Err(format!(
+                        "T{txn}: n{} voted yes, then aborted before anyone else decided abort",
+                        node.0
+                    ));
+                }
+            }
+        }
+        self.txns.note(record);
+        Ok(())
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
+
+/// A node's decision survives its crashes: it never decides the same transaction differently.
+#[derive(Clone, Debug, Default)]
+struct DecisionDurable {
+    decided: BTreeMap<(NodeId, u64), (Decision, u32)>,
+    crashes: BTreeMap<NodeId, u32>,
+}
+
+impl Property<TwoPhaseCommit> for DecisionDurable {
+    fn name(&self) -> &str {
+        "decision-durable"
+    }
+    fn explain(&self) -> &str {
+        "a decision, once made, survives crashes: no node ever decides a transaction two different ways"
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        if let RecordKind::Crash { node } = &record.kind {
+            *self.crashes.entry(*node).or_default() += 1;
+            return Ok(());
+        }
+        let Some((node, txn, decision)) = decide(record) else { return Ok(()) };
+        let crashes = self.crashes.get(&node).copied().unwrap_or(0);
+        match self.decided.get(&(node, txn)) {
+            None => {
+                self.decided.insert((node, txn), (decision, crashes));
+                Ok(())
+            }
+            Some(&(d, before)) if d != decision => Err(format!(
+                "T{txn}: n{} decided {}, then {}{}",
+                node.0,
+                word(d),
+                word(decision),
+                if crashes > before { " after a restart" } else { "" }
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
+
+/// The total balance is constant whenever no transaction is prepared anywhere.
+#[derive(Clone, Debug)]
+struct Conservation {
+    total: i64,
+    in_flight: bool,
+}
+
+impl Conservation {
+    fn check(&mut self, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        let mut total = 0;
+        for (_, slot) in sim.nodes() {
+            let disk = slot.disk();
+            if !disk.prepared.is_empty() {
+                self.in_flight = true;
+                return Ok(());
+            }
+            total += disk.balances.values().sum::<i64>();
+        }
+        self.in_flight = false;
+        if total != self.total {
+            return Err(format!("no transaction is in flight and the balances add up to {total}, not {}", self.total));
+        }
+        Ok(())
+    }
+}
+
+impl Property<TwoPhaseCommit> for Conservation {
+    fn name(&self) -> &str {
+        "conservation"
+    }
+    fn explain(&self) -> &str {
+        "transfers move money, never make or lose it: once no transaction is in flight, the balances add up to the starting total"
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        // Balances change only when a participant learns a decision.
+        if decide(record).is_some() || (self.in_flight && matches!(record.kind, RecordKind::Persist { .. })) {
+            return self.check(sim);
+        }
+        Ok(())
+    }
+    fn finish(&mut self, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        self.check(sim)
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
+
+/// Liveness: once faults stop, every transaction decides and nobody stays in doubt.
+#[derive(Clone, Debug, Default)]
+struct TransactionsDecide {
+    txns: Txns,
+}
+
+/// How long after faults stop (or after it began) a transaction has to decide everywhere.
+const DECIDE_BOUND_US: TimeUs = 3 * US_PER_S;
+
+impl Property<TwoPhaseCommit> for TransactionsDecide {
+    fn name(&self) -> &str {
+        "transactions-decide"
+    }
+    fn explain(&self) -> &str {
+        "once faults stop, every transaction decides within 3 seconds, and every participant that voted yes learns the decision"
+    }
+    fn kind(&self) -> PropertyKind {
+        PropertyKind::Liveness
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        self.txns.note(record);
+        Ok(())
+    }
+    fn finish(&mut self, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        let Some(stable) = sim.stable_since_us() else { return Ok(()) };
+        let now = sim.now_us();
+        for (txn, t) in &self.txns.0 {
+            let due = t.begun_us.max(stable) + DECIDE_BOUND_US;
+            if due > now {
+                continue;
+            }
+            if t.begun_us >= stable && !t.decided.contains_key(&COORDINATOR) && t.decided.is_empty() {
+                return Err(format!("T{txn} began at {} with no faults and never decided", fmt(t.begun_us)));
+            }
+            for (p, &voted) in &t.yes {
+                let due = voted.max(stable) + DECIDE_BOUND_US;
+                if due <= now && !t.decided.contains_key(p) {
+                    return Err(format!(
+                        "T{txn}: n{} voted yes at {} and was still in doubt at the end ({}), faults stopped at {}",
+                        p.0,
+                        fmt(voted),
+                        fmt(now),
+                        fmt(stable)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
+
+fn fmt(t: TimeUs) -> String {
+    crate::sim::time::format_duration(t)
+}
+
+/// Not a bug but the lesson: the coordinator crashed after every participant voted yes and before
+/// any of them learned the outcome, so they block, in doubt, holding their locks.
+#[derive(Clone, Debug, Default)]
+struct Blocked {
+    txns: Txns,
+}
+
+impl Property<TwoPhaseCommit> for Blocked {
+    fn name(&self) -> &str {
+        "blocked"
+    }
+    fn explain(&self) -> &str {
+        "the coordinator crashed after every participant voted yes and before any learned the outcome: they wait in doubt, holding locks (2PC blocks; not a bug)"
+    }
+    fn kind(&self) -> PropertyKind {
+        PropertyKind::Blocking
+    }
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+        self.txns.note(record);
+        let RecordKind::Crash { node } = record.kind else { return Ok(()) };
+        if node != COORDINATOR {
+            return Ok(());
+        }
+        let blocked: BTreeSet<u64> = self
+            .txns
+            .0
+            .iter()
+            .filter(|(_, t)| {
+                !t.participants.is_empty()
+                    && t.participants.iter().all(|p| t.yes.contains_key(p))
+                    && !t.participants.iter().any(|p| t.decided.contains_key(p))
+            })
+            .map(|(txn, _)| *txn)
+            .collect();
+        if blocked.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = blocked.iter().map(|t| format!("T{t}")).collect();
+        Err(format!(
+            "the coordinator crashed while {} had every yes vote and no participant knew the outcome",
+            names.join(", ")
+        ))
+    }
+    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
+        Box::new(self.clone())
+    }
+}
