@@ -293,3 +293,67 @@ async fn a_paxos_run_chooses_a_value() {
     assert!(panel.contains("promised") && panel.contains("learned"), "{panel}");
     assert!(page.all("#properties [data-status=violated]").is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_two_phase_commit_transfer_commits_and_conserves_the_total() {
+    let page = Page::open("?protocol=2pc&nodes=3&seed=1&speed=2&clients=0&opt.no-vote=0%25").await;
+    assert_eq!(page.attr("#cluster [data-node=\"1\"]", "data-role").as_deref(), Some("coordinator"));
+    assert_eq!(page.attr("#cluster [data-node=\"2\"]", "data-role").as_deref(), Some("participant"));
+    assert!(page.text("[data-fact=total]").contains("400"), "{}", page.text("#facts"));
+    page.click("#cluster [data-node=\"1\"]");
+    page.settle().await;
+    page.type_into("#node-panel input[name=command]", "transfer 2a 3a 10");
+    page.click("#node-request");
+    page.settle().await;
+    assert!(page.one("#action-error").is_none(), "{}", page.text("#action-error"));
+    assert!(
+        wait_for(8000, || page.all("#loggrid td.txn-committed").len() == 3).await,
+        "T1 commits at the coordinator and both participants"
+    );
+    assert!(page.text("[data-fact=total] dd").starts_with("400 "), "{}", page.text("#facts"));
+    page.click("#cluster [data-node=\"2\"]");
+    page.settle().await;
+    assert!(page.text("#node-panel").contains("2a=90"), "{}", page.text("#node-panel"));
+    assert!(page.all("#properties [data-status=violated]").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_coordinator_crash_leaves_participants_in_doubt() {
+    let page = Page::open("?protocol=2pc&nodes=3&seed=1&speed=1&clients=0&opt.no-vote=0%25&opt.work=400ms").await;
+    page.click("#cluster [data-node=\"1\"]");
+    page.settle().await;
+    page.type_into("#node-panel input[name=command]", "transfer 2a 3a 10");
+    page.click("#node-request");
+    page.settle().await;
+    assert!(
+        wait_for(4000, || page.all("#loggrid td.txn-working").len() == 2).await,
+        "both participants work on T1: {} {}",
+        page.text("#loggrid"),
+        page.text(".notice")
+    );
+    page.click("#node-crash");
+    page.settle().await;
+    assert!(
+        wait_for(6000, || page.all("#loggrid td.txn-prepared").len() == 2).await,
+        "they vote yes and stay prepared, in doubt"
+    );
+    assert!(wait_for(3000, || page.one("#properties [data-property=blocked][data-status=blocked]").is_some()).await);
+    assert!(
+        wait_for(2000, || page.text("[data-fact=\"prepared / in doubt\"] dd") == "2").await,
+        "{}",
+        page.text("#facts")
+    );
+    sleep(600).await;
+    assert_eq!(page.all("#loggrid td.txn-prepared").len(), 2, "still in doubt: nobody can decide");
+    page.click("#cluster [data-node=\"2\"]");
+    page.settle().await;
+    let panel = page.text("#node-panel");
+    assert!(panel.contains("2a by T1 (prepared)"), "{panel}");
+    assert!(page.all("#properties [data-status=violated]").is_empty(), "blocking is not a violation");
+    page.click("#heal");
+    page.settle().await;
+    assert!(
+        wait_for(6000, || page.all("#loggrid td.txn-aborted").len() == 3).await,
+        "the restarted coordinator presumes abort"
+    );
+}

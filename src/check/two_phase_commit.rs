@@ -335,30 +335,33 @@ impl Property<TwoPhaseCommit> for Blocked {
     fn kind(&self) -> PropertyKind {
         PropertyKind::Blocking
     }
-    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
+    fn observe(&mut self, record: &Rec<TwoPhaseCommit>, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         self.txns.note(record);
-        let RecordKind::Crash { node } = record.kind else { return Ok(()) };
-        if node != COORDINATOR {
-            return Ok(());
-        }
-        let blocked: BTreeSet<u64> = self
-            .txns
-            .0
-            .iter()
-            .filter(|(_, t)| {
+        // Blocking starts when the coordinator goes down after the last yes vote, or when the
+        // last yes vote is cast while it is down.
+        let candidates: Vec<u64> = match &record.kind {
+            RecordKind::Crash { node } if *node == COORDINATOR => self.txns.0.keys().copied().collect(),
+            RecordKind::Observe { obs: Observation::Vote { txn, yes: true }, .. } if !sim.node(COORDINATOR).is_up() => {
+                vec![*txn]
+            }
+            _ => return Ok(()),
+        };
+        let blocked: Vec<String> = candidates
+            .into_iter()
+            .filter(|txn| {
+                let t = &self.txns.0[txn];
                 !t.participants.is_empty()
                     && t.participants.iter().all(|p| t.yes.contains_key(p))
                     && !t.participants.iter().any(|p| t.decided.contains_key(p))
             })
-            .map(|(txn, _)| *txn)
+            .map(|t| format!("T{t}"))
             .collect();
         if blocked.is_empty() {
             return Ok(());
         }
-        let names: Vec<String> = blocked.iter().map(|t| format!("T{t}")).collect();
         Err(format!(
-            "the coordinator crashed while {} had every yes vote and no participant knew the outcome",
-            names.join(", ")
+            "the coordinator is down while {} has every yes vote and no participant knows the outcome",
+            blocked.join(", ")
         ))
     }
     fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {

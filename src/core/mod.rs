@@ -96,6 +96,12 @@ pub struct BugInfo {
     pub what: &'static str,
 }
 
+/// The message for a planted bug a protocol does not have.
+pub fn unknown_bug(protocol: &str, name: &str, bugs: &[BugInfo]) -> String {
+    let names: Vec<&str> = bugs.iter().map(|b| b.name).collect();
+    format!("protocol {protocol} has no planted bug {name:?} (it has: {})", names.join(", "))
+}
+
 /// A named protocol option (`--option key=value`, scenario `option key=value`).
 #[derive(Clone, Copy, Debug)]
 pub struct OptionInfo {

@@ -152,7 +152,7 @@ fn default_fields(params: &PageParams) -> BTreeMap<String, String> {
     put("seed", s.seed.to_string());
     put("pause", "1s".into());
     put("drift", "150".into());
-    put("command", "set x 1".into());
+    put("command", forms::command_example(&params.protocol).into());
     put("groups", "1,2 | 3,4,5".into());
     put("link-from", "1".into());
     put("link-to", "2".into());
@@ -371,6 +371,12 @@ impl App {
     }
 
     fn restart_with(&mut self, params: PageParams) {
+        // A new protocol gets its own example command, unless the person typed one.
+        let typed = self.field("command");
+        let is_example = ["raft", "2pc"].iter().any(|p| typed == forms::command_example(p));
+        if is_example || typed.trim().is_empty() {
+            self.fields.insert("command".into(), forms::command_example(&params.protocol).into());
+        }
         let mut notices = Vec::new();
         let (params, run) = build(&params, &mut notices);
         self.params = params;

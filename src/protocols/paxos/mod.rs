@@ -116,10 +116,7 @@ impl PaxosConfig {
             Some("acceptor-forgets-promise") => bugs.forget_promise = true,
             Some("ignore-accepted-value") => bugs.ignore_accepted = true,
             Some("minority-quorum") => bugs.minority_quorum = true,
-            Some(other) => {
-                let names: Vec<&str> = BUGS.iter().map(|b| b.name).collect();
-                return Err(format!("protocol paxos has no planted bug {other:?} (it has: {})", names.join(", ")));
-            }
+            Some(other) => return Err(crate::core::unknown_bug("paxos", other, BUGS)),
         }
         let mut config = PaxosConfig {
             node_count: cluster.len(),

@@ -88,10 +88,7 @@ impl RaftConfig {
             Some("forget-vote") => bugs.forget_vote = true,
             Some("truncate-on-stale-append") => bugs.truncate_on_stale_append = true,
             Some("unsafe-membership") => bugs.unsafe_membership = true,
-            Some(other) => {
-                let names: Vec<&str> = BUGS.iter().map(|b| b.name).collect();
-                return Err(format!("protocol raft has no planted bug {other:?} (it has: {})", names.join(", ")));
-            }
+            Some(other) => return Err(crate::core::unknown_bug("raft", other, BUGS)),
         }
         let mut config = RaftConfig {
             node_count: cluster.len(),

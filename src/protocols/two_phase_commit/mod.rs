@@ -142,10 +142,7 @@ impl TpcConfig {
             Some("no-decision-log") => bugs.no_decision_log = true,
             Some("abort-after-yes") => bugs.abort_after_yes = true,
             Some("commit-on-majority") => bugs.commit_on_majority = true,
-            Some(other) => {
-                let names: Vec<&str> = BUGS.iter().map(|b| b.name).collect();
-                return Err(format!("2pc has no planted bug {other:?}: use one of {}", names.join(", ")));
-            }
+            Some(other) => return Err(crate::core::unknown_bug("2pc", other, BUGS)),
         }
         let mut config = TpcConfig {
             node_count: cluster.len(),
