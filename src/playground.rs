@@ -66,6 +66,8 @@ pub struct NodeView {
     pub fields: Vec<(String, String)>,
     /// Role badges (Paxos: `P`, `A`, `L`).
     pub badges: Vec<String>,
+    /// Drawn in the node instead of `T<term>`.
+    pub caption: Option<String>,
     /// The protocol's drawn timer (Raft: the election timer): label, time set, time due.
     pub timer: Option<(&'static str, TimeUs, TimeUs)>,
     /// The replicated log, for protocols that have one.
@@ -309,6 +311,7 @@ where
                     restarts: slot.restarts(),
                     fields: summary.fields,
                     badges: summary.badges,
+                    caption: summary.caption,
                     timer: slot
                         .timer_spans()
                         .find_map(|(t, set, due)| P::timer_label(&t).map(|label| (label, set, due))),

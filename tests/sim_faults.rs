@@ -96,6 +96,7 @@ impl Protocol for Probe {
             term: disk.received,
             fields: Vec::new(),
             badges: Vec::new(),
+            caption: None,
         }
     }
 }

@@ -140,6 +140,9 @@ pub struct NodeSummary {
     pub fields: Vec<(String, String)>,
     /// Short role badges drawn under the node (Paxos: `P`, `A`, `L`).
     pub badges: Vec<String>,
+    /// What the node's circle shows under its id instead of the term (two-phase commit: the
+    /// shard's total balance).
+    pub caption: Option<String>,
 }
 
 /// One entry (or slot) of a replicated log as the page's log grid shows it.

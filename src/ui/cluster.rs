@@ -177,7 +177,7 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
                 <circle class="body" cx={f(x)} cy={f(y)} r={f(radius)} />
                 <text x={f(x)} y={f(if big { y - 1.0 } else { y + 4.0 })} text-anchor="middle">{ n.id }</text>
                 if big {
-                    <text class="term" x={f(x)} y={f(y + 11.0)} text-anchor="middle">{ format!("T{}", n.term) }</text>
+                    <text class="term" x={f(x)} y={f(y + 11.0)} text-anchor="middle">{ n.caption.clone().unwrap_or_else(|| format!("T{}", n.term)) }</text>
                 }
                 if !n.badges.is_empty() {
                     <text class="badges" x={f(x)} y={f(y + radius + 13.0)} text-anchor="middle">{ n.badges.join(" ") }</text>

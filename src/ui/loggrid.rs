@@ -150,7 +150,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     html! {
         <div class="loggrid-wrap">
             <table id="loggrid" class="loggrid" aria-label="each node's log">
-                <thead><tr><th scope="col">{ if txns { "txn" } else if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ "leader's view" }</th></tr></thead>
+                <thead><tr><th scope="col">{ if txns { "txn" } else if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ if txns { "" } else { "leader's view" } }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
             if txns {

@@ -309,7 +309,13 @@ impl Protocol for Paxos {
             ("proposer round".to_string(), disk.round.to_string()),
         ];
         let Some(n) = volatile else {
-            return NodeSummary { role: "crashed".into(), term: a.promised.0, fields, badges: Vec::new() };
+            return NodeSummary {
+                role: "crashed".into(),
+                term: a.promised.0,
+                fields,
+                badges: Vec::new(),
+                caption: None,
+            };
         };
         let badges = super::badges(&n.config, n.id);
         if n.is(&n.config.acceptors) {
@@ -344,7 +350,13 @@ impl Protocol for Paxos {
         } else {
             "learner"
         };
-        NodeSummary { role: role.into(), term: a.promised.0.max(n.acceptor.state.promised.0), fields, badges }
+        NodeSummary {
+            role: role.into(),
+            term: a.promised.0.max(n.acceptor.state.promised.0),
+            fields,
+            badges,
+            caption: None,
+        }
     }
 
     fn log_view(volatile: Option<&Self>, disk: &PaxosDurable, _tail: usize) -> Option<LogView> {

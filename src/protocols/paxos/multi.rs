@@ -380,7 +380,13 @@ impl Protocol for MultiPaxos {
             ("proposer round".to_string(), disk.round.to_string()),
         ];
         let Some(n) = volatile else {
-            return NodeSummary { role: "crashed".into(), term: a.promised.0, fields, badges: Vec::new() };
+            return NodeSummary {
+                role: "crashed".into(),
+                term: a.promised.0,
+                fields,
+                badges: Vec::new(),
+                caption: None,
+            };
         };
         let badges = super::badges(&n.config, n.id);
         fields[0].1 = ballot_text(n.acceptor.state.promised);
@@ -404,7 +410,7 @@ impl Protocol for MultiPaxos {
         } else {
             "replica"
         };
-        NodeSummary { role: role.into(), term: n.acceptor.state.promised.0, fields, badges }
+        NodeSummary { role: role.into(), term: n.acceptor.state.promised.0, fields, badges, caption: None }
     }
 
     fn log_view(volatile: Option<&Self>, disk: &PaxosDurable, tail: usize) -> Option<LogView> {

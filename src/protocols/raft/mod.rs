@@ -307,7 +307,7 @@ impl Protocol for Raft {
                 node.role.as_str().to_string()
             }
         };
-        NodeSummary { role, term: disk.term, fields, badges: Vec::new() }
+        NodeSummary { role, term: disk.term, fields, badges: Vec::new(), caption: None }
     }
 
     fn log_view(volatile: Option<&Self>, disk: &RaftDurable, tail: usize) -> Option<LogView> {

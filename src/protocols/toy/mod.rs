@@ -323,7 +323,7 @@ impl Protocol for Toy {
                 if node.is_primary() { "leader" } else { "follower" }.to_string()
             }
         };
-        NodeSummary { role, term: 1, fields, badges: Vec::new() }
+        NodeSummary { role, term: 1, fields, badges: Vec::new(), caption: None }
     }
 
     fn leader_hint(&self) -> Option<NodeId> {

@@ -111,7 +111,12 @@ pub fn random_transfer(node_count: usize, accounts: usize, rng: &mut ChaCha8Rng)
     let from = pick(rng, &[])?;
     let mut to = pick(rng, &[node_of(&from)])?;
     if to == from {
-        return None; // a single participant with a single account
+        // A single participant: another of its accounts, if it has one.
+        let letter = from.as_bytes()[from.len() - 1] - b'a';
+        to = account_name(NodeId(node_of(&from)), (letter as usize + 1) % accounts);
+        if to == from {
+            return None;
+        }
     }
     if participants >= 3 && rng.gen_range(0..3u32) == 0 {
         if let Some(second) = pick(rng, &[node_of(&from), node_of(&to)]) {

@@ -938,7 +938,12 @@ impl Protocol for TwoPhaseCommit {
         }
         let role = if coordinator { "coordinator" } else { "participant" };
         let badges = if !coordinator && !disk.prepared.is_empty() { vec!["?".to_string()] } else { Vec::new() };
-        NodeSummary { role: role.into(), term: 0, fields, badges }
+        let caption = if coordinator {
+            volatile.map(|n| format!("{} txn", n.txns.len()))
+        } else {
+            Some(format!("Σ{}", disk.balances.values().sum::<i64>()))
+        };
+        NodeSummary { role: role.into(), term: 0, fields, badges, caption }
     }
 
     /// The transaction timeline: one entry per transaction, its state at this node.
