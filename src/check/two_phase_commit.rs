@@ -318,7 +318,7 @@ fn fmt(t: TimeUs) -> String {
     crate::sim::time::format_duration(t)
 }
 
-/// Not a bug but the lesson: the coordinator crashed after every participant voted yes and before
+/// Not a bug but the lesson: the coordinator is down after every participant voted yes and before
 /// any of them learned the outcome, so they block, in doubt, holding their locks.
 #[derive(Clone, Debug, Default)]
 struct Blocked {
@@ -330,7 +330,7 @@ impl Property<TwoPhaseCommit> for Blocked {
         "blocked"
     }
     fn explain(&self) -> &str {
-        "the coordinator crashed after every participant voted yes and before any learned the outcome: they wait in doubt, holding locks (2PC blocks; not a bug)"
+        "the coordinator is down after every participant voted yes and before any learned the outcome: they wait in doubt, holding locks (2PC blocks; not a bug)"
     }
     fn kind(&self) -> PropertyKind {
         PropertyKind::Blocking
