@@ -3,9 +3,10 @@
 
 use crate::check::{catalog, Checked, PropertyKind, Run, Violation};
 use crate::core::Message;
-use crate::core::{BugInfo, LogView, NodeId, OptionInfo, Protocol, TimeUs};
+use crate::core::{BugInfo, LogView, NodeId, OptionInfo, TimeUs};
 use crate::protocols::paxos::{MultiPaxos, Paxos};
 use crate::protocols::raft::Raft;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::protocols::toy::Toy;
 use crate::protocols::two_phase_commit::TwoPhaseCommit;
 use crate::scenario::{ExpectationResult, Scenario};
@@ -42,13 +43,18 @@ fn info<P: Checked>() -> ProtocolInfo {
     }
 }
 
-/// Every protocol the playground knows.
+/// Every protocol the playground knows. The `toy` test protocol exists only in native builds
+/// (the CLI and the tests): the page leaves it out to keep the download small.
 pub fn protocols() -> Vec<ProtocolInfo> {
-    vec![info::<Raft>(), info::<Paxos>(), info::<MultiPaxos>(), info::<TwoPhaseCommit>(), info::<Toy>()]
+    #[allow(unused_mut)]
+    let mut all = vec![info::<Raft>(), info::<Paxos>(), info::<MultiPaxos>(), info::<TwoPhaseCommit>()];
+    #[cfg(not(target_arch = "wasm32"))]
+    all.push(info::<Toy>());
+    all
 }
 
 pub fn protocol_names() -> Vec<&'static str> {
-    vec![Raft::NAME, Paxos::NAME, MultiPaxos::NAME, TwoPhaseCommit::NAME, Toy::NAME]
+    protocols().iter().map(|p| p.name).collect()
 }
 
 /// One node as views show it.
@@ -368,6 +374,7 @@ fn session<P: Checked>(setup: Setup, scenario: Option<&Scenario>) -> Result<Box<
 pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
     match protocol {
         "raft" => session::<Raft>(setup, scenario),
+        #[cfg(not(target_arch = "wasm32"))]
         "toy" => session::<Toy>(setup, scenario),
         "paxos" => session::<Paxos>(setup, scenario),
         "multi-paxos" => session::<MultiPaxos>(setup, scenario),

@@ -18,13 +18,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn golden_hash_matches_native() {
-    let s = scenario::parse(golden::GOLDEN_SCENARIO).unwrap();
+    let s = scenario::parse(golden::GOLDEN_RAFT_SCENARIO).unwrap();
     let mut setup = Setup::default();
     s.apply_settings(&mut setup);
-    let mut run = playground::build("toy", setup, Some(&s)).unwrap();
+    let mut run = playground::build("raft", setup, Some(&s)).unwrap();
     let outcome = run_to_end(run.as_mut());
     assert!(outcome.expectations.iter().all(|e| e.passed));
-    assert_eq!(format_hash(run.hash()), golden::GOLDEN_TRACE_HASH);
+    assert_eq!(format_hash(run.hash()), golden::GOLDEN_RAFT_HASH);
 }
 
 #[wasm_bindgen_test]
@@ -35,7 +35,7 @@ fn chaos_runs_and_time_travel_work_in_wasm() {
         duration_us: 2_000_000,
         ..Setup::default()
     };
-    let mut run = playground::build("toy", setup, None).unwrap();
+    let mut run = playground::build("raft", setup, None).unwrap();
     run_to_end(run.as_mut());
     let end = run.hash();
     let steps = run.steps();

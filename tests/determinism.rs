@@ -31,6 +31,17 @@ fn golden_scenario_has_the_golden_hash() {
 }
 
 #[test]
+fn golden_raft_scenario_has_the_golden_hash() {
+    let s = scenario::parse(golden::GOLDEN_RAFT_SCENARIO).unwrap();
+    let mut setup = Setup::default();
+    s.apply_settings(&mut setup);
+    let mut run = playground::build("raft", setup, Some(&s)).unwrap();
+    let outcome = run_to_end(run.as_mut());
+    assert!(outcome.expectations.iter().all(|e| e.passed), "{:?}", outcome.expectations);
+    assert_eq!(format_hash(run.hash()), golden::GOLDEN_RAFT_HASH);
+}
+
+#[test]
 fn reruns_give_identical_traces_over_many_seeds() {
     for seed in 0..100 {
         let a = hash_of(chaos(seed));

@@ -42,8 +42,9 @@ use crate::core::{
 };
 use crate::sim::time::{format_duration, parse_duration};
 use bank::Leg;
+use litemap::LiteMap;
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 /// The coordinator is always node 1.
 pub const COORDINATOR: NodeId = NodeId(1);
@@ -270,16 +271,16 @@ pub struct TpcDurable {
     // Coordinator.
     pub next_txn: u64,
     /// Commit records not yet acknowledged by every participant.
-    pub log: BTreeMap<u64, CommitRecord>,
+    pub log: LiteMap<u64, CommitRecord>,
     /// Every transaction ever committed (presumed abort answers "abort" for the others).
     pub committed: TxnBits,
     /// Per client: the last committed command `(seq, txn)`, so a retry after a crash runs once.
-    pub sessions: BTreeMap<u32, (u64, u64)>,
+    pub sessions: LiteMap<u32, (u64, u64)>,
     // Participant.
-    pub balances: BTreeMap<String, i64>,
-    pub prepared: BTreeMap<u64, Prepared>,
+    pub balances: LiteMap<String, i64>,
+    pub prepared: LiteMap<u64, Prepared>,
     /// Outcomes this participant knows (for answering others), the newest [`OUTCOMES_MAX`].
-    pub outcomes: BTreeMap<u64, Decision>,
+    pub outcomes: LiteMap<u64, Decision>,
     /// Outcomes of transactions up to here may have been forgotten.
     pub forgotten_upto: u64,
 }
@@ -288,7 +289,8 @@ impl TpcDurable {
     fn remember(&mut self, txn: u64, decision: Decision) {
         self.outcomes.insert(txn, decision);
         while self.outcomes.len() > OUTCOMES_MAX {
-            if let Some((old, _)) = self.outcomes.pop_first() {
+            if let Some(old) = self.outcomes.first().map(|(t, _)| *t) {
+                self.outcomes.remove(&old);
                 self.forgotten_upto = self.forgotten_upto.max(old);
             }
         }
@@ -315,13 +317,13 @@ pub enum TpcTimer {
 enum CoordPhase {
     Collecting,
     /// Committed and logged; waiting for these participants' acknowledgements.
-    Committed(BTreeSet<NodeId>),
+    Committed(Vec<NodeId>),
 }
 
 #[derive(Clone, Debug)]
 struct CoordTxn {
     legs: Vec<(NodeId, Vec<Leg>)>,
-    votes: BTreeMap<NodeId, bool>,
+    votes: LiteMap<NodeId, bool>,
     phase: CoordPhase,
     requests: Vec<RequestId>,
     client: (u32, u64),
@@ -367,13 +369,13 @@ pub struct TwoPhaseCommit {
     id: NodeId,
     config: TpcConfig,
     // Coordinator.
-    txns: BTreeMap<u64, CoordTxn>,
+    txns: LiteMap<u64, CoordTxn>,
     /// Transactions presumed aborted since the restart (so each is announced once).
-    presumed: BTreeSet<u64>,
+    presumed: LiteMap<u64, ()>,
     // Participant.
-    working: BTreeMap<u64, Working>,
+    working: LiteMap<u64, Working>,
     /// Prepared transactions in doubt: local time the doubt began, questions asked.
-    in_doubt: BTreeMap<u64, (TimeUs, u32)>,
+    in_doubt: LiteMap<u64, (TimeUs, u32)>,
     /// Scripted no votes still to cast (operator command `vote-no`).
     scripted_no: u32,
     /// The newest transactions this node took part in, with their state here.
@@ -428,7 +430,7 @@ impl TwoPhaseCommit {
         self.note(txn, TxnState::Collecting);
         let t = CoordTxn {
             legs,
-            votes: BTreeMap::new(),
+            votes: LiteMap::new(),
             phase: CoordPhase::Collecting,
             requests: vec![request.id],
             client: key,
@@ -478,7 +480,7 @@ impl TwoPhaseCommit {
             }
         }
         ctx.observe(Observation::Decide { txn, decision: Decision::Commit });
-        t.phase = CoordPhase::Committed(participants.iter().copied().collect());
+        t.phase = CoordPhase::Committed(participants.clone());
         for request in std::mem::take(&mut t.requests) {
             ctx.reply(request, ClientReply::Ok(format!("committed T{txn}")));
         }
@@ -504,21 +506,23 @@ impl TwoPhaseCommit {
             }
         }
         ctx.cancel_timer(TpcTimer::Votes(txn));
-        self.presumed.insert(txn);
+        self.presumed.insert(txn, ());
         self.trim_presumed();
         self.note(txn, TxnState::Aborted);
     }
 
     fn trim_presumed(&mut self) {
         while self.presumed.len() > OUTCOMES_MAX {
-            self.presumed.pop_first();
+            if let Some(old) = self.presumed.first().map(|(t, _)| *t) {
+                self.presumed.remove(&old);
+            }
         }
     }
 
     fn on_ack(&mut self, disk: &mut Disk<TpcDurable>, from: NodeId, txn: u64, ctx: &mut Ctx<'_, Self>) {
         let Some(t) = self.txns.get_mut(&txn) else { return };
         let CoordPhase::Committed(unacked) = &mut t.phase else { return };
-        unacked.remove(&from);
+        unacked.retain(|&p| p != from);
         if unacked.is_empty() {
             self.txns.remove(&txn);
             if disk.read().log.contains_key(&txn) {
@@ -543,7 +547,7 @@ impl TwoPhaseCommit {
         if txn == 0 || txn >= disk.read().next_txn.max(1) {
             return; // never started here
         }
-        if self.presumed.insert(txn) {
+        if self.presumed.insert(txn, ()).is_none() {
             self.trim_presumed();
             ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
             self.note(txn, TxnState::Aborted);
@@ -761,10 +765,10 @@ impl Protocol for TwoPhaseCommit {
         let mut node = TwoPhaseCommit {
             id,
             config: config.clone(),
-            txns: BTreeMap::new(),
-            presumed: BTreeSet::new(),
-            working: BTreeMap::new(),
-            in_doubt: BTreeMap::new(),
+            txns: LiteMap::new(),
+            presumed: LiteMap::new(),
+            working: LiteMap::new(),
+            in_doubt: LiteMap::new(),
             scripted_no: 0,
             recent: VecDeque::new(),
         };
@@ -788,7 +792,7 @@ impl Protocol for TwoPhaseCommit {
                     txn,
                     CoordTxn {
                         legs: record.participants.iter().map(|p| (*p, Vec::new())).collect(),
-                        votes: BTreeMap::new(),
+                        votes: LiteMap::new(),
                         phase: CoordPhase::Committed(record.participants.iter().copied().collect()),
                         requests: Vec::new(),
                         client: (record.client, record.seq),
@@ -948,7 +952,7 @@ impl Protocol for TwoPhaseCommit {
 
     /// The transaction timeline: one entry per transaction, its state at this node.
     fn log_view(volatile: Option<&Self>, disk: &TpcDurable, tail: usize) -> Option<LogView> {
-        let mut txns: BTreeMap<u64, TxnState> = BTreeMap::new();
+        let mut txns: LiteMap<u64, TxnState> = LiteMap::new();
         if let Some(n) = volatile {
             for &(t, s) in &n.recent {
                 txns.insert(t, n.state_of(disk, t).unwrap_or(s));
