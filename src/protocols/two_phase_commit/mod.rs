@@ -793,7 +793,7 @@ impl Protocol for TwoPhaseCommit {
                     CoordTxn {
                         legs: record.participants.iter().map(|p| (*p, Vec::new())).collect(),
                         votes: LiteMap::new(),
-                        phase: CoordPhase::Committed(record.participants.iter().copied().collect()),
+                        phase: CoordPhase::Committed(record.participants.to_vec()),
                         requests: Vec::new(),
                         client: (record.client, record.seq),
                         op: String::new(),
