@@ -4,6 +4,8 @@
 //! Dependencies point one way: [`core`] ← [`protocols`] ← [`sim`] ← [`check`] / [`scenario`] ←
 //! [`playground`] ← [`ui`] and the JS API.
 
+#[cfg(target_arch = "wasm32")]
+pub mod api;
 pub mod check;
 pub mod core;
 pub mod playground;

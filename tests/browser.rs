@@ -357,3 +357,62 @@ async fn a_coordinator_crash_leaves_participants_in_doubt() {
         "the restarted coordinator presumes abort"
     );
 }
+
+fn js_object(pairs: &[(&str, wasm_bindgen::JsValue)]) -> wasm_bindgen::JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+fn js_get(o: &wasm_bindgen::JsValue, key: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(o, &key.into()).unwrap()
+}
+
+fn error_text(e: wasm_bindgen::JsError) -> String {
+    let v: wasm_bindgen::JsValue = e.into();
+    js_sys::Error::from(v).message().into()
+}
+
+#[wasm_bindgen_test]
+fn the_js_api_runs_a_headless_simulation() {
+    use consensus_playground::api::Simulation;
+    // The golden Raft scenario through the JS API gives the native trace hash.
+    let mut sim = Simulation::new(js_object(&[("scenario", golden::GOLDEN_RAFT_SCENARIO.into())])).unwrap();
+    assert_eq!(sim.run_until(3_000_000.0, None).unwrap(), "reached");
+    let stats = sim.stats().unwrap();
+    assert_eq!(js_get(&stats, "traceHash").as_string().unwrap(), golden::GOLDEN_RAFT_HASH);
+    assert!(js_get(&stats, "eventsProcessed").as_f64().unwrap() > 1000.0);
+    // Settings by name, actions in the scenario language, state and trace out.
+    let config = js_object(&[
+        ("protocol", "paxos".into()),
+        ("nodes", 3.into()),
+        ("seed", 7.into()),
+        ("options", js_object(&[("backoff", true.into())])),
+    ]);
+    let mut sim = Simulation::new(config).unwrap();
+    assert!(sim.step());
+    sim.inject("crash 3").unwrap();
+    sim.run_until(500_000.0, Some(true)).unwrap();
+    let state = sim.state().unwrap();
+    let nodes = js_sys::Array::from(&js_get(&state, "nodes"));
+    assert_eq!(nodes.length(), 3);
+    assert_eq!(js_get(&nodes.get(2), "up").as_bool(), Some(false));
+    let trace = sim.trace();
+    let first: serde_json::Value = serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    assert_eq!(first["ev"], "run");
+    assert_eq!(first["protocol"], "paxos");
+    assert!(trace.contains("\"ev\":\"crash\""));
+    // Bad input is a clear exception, not a panic.
+    let bad = |pairs: &[(&str, wasm_bindgen::JsValue)]| error_text(Simulation::new(js_object(pairs)).err().unwrap());
+    assert!(bad(&[("nodes", "abc".into())]).contains("nodes"));
+    assert!(bad(&[("protocol", "zab".into())]).contains("unknown protocol"));
+    assert!(bad(&[("options", js_object(&[("prevote", "maybe".into())]))]).contains("prevote"));
+    assert!(bad(&[("scenario", "at 1s explode 2".into())]).contains("explode"));
+    let e = Simulation::new(wasm_bindgen::JsValue::from(5)).err().unwrap();
+    assert!(error_text(e).contains("plain object"));
+    assert!(error_text(sim.inject("crash 99").unwrap_err()).contains("99"));
+    assert!(error_text(sim.inject("dance").unwrap_err()).contains("dance"));
+    assert!(sim.run_until(f64::NAN, None).is_err());
+}

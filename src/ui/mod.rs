@@ -9,7 +9,7 @@ mod panels;
 mod params;
 
 pub use app::{App, AppProps};
-pub use params::{parse_params, PageParams};
+pub use params::{params_from_pairs, parse_params, PageParams};
 
 /// Shows a Rust panic on the page (an error panel with a reload button) instead of leaving a
 /// frozen or blank page; the message also goes to the console.

@@ -38,13 +38,23 @@ impl Default for PageParams {
 
 /// Parses a query string (with or without the leading `?`).
 pub fn parse_params(query: &str) -> PageParams {
-    let mut p = PageParams::default();
     let query = query.strip_prefix('?').unwrap_or(query);
     if query.len() > 4096 {
+        let mut p = PageParams::default();
         p.errors.push("the URL's parameters are longer than 4096 characters; using defaults".into());
         return p;
     }
-    for (key, value) in url_pairs(query) {
+    params_from_pairs(url_pairs(query))
+}
+
+/// The same settings from key / value pairs (the JS API's config objects), at most 64 of them.
+pub fn params_from_pairs(pairs: Vec<(String, String)>) -> PageParams {
+    let mut p = PageParams::default();
+    if pairs.len() > 64 {
+        p.errors.push("at most 64 settings".into());
+        return p;
+    }
+    for (key, value) in pairs {
         let value = value.trim().to_string();
         let shown: String = value.chars().take(40).collect();
         match key.as_str() {

@@ -1,0 +1,218 @@
+//! The JavaScript API (wasm-bindgen): a headless [`Simulation`] class and [`mount`], which places
+//! an interactive playground into any element. On the playground page both are also reachable as
+//! `window.consensusPlayground`.
+//!
+//! Settings use the names of the page's URL parameters (`protocol`, `nodes`, `seed`, `bug`,
+//! `faults`, `latency`, `drop`, `duplicate`, `clients`, `interval`, `opt.KEY` or an `options`
+//! object), plus `scenario` (a script in the scenario language). Actions are lines of the
+//! scenario language (`crash 3`, `partition {1,2} {3,4,5}`, `request 1 "set x 1"`). Bad input is
+//! an exception with a clear message, never a panic.
+
+use crate::playground::{self, Playground};
+use crate::scenario;
+use crate::sim::trace::format_hash;
+use crate::ui::{params_from_pairs, PageParams};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// The longest a single `runUntil` or `step` call may work, in simulated events.
+const EVENTS_PER_CALL_MAX: u64 = 50_000_000;
+
+/// Turns a JS settings object into key / value pairs (numbers and booleans as text; an
+/// `options` object as `opt.KEY` pairs).
+fn pairs(config: &JsValue) -> Result<Vec<(String, String)>, JsError> {
+    if config.is_undefined() || config.is_null() {
+        return Ok(Vec::new());
+    }
+    let value: serde_json::Value = serde_wasm_bindgen::from_value(config.clone())
+        .map_err(|e| JsError::new(&format!("settings must be a plain object: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(JsError::new("settings must be a plain object, e.g. { protocol: \"raft\", nodes: 5 }"));
+    };
+    let text = |key: &str, v: &serde_json::Value| -> Result<String, JsError> {
+        match v {
+            serde_json::Value::String(s) => Ok(s.clone()),
+            serde_json::Value::Number(n) => Ok(n.to_string()),
+            serde_json::Value::Bool(b) => Ok(if *b { "on" } else { "off" }.to_string()),
+            _ => Err(JsError::new(&format!("setting {key:?} must be a string, a number or a boolean"))),
+        }
+    };
+    let mut out = Vec::new();
+    for (key, v) in &map {
+        if key == "options" {
+            let serde_json::Value::Object(options) = v else {
+                return Err(JsError::new("options must be an object, e.g. { prevote: \"off\" }"));
+            };
+            for (k, v) in options {
+                out.push((format!("opt.{k}"), text(k, v)?));
+            }
+        } else {
+            out.push((key.clone(), text(key, v)?));
+        }
+    }
+    Ok(out)
+}
+
+fn settings(config: &JsValue) -> Result<(PageParams, Option<scenario::Scenario>), JsError> {
+    let mut all = pairs(config)?;
+    let scenario_text = all.iter().position(|(k, _)| k == "scenario").map(|i| all.remove(i).1);
+    let params = params_from_pairs(all);
+    if !params.errors.is_empty() {
+        return Err(JsError::new(&params.errors.join("; ")));
+    }
+    let scenario = match scenario_text {
+        Some(text) => Some(scenario::parse(&text).map_err(|e| JsError::new(&e.to_string()))?),
+        None => None,
+    };
+    Ok((params, scenario))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatsView {
+    protocol: &'static str,
+    now_us: u64,
+    events_processed: u64,
+    records: u64,
+    messages_sent: u64,
+    messages_delivered: u64,
+    messages_dropped: u64,
+    client_ops: u64,
+    trace_hash: String,
+    violations: Vec<crate::check::Violation>,
+}
+
+/// A headless simulation: no page, just the run. Every method is deterministic.
+#[wasm_bindgen]
+pub struct Simulation {
+    run: Box<dyn Playground>,
+}
+
+#[wasm_bindgen]
+impl Simulation {
+    /// `new Simulation({ protocol: "raft", nodes: 5, seed: 42, faults: "chaos" })`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Simulation, JsError> {
+        let (params, scenario) = settings(&config)?;
+        let mut setup = params.setup;
+        let protocol = match &scenario {
+            Some(s) => {
+                s.apply_settings(&mut setup);
+                s.protocol.clone().unwrap_or(params.protocol)
+            }
+            None => params.protocol,
+        };
+        let run = playground::build(&protocol, setup, scenario.as_ref()).map_err(|e| JsError::new(&e))?;
+        Ok(Simulation { run })
+    }
+
+    /// Processes one event; `false` when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        self.run.step()
+    }
+
+    /// Runs until virtual time `timeUs` (microseconds), at most 50 million events per call.
+    /// Returns `"reached"`, `"violation"` (stopped right after a safety violation when
+    /// `stopAtViolation` is true) or `"step-limit"`.
+    #[wasm_bindgen(js_name = runUntil)]
+    pub fn run_until(&mut self, time_us: f64, stop_at_violation: Option<bool>) -> Result<String, JsError> {
+        if !time_us.is_finite() || time_us < 0.0 || time_us > crate::sim::time::DURATION_US_MAX as f64 {
+            return Err(JsError::new("timeUs must be a number of microseconds from 0 to one year"));
+        }
+        let until = time_us as u64;
+        let status = if stop_at_violation.unwrap_or(false) {
+            self.run.run_until_violation(until, EVENTS_PER_CALL_MAX)
+        } else {
+            self.run.run_until(until, EVENTS_PER_CALL_MAX)
+        };
+        Ok(match status {
+            crate::sim::RunStatus::Reached => "reached",
+            crate::sim::RunStatus::Violation => "violation",
+            _ => "step-limit",
+        }
+        .to_string())
+    }
+
+    /// Applies an action now, written as a line of the scenario language, e.g. `"crash 3"`.
+    pub fn inject(&mut self, action: &str) -> Result<(), JsError> {
+        if action.len() > 1_000 || action.contains('\n') {
+            return Err(JsError::new("an action is one line of at most 1000 characters"));
+        }
+        let script = scenario::parse(&format!("at 0ms {action}"))
+            .map_err(|e| JsError::new(&e.to_string().replace("line 1, column ", "column ").replace("at 0ms ", "")))?;
+        if script.actions.is_empty() {
+            return Err(JsError::new("expected an action such as crash 3, restart 3 or partition {1,2} {3,4,5}"));
+        }
+        for timed in script.actions {
+            self.run.apply(timed.action).map_err(|e| JsError::new(&e))?;
+        }
+        Ok(())
+    }
+
+    /// The cluster now: nodes (role, term, state fields, log), messages in flight, cut links.
+    pub fn state(&self) -> Result<JsValue, JsError> {
+        serde_wasm_bindgen::to_value(&self.run.view()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The trace so far as JSON Lines (the format of `sim run --trace`).
+    pub fn trace(&self) -> String {
+        self.run.trace_jsonl()
+    }
+
+    /// Counters: events processed, trace records, messages, the trace hash and any violations.
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        let s = self.run.stats();
+        let view = StatsView {
+            protocol: self.run.protocol(),
+            now_us: self.run.now_us(),
+            events_processed: s.steps,
+            records: self.run.records(),
+            messages_sent: s.sent,
+            messages_delivered: s.delivered,
+            messages_dropped: s.dropped,
+            client_ops: s.client_ops,
+            trace_hash: format_hash(self.run.hash()),
+            violations: self.run.property_violations(),
+        };
+        view.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The properties with whether each still holds.
+    pub fn properties(&self) -> Result<JsValue, JsError> {
+        self.run
+            .properties()
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// Places an interactive playground into `element`; `options` are the page's URL parameters as
+/// an object (`{ protocol: "paxos", nodes: 3, speed: 2, autoplay: false }`). Returns a handle
+/// whose `destroy()` removes it.
+#[wasm_bindgen]
+pub fn mount(element: web_sys::Element, options: JsValue) -> Result<Mounted, JsError> {
+    let query: Vec<String> = pairs(&options)?
+        .into_iter()
+        .map(|(k, v)| format!("{}={}", js_sys::encode_uri_component(&k), js_sys::encode_uri_component(&v)))
+        .collect();
+    crate::ui::install_panic_hook();
+    let props = crate::ui::AppProps { query: Some(format!("?{}", query.join("&"))) };
+    let handle = yew::Renderer::<crate::ui::App>::with_root_and_props(element, props).render();
+    Ok(Mounted { handle: Some(handle) })
+}
+
+/// A playground placed by [`mount`].
+#[wasm_bindgen]
+pub struct Mounted {
+    handle: Option<yew::AppHandle<crate::ui::App>>,
+}
+
+#[wasm_bindgen]
+impl Mounted {
+    /// Removes the playground from its element.
+    pub fn destroy(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.destroy();
+        }
+    }
+}
