@@ -16,6 +16,7 @@ const cases = [
   ['5 nodes, 1x', `?nodes=5&seed=1&speed=1`],
   ['9 nodes, ~200 messages, 1x', `?nodes=9&seed=1&speed=1&${busy}`],
   ['9 nodes, ~200 messages, 10x', `?nodes=9&seed=1&speed=10&${busy}`],
+  ['5 nodes, chaos, 10x', `?nodes=5&seed=1&speed=10&faults=chaos`],
   ['9 nodes, chaos, 10x', `?nodes=9&seed=1&speed=10&faults=chaos`],
   ['25 nodes, chaos, 10x', `?nodes=25&seed=1&speed=10&faults=chaos`],
   ['51 nodes, chaos, 10x', `?nodes=51&seed=1&speed=10&faults=chaos`],

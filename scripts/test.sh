@@ -32,6 +32,9 @@ CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-
 step "trunk build --release, then Playwright end to end in Chromium"
 e2e_log=$(mktemp)
 trunk build --release 2>&1 | tail -n 3
+size_log=$(mktemp)
+step "download size budget (scripts/size-budget.py)"
+python3 scripts/size-budget.py dist 2>&1 | tee "$size_log" || true
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
 server=$!
@@ -48,9 +51,9 @@ echo "screenshots: $shots"
 
 # One closing line over all runners.
 count() { grep -E '^test result:' "$1" | sed -E "s/.* ([0-9]+) $2.*/\1/" | awk '{s+=$1} END {print s+0}'; }
-passed=$(( $(count "$native_log" passed) + $(count "$browser_log" passed) + $(count "$e2e_log" passed) ))
-failed=$(( $(count "$native_log" failed) + $(count "$browser_log" failed) + $(count "$e2e_log" failed) ))
-rm -f "$native_log" "$browser_log" "$e2e_log"
+passed=$(( $(count "$native_log" passed) + $(count "$browser_log" passed) + $(count "$e2e_log" passed) + $(count "$size_log" passed) ))
+failed=$(( $(count "$native_log" failed) + $(count "$browser_log" failed) + $(count "$e2e_log" failed) + $(count "$size_log" failed) ))
+rm -f "$native_log" "$browser_log" "$e2e_log" "$size_log"
 echo
 echo "all: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,7 +4,8 @@
 //!
 //! Settings use the names of the page's URL parameters (`protocol`, `nodes`, `seed`, `bug`,
 //! `faults`, `latency`, `drop`, `duplicate`, `clients`, `interval`, `opt.KEY` or an `options`
-//! object), plus `scenario` (a script in the scenario language). Actions are lines of the
+//! object), plus `duration` (the planned length, which places the chaos preset's heal) and
+//! `scenario` (a script in the scenario language). Actions are lines of the
 //! scenario language (`crash 3`, `partition {1,2} {3,4,5}`, `request 1 "set x 1"`). Bad input is
 //! an exception with a clear message, never a panic.
 
@@ -56,9 +57,18 @@ fn pairs(config: &JsValue) -> Result<Vec<(String, String)>, JsError> {
 fn settings(config: &JsValue) -> Result<(PageParams, Option<scenario::Scenario>), JsError> {
     let mut all = pairs(config)?;
     let scenario_text = all.iter().position(|(k, _)| k == "scenario").map(|i| all.remove(i).1);
-    let params = params_from_pairs(all);
+    let duration = all.iter().position(|(k, _)| k == "duration").map(|i| all.remove(i).1);
+    let mut params = params_from_pairs(all);
     if !params.errors.is_empty() {
         return Err(JsError::new(&params.errors.join("; ")));
+    }
+    if let Some(d) = duration {
+        // The run's planned length: the chaos preset injects faults in its first half.
+        let us = crate::sim::time::parse_duration(&d).map_err(|e| JsError::new(&format!("duration: {e}")))?;
+        if us == 0 || us > crate::sim::time::DURATION_US_MAX {
+            return Err(JsError::new("duration: between 1us and one day"));
+        }
+        params.setup.duration_us = us;
     }
     let scenario = match scenario_text {
         Some(text) => Some(scenario::parse(&text).map_err(|e| JsError::new(&e.to_string()))?),
@@ -117,7 +127,7 @@ impl Simulation {
     #[wasm_bindgen(js_name = runUntil)]
     pub fn run_until(&mut self, time_us: f64, stop_at_violation: Option<bool>) -> Result<String, JsError> {
         if !time_us.is_finite() || time_us < 0.0 || time_us > crate::sim::time::DURATION_US_MAX as f64 {
-            return Err(JsError::new("timeUs must be a number of microseconds from 0 to one year"));
+            return Err(JsError::new("timeUs must be a number of microseconds from 0 to one day"));
         }
         let until = time_us as u64;
         let status = if stop_at_violation.unwrap_or(false) {
@@ -184,6 +194,13 @@ impl Simulation {
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| JsError::new(&e.to_string()))
     }
+}
+
+/// The size of the WebAssembly memory (the heap) in bytes, for measuring a long run.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    js_sys::ArrayBuffer::from(memory.buffer()).byte_length() as f64
 }
 
 /// Places an interactive playground into `element`; `options` are the page's URL parameters as

@@ -1,0 +1,95 @@
+//! Native simulator throughput (criterion): simulated events per second for Raft under steady
+//! client load, without and with the live property checks, at 5 and 51 nodes; and one chaos seed
+//! of `sim sweep --protocol raft --nodes 5 --duration 10s` (seeds per second per core).
+//!
+//!   cargo bench --bench sim                 (docs/performance.md has the numbers)
+//!
+//! Throughput is reported as "elem/s": simulated events for the runs, seeds for the sweep case.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    native::benches();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use consensus_playground::check::World;
+    use consensus_playground::core::{TimeUs, US_PER_MS, US_PER_S};
+    use consensus_playground::playground::{self, run_to_end};
+    use consensus_playground::protocols::raft::Raft;
+    use consensus_playground::sim::{FaultPreset, Setup, Simulation};
+    use criterion::{BatchSize, Criterion, Throughput};
+    use std::time::Duration;
+
+    /// A Raft cluster under steady load: five clients, each sending every 20 ms.
+    fn steady(nodes: usize, duration_us: TimeUs) -> Setup {
+        let mut setup = Setup { nodes, seed: 1, duration_us, ..Setup::default() };
+        setup.workload.clients = 5;
+        setup.workload.interval_us = 20 * US_PER_MS;
+        setup
+    }
+
+    /// Runs the bare simulation (no properties, records discarded); returns the events processed.
+    fn run_bare(setup: &Setup) -> u64 {
+        let mut sim = Simulation::<Raft>::new(setup.clone()).unwrap();
+        let mut sink = Vec::new();
+        let mut t = 0;
+        while t < setup.duration_us {
+            t += 10 * US_PER_MS;
+            sim.run_until(t, u64::MAX);
+            sim.take_records(&mut sink);
+            sink.clear();
+        }
+        sim.stats().steps
+    }
+
+    /// Runs with every Raft property checked on every record (what a sweep does).
+    fn run_checked(setup: &Setup) -> u64 {
+        let mut world = World::<Raft>::new(setup.clone(), Vec::new()).unwrap();
+        world.run_until(setup.duration_us, u64::MAX, &mut |_| {});
+        world.steps()
+    }
+
+    pub fn throughput(c: &mut Criterion) {
+        for (nodes, duration_us) in [(5, 10 * US_PER_S), (51, US_PER_S)] {
+            let setup = steady(nodes, duration_us);
+            let events = run_checked(&setup);
+            assert_eq!(events, run_bare(&setup), "the checks do not change the run");
+            let mut group = c.benchmark_group(format!("raft-{nodes}-nodes-steady-load"));
+            group.throughput(Throughput::Elements(events));
+            group.sample_size(10).measurement_time(Duration::from_secs(8));
+            group.bench_function("without checks", |b| b.iter(|| run_bare(&setup)));
+            group.bench_function("with checks", |b| b.iter(|| run_checked(&setup)));
+            // The page's and the JS API's path: checks plus the kept trace and time travel.
+            group.bench_function("with checks, trace and time travel", |b| {
+                b.iter_batched(
+                    || playground::build("raft", setup.clone(), None).unwrap(),
+                    |mut run| run.run_until(setup.duration_us, u64::MAX),
+                    BatchSize::PerIteration,
+                )
+            });
+            group.finish();
+        }
+        let mut group = c.benchmark_group("sweep-raft-5-nodes-10s-chaos");
+        group.throughput(Throughput::Elements(1));
+        group.sample_size(20).measurement_time(Duration::from_secs(8));
+        let mut seed = 0;
+        group.bench_function("one seed", |b| {
+            b.iter(|| {
+                seed += 1;
+                let setup = Setup { seed, faults: FaultPreset::Chaos, ..Setup::default() };
+                let mut run = playground::build("raft", setup, None).unwrap();
+                run_to_end(run.as_mut()).violations.len()
+            })
+        });
+        group.finish();
+    }
+
+    pub fn benches() {
+        let mut c = Criterion::default().configure_from_args();
+        throughput(&mut c);
+    }
+}

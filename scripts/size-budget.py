@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""The download-size budget of the release page, asserted by the test command.
+
+Reads dist/ (after `trunk build --release`), prints the wasm, JS and CSS bytes raw and gzipped
+(level 9, as a server would send them) and fails if the gzipped total is over BUDGET_GZ_BYTES.
+Prints a cargo-style `test result:` line so scripts/test.sh counts it.
+
+The goal (issue 8) is 350 KB = 358,400 bytes gzipped in all; the budget below is what the page
+weighs today plus a little headroom, so growth is caught while the goal is worked towards (see
+docs/performance.md).
+"""
+import glob
+import gzip
+import os
+import sys
+
+BUDGET_GZ_BYTES = 425_000
+GOAL_GZ_BYTES = 350 * 1024
+
+dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
+rows = []
+for kind, pattern in (("wasm", "*.wasm"), ("js", "*.js"), ("css", "*.css")):
+    for path in sorted(glob.glob(os.path.join(dist, pattern))):
+        data = open(path, "rb").read()
+        rows.append((kind, os.path.basename(path), len(data), len(gzip.compress(data, 9, mtime=0))))
+if not any(kind == "wasm" for kind, *_ in rows):
+    print(f"no .wasm in {dist}: run trunk build --release first")
+    print("test result: FAILED. 0 passed; 1 failed; (size budget)")
+    sys.exit(1)
+print("| file | raw bytes | gzipped bytes |")
+print("|---|---:|---:|")
+for kind, name, raw, gz in rows:
+    print(f"| {kind}: {name} | {raw:,} | {gz:,} |")
+raw_total = sum(r[2] for r in rows)
+gz_total = sum(r[3] for r in rows)
+print(f"| total | {raw_total:,} | {gz_total:,} |")
+print(f"budget {BUDGET_GZ_BYTES:,} bytes gzipped; goal {GOAL_GZ_BYTES:,} ({'met' if gz_total <= GOAL_GZ_BYTES else 'not met yet'})")
+if gz_total > BUDGET_GZ_BYTES:
+    print(f"over budget by {gz_total - BUDGET_GZ_BYTES:,} bytes")
+    print("test result: FAILED. 0 passed; 1 failed; (size budget)")
+    sys.exit(1)
+print("test result: ok. 1 passed; 0 failed; (size budget)")
