@@ -14,7 +14,7 @@ use crate::sim::trace::format_hash;
 use crate::sim::{Action, LinkChange, RunStatus};
 use std::collections::BTreeMap;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 /// The most simulator steps one animation frame may take, so a livelocked protocol or a very
@@ -90,6 +90,8 @@ pub enum Msg {
     Help(bool),
     Key(String),
     DismissViolation,
+    /// Downloads the trace held so far as JSON Lines.
+    ExportTrace,
 }
 
 /// A requested animation frame: its handle and the callback the browser will call.
@@ -638,6 +640,13 @@ impl Component for App {
                 }
             },
             Msg::DismissViolation => self.violation = None,
+            Msg::ExportTrace => {
+                let name = format!("{}-seed{}.jsonl", self.run.protocol(), self.run.setup().seed);
+                if let Err(e) = download(&name, &self.run.trace_jsonl(), "application/x-ndjson") {
+                    self.action_error = Some(format!("could not export the trace: {e}"));
+                }
+                return true;
+            }
         }
         // Whatever a person did may have broken a property. (A selected message that has since
         // been delivered needs no clearing: ids are never reused, and the panels show nothing.)
@@ -702,6 +711,8 @@ impl Component for App {
                     <span id="clock" class="clock" data-virtual-time={view.now_us.to_string()} title="virtual time">
                         { format!("t = {}", format_duration(view.now_us)) }
                     </span>
+                    <button id="export-trace" title="Download the trace so far as JSON Lines (the format of sim run --trace)"
+                            onclick={link.callback(|_| Msg::ExportTrace)}>{ "Export trace" }</button>
                     <span class="stats" title="trace records so far and the hash of the whole trace">
                         { format!("{} events · trace {}", self.run.records(), format_hash(self.run.hash())) }
                         if self.behind && self.playing { { " · running behind" } }
@@ -822,6 +833,23 @@ impl App {
             }),
         }
     }
+}
+
+/// Offers `text` as a file download.
+fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
+    let fail = |e: JsValue| format!("{e:?}");
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url).map_err(fail)?;
+    Ok(())
 }
 
 pub fn format_speed(speed: f64) -> String {

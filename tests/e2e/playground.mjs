@@ -182,6 +182,30 @@ await check('fits_360px_and_dark_mode', async (page) => {
   await page.screenshot({ path: `${out}/playground-360-dark.png`, fullPage: true });
 });
 
+await check('two_phase_commit_page_and_trace_export', async (page) => {
+  await page.goto(`${base}?protocol=2pc&nodes=4&seed=3&speed=1&clients=2&interval=100ms`);
+  await page.waitForSelector('#cluster [data-node="1"][data-role=coordinator]');
+  await page.waitForFunction(() => document.querySelectorAll('#loggrid td.txn-committed').length >= 3, null, { timeout: 15000 });
+  const total = await page.$eval('[data-fact=total] dd', (d) => d.textContent);
+  assert(total.startsWith('600 '), `the total is conserved: ${total}`);
+  await page.screenshot({ path: `${out}/playground-2pc.png`, fullPage: true });
+  // The JS API is on the page.
+  const hash = await page.evaluate(() => {
+    const sim = new window.consensusPlayground.Simulation({ protocol: '2pc', nodes: 3, seed: 1 });
+    sim.runUntil(1e6);
+    return sim.stats().traceHash;
+  });
+  assert(/^[0-9a-f]{16}$/.test(hash), `the JS API runs: ${hash}`);
+  // Export: the trace as JSON Lines, starting with the run event.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-trace')]);
+  const path = await download.path();
+  const lines = (await import('node:fs')).readFileSync(path, 'utf8').trim().split('\n');
+  const first = JSON.parse(lines[0]);
+  assert(first.ev === 'run' && first.protocol === '2pc', `the export starts with the run event: ${lines[0]}`);
+  assert(lines.some((l) => JSON.parse(l).ev === 'decide'), 'the export carries decide events');
+  assert(download.suggestedFilename() === '2pc-seed3.jsonl', download.suggestedFilename());
+});
+
 await check('a_panic_shows_the_error_panel', async (page) => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
