@@ -374,8 +374,8 @@ pub struct TwoPhaseCommit {
     presumed: LiteMap<u64, ()>,
     // Participant.
     working: LiteMap<u64, Working>,
-    /// Prepared transactions in doubt: local time the doubt began, questions asked.
-    in_doubt: LiteMap<u64, (TimeUs, u32)>,
+    /// Prepared transactions in doubt, with the questions asked about each.
+    in_doubt: LiteMap<u64, u32>,
     /// Scripted no votes still to cast (operator command `vote-no`).
     scripted_no: u32,
     /// The newest transactions this node took part in, with their state here.
@@ -624,7 +624,7 @@ impl TwoPhaseCommit {
         disk.write().prepared.insert(txn, Prepared { legs: w.legs, participants: w.participants });
         ctx.observe(Observation::Vote { txn, yes: true });
         ctx.send(COORDINATOR, TpcMsg::Vote { txn, yes: true });
-        self.in_doubt.insert(txn, (ctx.local_now_us(), 0));
+        self.in_doubt.insert(txn, 0);
         ctx.set_timer(TpcTimer::Ask(txn), self.config.ask_us);
         self.note(txn, TxnState::Prepared);
     }
@@ -678,9 +678,9 @@ impl TwoPhaseCommit {
             self.note(txn, TxnState::Aborted);
             return;
         }
-        let entry = self.in_doubt.entry(txn).or_insert((ctx.local_now_us(), 0));
-        entry.1 += 1;
-        let asked = entry.1;
+        let asked = self.in_doubt.entry(txn).or_insert(0);
+        *asked += 1;
+        let asked = *asked;
         ctx.send(COORDINATOR, TpcMsg::Ask { txn });
         // The coordinator first; from the second question on, the other participants too.
         if self.config.cooperative && asked >= 2 {
@@ -806,7 +806,7 @@ impl Protocol for TwoPhaseCommit {
             // Prepared transactions are still in doubt: ask at once.
             let prepared: Vec<u64> = disk.read().prepared.keys().copied().collect();
             for txn in prepared {
-                node.in_doubt.insert(txn, (ctx.local_now_us(), 0));
+                node.in_doubt.insert(txn, 0);
                 node.note(txn, TxnState::Prepared);
                 ctx.set_timer(TpcTimer::Ask(txn), 0);
             }
