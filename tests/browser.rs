@@ -319,7 +319,9 @@ async fn a_two_phase_commit_transfer_commits_and_conserves_the_total() {
 
 #[wasm_bindgen_test]
 async fn a_coordinator_crash_leaves_participants_in_doubt() {
-    let page = Page::open("?protocol=2pc&nodes=3&seed=1&speed=1&clients=0&opt.no-vote=0%25&opt.work=400ms").await;
+    // Participants work for 2 s of virtual time, and the run is paused before the crash: the
+    // crash lands while both still work however slowly the test machine draws frames.
+    let page = Page::open("?protocol=2pc&nodes=3&seed=1&speed=1&clients=0&opt.no-vote=0%25&opt.work=2s").await;
     page.click("#cluster [data-node=\"1\"]");
     page.settle().await;
     page.type_into("#node-panel input[name=command]", "transfer 2a 3a 10");
@@ -331,10 +333,15 @@ async fn a_coordinator_crash_leaves_participants_in_doubt() {
         page.text("#loggrid"),
         page.text(".notice")
     );
+    page.click("#play");
+    page.settle().await;
+    assert_eq!(page.all("#loggrid td.txn-working").len(), 2, "paused while both work");
     page.click("#node-crash");
     page.settle().await;
+    page.click("#play");
+    page.settle().await;
     assert!(
-        wait_for(6000, || page.all("#loggrid td.txn-prepared").len() == 2).await,
+        wait_for(8000, || page.all("#loggrid td.txn-prepared").len() == 2).await,
         "they vote yes and stay prepared, in doubt"
     );
     assert!(wait_for(3000, || page.one("#properties [data-property=blocked][data-status=blocked]").is_some()).await);
