@@ -57,18 +57,9 @@ fn pairs(config: &JsValue) -> Result<Vec<(String, String)>, JsError> {
 fn settings(config: &JsValue) -> Result<(PageParams, Option<scenario::Scenario>), JsError> {
     let mut all = pairs(config)?;
     let scenario_text = all.iter().position(|(k, _)| k == "scenario").map(|i| all.remove(i).1);
-    let duration = all.iter().position(|(k, _)| k == "duration").map(|i| all.remove(i).1);
-    let mut params = params_from_pairs(all);
+    let params = params_from_pairs(all);
     if !params.errors.is_empty() {
         return Err(JsError::new(&params.errors.join("; ")));
-    }
-    if let Some(d) = duration {
-        // The run's planned length: the chaos preset injects faults in its first half.
-        let us = crate::sim::time::parse_duration(&d).map_err(|e| JsError::new(&format!("duration: {e}")))?;
-        if us == 0 || us > crate::sim::time::DURATION_US_MAX {
-            return Err(JsError::new("duration: between 1us and one day"));
-        }
-        params.setup.duration_us = us;
     }
     let scenario = match scenario_text {
         Some(text) => Some(scenario::parse(&text).map_err(|e| JsError::new(&e.to_string()))?),

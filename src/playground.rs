@@ -11,7 +11,7 @@ use crate::protocols::toy::Toy;
 use crate::protocols::two_phase_commit::TwoPhaseCommit;
 use crate::scenario::{ExpectationResult, Scenario};
 use crate::sim::trace::{describe_record, record_class, record_json};
-use crate::sim::{Action, RecordKind, RunStatus, Setup, Stats};
+use crate::sim::{Action, RecordKind, RunStatus, Setup, Stats, Trace};
 use serde::Serialize;
 
 /// What `sim list` and the page show about a protocol.
@@ -142,6 +142,64 @@ pub struct ClusterView {
     pub facts: Vec<(String, String)>,
 }
 
+/// A narration caption (`say`) the run has reached.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Caption {
+    /// The record's index in the trace.
+    pub index: u64,
+    pub t_us: TimeUs,
+    pub text: String,
+    /// The page pauses here until the reader continues.
+    pub wait: bool,
+}
+
+/// One message as the space-time diagram draws it: from its send to its delivery or drop.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Arrow {
+    pub id: u64,
+    pub from: u32,
+    pub to: u32,
+    pub sent_us: TimeUs,
+    /// When it was delivered or dropped; `None` while in flight.
+    pub end_us: Option<TimeUs>,
+    pub dropped: bool,
+    /// A copy made by the network (or a person) of another message.
+    pub duplicate: bool,
+    pub kind: &'static str,
+    pub reply: bool,
+    /// The trace index of its `send` (or `duplicate`) record.
+    pub event: u64,
+}
+
+/// Something that happened at one node, marked on its lane.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mark {
+    pub node: u32,
+    pub t_us: TimeUs,
+    /// `crash`, `restart`, `role`, `decide` or `fault` (a fault given to this node).
+    pub kind: &'static str,
+    /// A short label (`L3` for a leader of term 3, `C` for a commit decision).
+    pub label: String,
+    pub text: String,
+    pub event: u64,
+}
+
+/// The messages and marks of a span of virtual time, from the trace records still held.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SpaceTime {
+    pub from_us: TimeUs,
+    pub to_us: TimeUs,
+    pub nodes: u32,
+    pub arrows: Vec<Arrow>,
+    pub marks: Vec<Mark>,
+    /// The span reaches back before the oldest record held (or past the drawing limit).
+    pub truncated: bool,
+}
+
+/// Records the space-time diagram scans back over, and the most arrows and marks it draws.
+pub const SPACETIME_SCAN_MAX: usize = 60_000;
+pub const SPACETIME_ARROWS_MAX: usize = 3_000;
+
 /// A run of any protocol.
 pub trait Playground {
     fn protocol(&self) -> &'static str;
@@ -158,6 +216,15 @@ pub trait Playground {
     /// Like `run_until`, but stops right after a step that records a new violation.
     fn run_until_violation(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus;
     fn apply(&mut self, action: Action) -> Result<(), String>;
+    /// Gives an action at virtual time `at_us` (at or after now, before the next event): how a
+    /// share link replays the actions it carries.
+    fn apply_at(&mut self, at_us: TimeUs, action: Action) -> Result<(), String>;
+    /// Every action of this timeline: the step it was given after, its time, the action.
+    fn inputs(&self) -> Vec<(u64, TimeUs, Action)>;
+    /// The narration captions among the records from index `from` on that are still held.
+    fn captions_from(&self, from: u64) -> Vec<Caption>;
+    /// The messages and marks between two virtual times, for the space-time diagram.
+    fn spacetime(&self, from_us: TimeUs, to_us: TimeUs) -> SpaceTime;
     /// Runs the end-of-run checks (liveness, scenario expectations).
     fn finish(&mut self);
     fn violations(&self) -> Vec<Violation>;
@@ -182,6 +249,8 @@ pub trait Playground {
     fn restore(&mut self, step: u64) -> Result<(), String>;
     /// The furthest step the run has reached; `restore` goes anywhere up to it.
     fn horizon(&self) -> u64;
+    /// The virtual time the run had reached at its horizon.
+    fn horizon_us(&self) -> TimeUs;
 }
 
 struct Session<P: Checked> {
@@ -225,6 +294,29 @@ where
     }
     fn apply(&mut self, action: Action) -> Result<(), String> {
         self.run.apply(action)
+    }
+    fn apply_at(&mut self, at_us: TimeUs, action: Action) -> Result<(), String> {
+        self.run.apply_at(at_us, action)
+    }
+    fn inputs(&self) -> Vec<(u64, TimeUs, Action)> {
+        self.run.inputs().map(|(p, t, a)| (p, t, a.clone())).collect()
+    }
+    fn captions_from(&self, from: u64) -> Vec<Caption> {
+        let trace = self.run.trace();
+        (from.max(trace.first_index())..trace.len())
+            .filter_map(|index| {
+                let r = trace.get(index)?;
+                match &r.kind {
+                    RecordKind::Action(Action::Say { text, wait }) => {
+                        Some(Caption { index, t_us: r.t, text: text.clone(), wait: wait.0 })
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+    fn spacetime(&self, from_us: TimeUs, to_us: TimeUs) -> SpaceTime {
+        spacetime::<P>(self.run.trace(), self.run.world().sim().setup().nodes as u32, from_us, to_us)
     }
     fn finish(&mut self) {
         self.run.finish()
@@ -357,6 +449,139 @@ where
     }
     fn horizon(&self) -> u64 {
         self.run.horizon()
+    }
+    fn horizon_us(&self) -> TimeUs {
+        self.run.horizon_us()
+    }
+}
+
+/// Builds the space-time view by scanning the held records backwards from the newest one at or
+/// before `to_us`: ends (deliveries, drops) are met before their sends.
+fn spacetime<P: Checked>(trace: &Trace<P>, nodes: u32, from_us: TimeUs, to_us: TimeUs) -> SpaceTime
+where
+    P::Msg: Message,
+{
+    use crate::core::Observation;
+    use std::collections::BTreeMap;
+    let mut out = SpaceTime { from_us, to_us, nodes, ..SpaceTime::default() };
+    // Message id → (end time, dropped), for ends inside the span.
+    let mut ends: BTreeMap<u64, (TimeUs, bool)> = BTreeMap::new();
+    // Copies: copy id → the message it copies (its kind is looked up at the original's send).
+    let mut copies: BTreeMap<u64, (u64, TimeUs, u64)> = BTreeMap::new();
+    let first = trace.first_index();
+    let mut scanned = 0;
+    for (i, r) in trace.records().enumerate().rev() {
+        if r.t > to_us {
+            continue;
+        }
+        scanned += 1;
+        if scanned > SPACETIME_SCAN_MAX || out.arrows.len() + out.marks.len() >= SPACETIME_ARROWS_MAX {
+            out.truncated = true;
+            break;
+        }
+        let index = first + i as u64;
+        let in_span = r.t >= from_us;
+        match &r.kind {
+            RecordKind::Deliver { id, .. } if in_span => {
+                ends.insert(*id, (r.t, false));
+            }
+            RecordKind::Drop { id, .. } if in_span => {
+                ends.insert(*id, (r.t, true));
+            }
+            RecordKind::Duplicate { id, copy } => {
+                copies.insert(*id, (*copy, r.t, index));
+            }
+            RecordKind::Send { id, from, to, msg } => {
+                let mut arrow = |id: u64, sent_us: TimeUs, duplicate: bool, event: u64| {
+                    let end = ends.remove(&id);
+                    // Drawn if sent in the span or ending in it (`end_us: None`: not over by `to_us`).
+                    if sent_us >= from_us || end.is_some() {
+                        Some(Arrow {
+                            id,
+                            from: from.0,
+                            to: to.0,
+                            sent_us,
+                            end_us: end.map(|e| e.0),
+                            dropped: end.is_some_and(|e| e.1),
+                            duplicate,
+                            kind: msg.kind(),
+                            reply: msg.is_reply(),
+                            event,
+                        })
+                    } else {
+                        None
+                    }
+                };
+                if let Some((copy, t, event)) = copies.remove(id) {
+                    if let Some(a) = arrow(copy, t, true, event) {
+                        out.arrows.push(a);
+                    }
+                }
+                if let Some(a) = arrow(*id, r.t, false, index) {
+                    out.arrows.push(a);
+                }
+            }
+            RecordKind::Crash { node } if in_span => out.marks.push(Mark {
+                node: node.0,
+                t_us: r.t,
+                kind: "crash",
+                label: "✕".into(),
+                text: format!("node {} crashes", node.0),
+                event: index,
+            }),
+            RecordKind::Restart { node } if in_span => out.marks.push(Mark {
+                node: node.0,
+                t_us: r.t,
+                kind: "restart",
+                label: "↻".into(),
+                text: format!("node {} restarts", node.0),
+                event: index,
+            }),
+            RecordKind::Observe { node, obs } if in_span => {
+                let (kind, label) = match obs {
+                    Observation::Role { role, term } => ("role", format!("{}{term}", role_letter(role.as_str()))),
+                    Observation::Chosen { slot, .. } => ("decide", format!("✓{slot}")),
+                    Observation::Decide { txn, decision } => {
+                        ("decide", format!("{}{txn}", decision.as_str()[..1].to_uppercase()))
+                    }
+                    _ => continue,
+                };
+                out.marks.push(Mark { node: node.0, t_us: r.t, kind, label, text: describe_record(r), event: index });
+            }
+            RecordKind::Action(action) if in_span && action.is_fault() => {
+                for node in action.nodes() {
+                    out.marks.push(Mark {
+                        node: node.0,
+                        t_us: r.t,
+                        kind: "fault",
+                        label: "⚡".into(),
+                        text: action.describe(),
+                        event: index,
+                    });
+                }
+            }
+            _ => {}
+        }
+        if r.t < from_us && ends.is_empty() && copies.is_empty() {
+            // Everything that ends in the span has been matched with its send.
+            break;
+        }
+    }
+    // The oldest records were forgotten (the trace is bounded) and the span reaches back to them.
+    if first > 0 && trace.records().next().is_some_and(|r| r.t > from_us) {
+        out.truncated = true;
+    }
+    out.arrows.reverse();
+    out.marks.reverse();
+    out
+}
+
+fn role_letter(role: &str) -> &'static str {
+    match role {
+        "leader" => "L",
+        "candidate" => "C",
+        "precandidate" => "P",
+        _ => "F",
     }
 }
 

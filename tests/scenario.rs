@@ -81,7 +81,7 @@ fn parses_settings_actions_and_expectations() {
             (1_000_000, Action::Drift { node: n(4), rate_pct: 150 }),
             (1_000_000, Action::Request { node: n(2), op: "set \"x\" 1".into() }),
             (1_000_000, Action::Workload { clients: 0, interval_us: 100_000 }),
-            (1_000_000, Action::Say { text: "Node 1 is alone".into() }),
+            (1_000_000, Action::Say { text: "Node 1 is alone".into(), wait: Default::default() }),
             (2_000_000, Action::Heal),
             (2_000_000, Action::HealAll),
         ]

@@ -18,6 +18,8 @@ pub struct Run<P: Checked> {
     inputs_applied: usize,
     /// The furthest step this run has reached.
     horizon: u64,
+    /// The virtual time at the horizon (the clock runs on between events).
+    horizon_us: TimeUs,
 }
 
 impl<P: Checked> Run<P> {
@@ -33,7 +35,7 @@ impl<P: Checked> Run<P> {
             trace.push(record);
         }
         let travel = TimeTravel::new(&world, CHECKPOINT_INTERVAL, CHECKPOINTS_MAX);
-        Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0 })
+        Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0, horizon_us: 0 })
     }
 
     pub fn world(&self) -> &World<P> {
@@ -51,6 +53,18 @@ impl<P: Checked> Run<P> {
         self.horizon
     }
 
+    /// The virtual time the run had reached at its horizon.
+    pub fn horizon_us(&self) -> TimeUs {
+        self.horizon_us
+    }
+
+    fn note_clock(&mut self) {
+        if self.world.steps() >= self.horizon {
+            self.horizon = self.world.steps();
+            self.horizon_us = self.horizon_us.max(self.world.sim().now_us());
+        }
+    }
+
     pub fn step(&mut self) -> bool {
         // Re-give the inputs recorded at this position (after going back in time).
         while let Some((position, input)) = self.travel.input(self.inputs_applied) {
@@ -66,7 +80,7 @@ impl<P: Checked> Run<P> {
         let trace = &mut self.trace;
         let progressed = self.world.step(&mut |r| trace.push(r));
         self.travel.note_step(&self.world);
-        self.horizon = self.horizon.max(self.world.steps());
+        self.note_clock();
         progressed
     }
 
@@ -91,7 +105,9 @@ impl<P: Checked> Run<P> {
                 }
                 _ => {
                     let trace = &mut self.trace;
-                    return self.world.run_until(until_us, 0, &mut |r| trace.push(r));
+                    let status = self.world.run_until(until_us, 0, &mut |r| trace.push(r));
+                    self.note_clock();
+                    return status;
                 }
             }
         }
@@ -104,18 +120,33 @@ impl<P: Checked> Run<P> {
     /// Applies an action now and remembers it for replay. Acting at a past moment forks: the
     /// old future (its inputs and checkpoints) is forgotten.
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
-        let position = self.world.steps();
-        // Check first, so that a refused action does not fork the timeline.
+        self.apply_at(self.world.sim().now_us(), action)
+    }
+
+    /// Gives a recorded action again at virtual time `at_us` (no event may lie before it): how a
+    /// share link's actions are replayed at the step and moment they were first given.
+    pub fn apply_at(&mut self, at_us: TimeUs, action: Action) -> Result<(), String> {
+        if at_us < self.world.sim().now_us() {
+            return Err(format!("an action at t = {at_us} µs lies before the run's clock"));
+        }
         self.world.sim().check_now(&action)?;
+        let position = self.world.steps();
         if self.inputs_applied < self.travel.input_count() || self.horizon > position {
             self.travel.fork(self.inputs_applied, position);
             self.horizon = position;
+            self.horizon_us = 0;
         }
         let trace = &mut self.trace;
-        self.world.apply(action.clone(), &mut |r| trace.push(r))?;
-        self.travel.note_input(position, (self.world.sim().now_us(), action))?;
+        self.world.apply_at(at_us, action.clone(), &mut |r| trace.push(r))?;
+        self.note_clock();
+        self.travel.note_input(position, (at_us, action))?;
         self.inputs_applied += 1;
         Ok(())
+    }
+
+    /// Every action of this timeline, with the step it was given after and its virtual time.
+    pub fn inputs(&self) -> impl Iterator<Item = (u64, TimeUs, &Action)> {
+        self.travel.inputs().map(|(position, (at_us, action))| (*position, *at_us, action))
     }
 
     pub fn finish(&mut self) {

@@ -401,7 +401,9 @@ fn action(line: &mut Line) -> Res<Vec<Action>> {
         "remove-server" => one(Action::Admin { node: None, command: format!("remove {}", line.node()?.0) }),
         "say" => {
             let text = line.string("a quoted caption")?;
-            one(Action::Say { text })
+            // `say "…" wait`: the page pauses at the caption until the reader continues.
+            let wait = crate::sim::Wait(line.keyword("wait"));
+            one(Action::Say { text, wait })
         }
         other => Err((
             col,

@@ -103,9 +103,12 @@ pub enum Action {
         id: u64,
         by_us: TimeUs,
     },
-    /// A narration caption (lessons); it changes nothing.
+    /// A narration caption (lessons); it changes nothing. With `wait`, the page pauses at it
+    /// until the reader continues (other runners ignore the wait).
     Say {
         text: String,
+        #[serde(default, skip_serializing_if = "Wait::is_off")]
+        wait: Wait,
     },
     /// An operator command for the protocol (`timeout`, `transfer 3`, `add 4`, `remove 2`), sent
     /// to `node`, or to the node that believes it leads when `node` is `None`.
@@ -113,6 +116,25 @@ pub enum Action {
         node: Option<NodeId>,
         command: String,
     },
+}
+
+/// Whether a caption waits for the reader. It hashes to nothing when off, so traces with captions
+/// that do not wait (and their golden hashes) are the same as before the flag existed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wait(pub bool);
+
+impl Wait {
+    pub fn is_off(&self) -> bool {
+        !self.0
+    }
+}
+
+impl std::hash::Hash for Wait {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if self.0 {
+            true.hash(state);
+        }
+    }
 }
 
 fn group_text(group: &[NodeId]) -> String {
@@ -155,7 +177,7 @@ impl Action {
             Action::DelayMessage { id, by_us } => {
                 format!("delay-message {id} {}", format_duration(*by_us))
             }
-            Action::Say { text } => format!("say {text:?}"),
+            Action::Say { text, wait } => format!("say {text:?}{}", if wait.0 { " wait" } else { "" }),
             Action::Admin { node, command } => match node {
                 Some(n) => format!("admin {} {command:?}", n.0),
                 None => format!("admin leader {command:?}"),

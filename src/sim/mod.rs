@@ -16,7 +16,7 @@ pub mod time;
 pub mod timetravel;
 pub mod trace;
 
-pub use action::{Action, LinkChange};
+pub use action::{Action, LinkChange, Wait};
 pub use chaos::ChaosParams;
 pub use clients::ClientOp;
 pub use config::{FaultPreset, Limits, Setup, Workload, NODES_MAX};
@@ -331,7 +331,9 @@ impl<P: Protocol> Simulation<P> {
                     Ok(())
                 }
             }
-            Action::Say { text } if text.chars().count() > 1000 => Err("a caption is at most 1000 characters".into()),
+            Action::Say { text, .. } if text.chars().count() > 1000 => {
+                Err("a caption is at most 1000 characters".into())
+            }
             Action::Admin { command, .. } if command.is_empty() || command.len() > 200 => {
                 Err("an operator command is 1 to 200 characters".into())
             }

@@ -7,6 +7,7 @@ pub mod forms;
 mod loggrid;
 mod panels;
 mod params;
+pub mod share;
 
 pub use app::{App, AppProps};
 pub use params::{params_from_pairs, parse_params, PageParams};

@@ -1,6 +1,8 @@
 //! URL parameters of the page: `?protocol=raft&nodes=5&seed=42&bug=…&faults=chaos&speed=0.1`,
 //! plus `autoplay=off`, `latency=10ms..50ms`, `drop=5`, `duplicate=2`, `clients=3`,
-//! `interval=200ms`, `debug=panic` (tests the error panel) and protocol options as `opt.KEY=VALUE` (`opt.prevote=off`). Bad values give a
+//! `interval=200ms`, `duration=60s`, `debug=panic` (tests the error panel) and protocol options as
+//! `opt.KEY=VALUE` (`opt.prevote=off`); `scenario=` (a script), `run=` (a share link's run),
+//! `embed` with `panels=` and `controls=` (compact chrome for an iframe). Bad values give a
 //! message and the default, never a panic.
 
 use crate::playground::protocol_names;
@@ -19,8 +21,99 @@ pub struct PageParams {
     pub paused: bool,
     /// `debug=panic`: the page panics on purpose, to show (and test) the error panel.
     pub debug_panic: bool,
+    /// A scenario script to run (`scenario=`, URL-encoded).
+    pub scenario: Option<String>,
+    /// A share link's encoded run (`run=`), decoded by [`super::share`].
+    pub run: Option<String>,
+    /// Compact chrome for an iframe (`embed`).
+    pub embed: bool,
+    /// Which panels show (`panels=cluster,timeline,...`); `None`: the mode's default.
+    pub panels: Option<Vec<String>>,
+    /// Which controls show (`controls=play,step,...`); `None`: the mode's default.
+    pub controls: Option<Vec<String>>,
     /// Messages about parameters that were ignored.
     pub errors: Vec<String>,
+}
+
+/// Panels the page can show (`panels=`): the cluster drawing, the timeline scrubber, the
+/// space-time diagram, the properties, the event log, the logs grid, the selected node or
+/// message, the scenario panel, and the tools (network, clients, settings).
+pub const PANELS: [&str; 9] =
+    ["cluster", "timeline", "spacetime", "properties", "events", "logs", "selection", "scenario", "tools"];
+/// Controls the page can show (`controls=`).
+pub const CONTROLS: [&str; 8] = ["play", "step", "speed", "seed", "heal", "share", "export", "clock"];
+/// What `?embed` shows unless told otherwise.
+pub const EMBED_PANELS: [&str; 3] = ["cluster", "timeline", "properties"];
+pub const EMBED_CONTROLS: [&str; 5] = ["play", "step", "speed", "heal", "clock"];
+/// The longest share link (`run=`) and scenario (`scenario=`) the URL may carry, in characters.
+pub const URL_RUN_CHARS_MAX: usize = 65_536;
+pub const URL_SCENARIO_CHARS_MAX: usize = 16_384;
+
+impl PageParams {
+    pub fn shows_panel(&self, name: &str) -> bool {
+        match &self.panels {
+            Some(list) => list.iter().any(|p| p == name),
+            None => !self.embed || EMBED_PANELS.contains(&name),
+        }
+    }
+    pub fn shows_control(&self, name: &str) -> bool {
+        match &self.controls {
+            Some(list) => list.iter().any(|c| c == name),
+            None => !self.embed || EMBED_CONTROLS.contains(&name),
+        }
+    }
+}
+
+/// The run's settings as URL parameters, in exact units, so that parsing them gives the same
+/// setup back (share links carry this). Viewing preferences (speed, embed, ...) are left out.
+pub fn settings_query(p: &PageParams) -> String {
+    let s = &p.setup;
+    let ppm = |v: u32| format!("{}.{:04}", v / 10_000, v % 10_000);
+    let mut out = vec![
+        format!("protocol={}", p.protocol),
+        format!("nodes={}", s.nodes),
+        format!("seed={}", s.seed),
+        format!("faults={}", s.faults.as_str()),
+        format!("latency={}us..{}us", s.link.latency_us_min, s.link.latency_us_max),
+        format!("drop={}", ppm(s.link.drop_ppm)),
+        format!("duplicate={}", ppm(s.link.duplicate_ppm)),
+        format!("clients={}", s.workload.clients),
+        format!("interval={}us", s.workload.interval_us),
+        format!("duration={}us", s.duration_us),
+    ];
+    if let Some(bug) = &s.bug {
+        out.push(format!("bug={}", encode(bug)));
+    }
+    for (k, v) in &s.options {
+        out.push(format!("opt.{k}={}", encode(v)));
+    }
+    out.join("&")
+}
+
+/// Percent-encodes everything but letters, digits and `-._~`.
+pub fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn name_list(value: &str, known: &[&str], what: &str, errors: &mut Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()).take(16) {
+        if known.contains(&name) {
+            out.push(name.to_string());
+        } else {
+            let shown: String = name.chars().take(20).collect();
+            errors.push(format!("unknown {what} {shown:?} (known: {})", known.join(", ")));
+        }
+    }
+    out
 }
 
 impl Default for PageParams {
@@ -32,19 +125,51 @@ impl Default for PageParams {
         setup.link.latency_us_max = 25_000;
         // A page run is open-ended; with chaos, faults stop (and the heal phase starts) at 30s.
         setup.duration_us = 60_000_000;
-        PageParams { protocol: "raft".into(), setup, speed: 0.1, paused: false, debug_panic: false, errors: Vec::new() }
+        PageParams {
+            protocol: "raft".into(),
+            setup,
+            speed: 0.1,
+            paused: false,
+            debug_panic: false,
+            scenario: None,
+            run: None,
+            embed: false,
+            panels: None,
+            controls: None,
+            errors: Vec::new(),
+        }
     }
 }
 
 /// Parses a query string (with or without the leading `?`).
 pub fn parse_params(query: &str) -> PageParams {
     let query = query.strip_prefix('?').unwrap_or(query);
-    if query.len() > 4096 {
+    // A share link's run and a scenario may be long; everything else is short.
+    let (long, short): (Vec<&str>, Vec<&str>) =
+        query.split('&').partition(|pair| pair.starts_with("run=") || pair.starts_with("scenario="));
+    let short = short.join("&");
+    if short.len() > 4096 {
         let mut p = PageParams::default();
         p.errors.push("the URL's parameters are longer than 4096 characters; using defaults".into());
         return p;
     }
-    params_from_pairs(url_pairs(query))
+    let mut pairs = url_pairs(&short);
+    let mut errors = Vec::new();
+    for pair in long.into_iter().take(2) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let max = if key == "run" { URL_RUN_CHARS_MAX } else { URL_SCENARIO_CHARS_MAX };
+        if value.len() > max {
+            errors.push(format!("the {key} parameter is longer than {max} characters; ignored"));
+        } else if key == "run" {
+            // Base64url: nothing to decode.
+            pairs.push((key.into(), value.into()));
+        } else {
+            pairs.push((key.into(), decode(value)));
+        }
+    }
+    let mut p = params_from_pairs(pairs);
+    p.errors.extend(errors);
+    p
 }
 
 /// The same settings from key / value pairs (the JS API's config objects), at most 64 of them.
@@ -118,6 +243,16 @@ pub fn params_from_pairs(pairs: Vec<(String, String)>) -> PageParams {
                 Ok(d) => p.setup.workload.interval_us = d,
                 Err(e) => p.errors.push(format!("{e}; using the default")),
             },
+            // The run's planned length: the chaos preset injects faults in its first half.
+            "duration" => match crate::sim::time::parse_duration(&value) {
+                Ok(us) if us > 0 && us <= crate::sim::time::DURATION_US_MAX => p.setup.duration_us = us,
+                _ => p.errors.push(format!("duration={shown:?} is not between 1us and one day; using the default")),
+            },
+            "scenario" => p.scenario = Some(value).filter(|v| !v.is_empty()),
+            "run" => p.run = Some(value).filter(|v| !v.is_empty()),
+            "embed" => p.embed = !matches!(value.as_str(), "off" | "0" | "false"),
+            "panels" => p.panels = Some(name_list(&value, &PANELS, "panel", &mut p.errors)),
+            "controls" => p.controls = Some(name_list(&value, &CONTROLS, "control", &mut p.errors)),
             _ => {
                 if let Some(option) = key.strip_prefix("opt.") {
                     let valid = option.len() <= 32 && option.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');

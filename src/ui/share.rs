@@ -1,0 +1,256 @@
+//! Share links: a whole run — its settings, its scenario, every action a person gave with the step
+//! and virtual time it was given at, and how far the run went — in one URL parameter, `run=`.
+//!
+//! The run is written as JSON, compressed with DEFLATE (`miniz_oxide`) and encoded as base64url,
+//! behind a version prefix (`1.`). Opening a link replays the run from its seed, giving each action
+//! again at its step and time, so the trace (and its hash) is the same as the sharer's. A link is
+//! untrusted input: its size, its decompressed size, its actions and its length in steps are all
+//! bounded, its settings go through the URL parameters' own checks, and its actions through the
+//! simulator's.
+
+use super::params::{parse_params, settings_query, PageParams};
+use crate::core::TimeUs;
+use crate::playground::Playground;
+use crate::sim::Action;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// The format version written before the payload.
+const VERSION_PREFIX: &str = "1.";
+/// The most a link's payload may inflate to.
+pub const LINK_BYTES_MAX: usize = 1 << 20;
+/// The most actions a link may carry.
+pub const LINK_ACTIONS_MAX: usize = 10_000;
+/// The longest run (in simulator steps) a link may ask the page to replay: a few seconds of work.
+pub const LINK_STEPS_MAX: u64 = 2_000_000;
+
+/// A run as a share link carries it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SharedRun {
+    /// The settings as URL parameters ([`settings_query`]).
+    #[serde(rename = "q")]
+    pub settings: String,
+    /// The scenario script the run was started from, if any.
+    #[serde(rename = "sc", default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// The step the run had reached (the end of its timeline).
+    #[serde(rename = "n")]
+    pub steps: u64,
+    /// The virtual time the run had reached (the page's clock runs on between events).
+    #[serde(rename = "t")]
+    pub now_us: TimeUs,
+    /// The step shown when the link was made (earlier than `steps` after scrubbing back).
+    #[serde(rename = "at")]
+    pub at_step: u64,
+    /// Every action: the step it was given after, its virtual time, the action.
+    #[serde(rename = "i")]
+    pub actions: Vec<(u64, TimeUs, Action)>,
+}
+
+impl SharedRun {
+    /// The run as it stands, to share. `at_step` is the step on screen.
+    pub fn capture(params: &PageParams, scenario: Option<&str>, run: &dyn Playground) -> Self {
+        SharedRun {
+            settings: settings_query(params),
+            scenario: scenario.map(str::to_string),
+            steps: run.horizon(),
+            now_us: run.horizon_us(),
+            at_step: run.steps(),
+            actions: run.inputs(),
+        }
+    }
+
+    /// The settings the link carries, checked like URL parameters.
+    pub fn params(&self) -> Result<PageParams, String> {
+        let p = parse_params(&self.settings);
+        if p.errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(format!("its settings are not valid: {}", p.errors.join("; ")))
+        }
+    }
+}
+
+/// The `run=` value for a run.
+pub fn encode(run: &SharedRun) -> String {
+    let json = serde_json::to_vec(run).expect("a run serialises");
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("{VERSION_PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// Reads a `run=` value; every way it can be wrong is a sentence for the page.
+pub fn decode(text: &str) -> Result<SharedRun, String> {
+    let body = text
+        .trim()
+        .strip_prefix(VERSION_PREFIX)
+        .ok_or("it is not a Consensus Playground run (or comes from a newer version)")?;
+    if body.len() > super::params::URL_RUN_CHARS_MAX {
+        return Err("it is too long".into());
+    }
+    let packed =
+        URL_SAFE_NO_PAD.decode(body).map_err(|_| "it is damaged (not base64url); was it cut short?".to_string())?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, LINK_BYTES_MAX).map_err(|e| {
+        if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
+            format!("it unpacks to more than {LINK_BYTES_MAX} bytes")
+        } else {
+            "it is damaged (it does not unpack); was it cut short?".to_string()
+        }
+    })?;
+    let run: SharedRun = serde_json::from_slice(&json).map_err(|e| format!("it is damaged ({e})"))?;
+    if run.actions.len() > LINK_ACTIONS_MAX {
+        return Err(format!("it has more than {LINK_ACTIONS_MAX} actions"));
+    }
+    if run.steps > LINK_STEPS_MAX {
+        return Err(format!("its run is {} steps long; the page replays at most {LINK_STEPS_MAX}", run.steps));
+    }
+    if run.at_step > run.steps {
+        return Err("it shows a step after the end of its run".into());
+    }
+    if run.actions.windows(2).any(|w| w[1].0 < w[0].0 || w[1].1 < w[0].1)
+        || run.actions.last().is_some_and(|a| a.0 > run.steps)
+    {
+        return Err("its actions are out of order".into());
+    }
+    Ok(run)
+}
+
+/// Replays a shared run on a freshly built run of its settings (and scenario): each action at its
+/// step and time, then on to the run's end, then back to the step that was on screen.
+pub fn replay(run: &mut dyn Playground, shared: &SharedRun) -> Result<(), String> {
+    let step_to = |run: &mut dyn Playground, target: u64| -> Result<(), String> {
+        while run.steps() < target {
+            if !run.step() {
+                return Err(format!("the run ends at step {} before step {target}", run.steps()));
+            }
+        }
+        Ok(())
+    };
+    for (k, (position, at_us, action)) in shared.actions.iter().enumerate() {
+        step_to(run, *position)?;
+        run.apply_at(*at_us, action.clone())
+            .map_err(|e| format!("action {} ({}) could not be given again: {e}", k + 1, action.describe()))?;
+    }
+    step_to(run, shared.steps)?;
+    // The clock ran on past the last event; take it there (no event lies before it).
+    if shared.now_us > run.now_us() {
+        run.run_until(shared.now_us, 1);
+        if run.steps() != shared.steps {
+            return Err("the run does not match its link (an event came before its clock)".into());
+        }
+    }
+    if shared.at_step < shared.steps {
+        run.restore(shared.at_step)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::NodeId;
+    use crate::playground::build;
+
+    fn sample(params: &PageParams) -> (Box<dyn Playground>, SharedRun) {
+        let mut run = build(&params.protocol, params.setup.clone(), None).unwrap();
+        run.run_until(400_000, 1_000_000);
+        run.apply(Action::Crash { node: NodeId(1) }).unwrap();
+        run.run_until(900_000, 1_000_000);
+        run.apply(Action::Partition { groups: vec![vec![NodeId(2), NodeId(3)]] }).unwrap();
+        run.run_until(1_500_000, 1_000_000);
+        run.apply(Action::Say { text: "<script>alert(1)</script> \u{1F600}".into(), wait: crate::sim::Wait(true) })
+            .unwrap();
+        run.apply(Action::HealAll).unwrap();
+        run.run_until(2_345_678, 1_000_000);
+        let shared = SharedRun::capture(params, None, run.as_ref());
+        (run, shared)
+    }
+
+    #[test]
+    fn a_link_round_trips_to_the_same_trace_hash() {
+        let params = parse_params("protocol=raft&nodes=5&seed=7&opt.prevote=on&drop=1.5&latency=3ms..17ms");
+        assert!(params.errors.is_empty(), "{:?}", params.errors);
+        let (original, shared) = sample(&params);
+        let link = encode(&shared);
+        assert!(link.len() < 600, "a short run is a short link: {} characters", link.len());
+        let back = decode(&link).unwrap();
+        assert_eq!(back, shared);
+        let opened = back.params().unwrap();
+        assert_eq!(opened.setup, params.setup);
+        let mut replayed = build(&opened.protocol, opened.setup.clone(), None).unwrap();
+        replay(replayed.as_mut(), &back).unwrap();
+        assert_eq!(replayed.hash(), original.hash());
+        assert_eq!((replayed.steps(), replayed.now_us()), (original.steps(), original.now_us()));
+        assert_eq!(replayed.trace_jsonl(), original.trace_jsonl());
+    }
+
+    #[test]
+    fn a_link_made_after_scrubbing_back_opens_at_that_moment() {
+        let params = parse_params("protocol=2pc&nodes=3&seed=3");
+        let (mut original, _) = sample(&params);
+        let end = original.steps();
+        original.restore(end / 2).unwrap();
+        let shared = SharedRun::capture(&params, None, original.as_ref());
+        assert_eq!((shared.steps, shared.at_step, shared.now_us), (end, end / 2, 2_345_678));
+        let mut replayed = build("2pc", params.setup.clone(), None).unwrap();
+        replay(replayed.as_mut(), &decode(&encode(&shared)).unwrap()).unwrap();
+        assert_eq!((replayed.steps(), replayed.hash()), (original.steps(), original.hash()));
+        assert_eq!(replayed.horizon(), end);
+    }
+
+    #[test]
+    fn malformed_truncated_and_hostile_links_are_explained() {
+        let params = parse_params("seed=5");
+        let (_, shared) = sample(&params);
+        let link = encode(&shared);
+        let bad = |text: &str| decode(text).expect_err(text);
+        assert!(bad("").contains("not a Consensus Playground run"));
+        assert!(bad("2.abc").contains("newer version"));
+        assert!(bad("1.@@@").contains("base64url"));
+        assert!(bad(&link[..link.len() / 2]).contains("cut short"));
+        assert!(bad("1.").contains("damaged"));
+        // Valid compression of text that is not a run.
+        let json = |v: serde_json::Value| {
+            let packed = miniz_oxide::deflate::compress_to_vec(v.to_string().as_bytes(), 6);
+            format!("1.{}", URL_SAFE_NO_PAD.encode(packed))
+        };
+        assert!(bad(&json(serde_json::json!({"hello": 1}))).contains("damaged"));
+        let mut long = serde_json::to_value(&shared).unwrap();
+        long["n"] = serde_json::json!(LINK_STEPS_MAX + 1);
+        assert!(bad(&json(long)).contains("replays at most"));
+        let mut disorder = serde_json::to_value(&shared).unwrap();
+        disorder["i"] = serde_json::json!([[50, 10, {"action": "heal"}], [40, 10, {"action": "heal"}]]);
+        assert!(bad(&json(disorder)).contains("out of order"));
+        // A bomb: a megabyte of zeros and more.
+        let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; LINK_BYTES_MAX + 10], 9);
+        assert!(bad(&format!("1.{}", URL_SAFE_NO_PAD.encode(bomb))).contains("more than"));
+        // Settings that the URL checks refuse, and actions the simulator refuses.
+        let mut evil = shared.clone();
+        evil.settings = "protocol=<img src=x>&nodes=99999".into();
+        assert!(decode(&encode(&evil)).unwrap().params().unwrap_err().contains("not valid"));
+        let mut evil = shared.clone();
+        evil.actions = vec![(0, 0, Action::Crash { node: NodeId(42) })];
+        let mut run = build("raft", params.setup.clone(), None).unwrap();
+        let e = replay(run.as_mut(), &decode(&encode(&evil)).unwrap()).unwrap_err();
+        assert!(e.contains("action 1 (crash 42)"), "{e}");
+        let mut evil = shared;
+        evil.actions = vec![(5, 0, Action::Heal)];
+        let mut run = build("raft", params.setup.clone(), None).unwrap();
+        assert!(replay(run.as_mut(), &decode(&encode(&evil)).unwrap()).is_err(), "an action before its step's time");
+    }
+
+    #[test]
+    fn settings_round_trip_through_the_query() {
+        for q in [
+            "protocol=paxos&nodes=7&seed=18446744073709551615&bug=accept-any&faults=chaos",
+            "protocol=2pc&nodes=4&drop=0.0001&duplicate=99.9999&latency=1us..7s&clients=0&interval=1.234567s&duration=10800s",
+            "opt.prevote=off&opt.check-quorum=on&bug=none",
+        ] {
+            let p = parse_params(q);
+            assert!(p.errors.is_empty(), "{q}: {:?}", p.errors);
+            let again = parse_params(&settings_query(&p));
+            assert!(again.errors.is_empty(), "{:?}", again.errors);
+            assert_eq!((again.protocol, again.setup), (p.protocol, p.setup), "{q}");
+        }
+    }
+}
