@@ -136,16 +136,8 @@ impl Simulation {
 
     /// Applies an action now, written as a line of the scenario language, e.g. `"crash 3"`.
     pub fn inject(&mut self, action: &str) -> Result<(), JsError> {
-        if action.len() > 1_000 || action.contains('\n') {
-            return Err(JsError::new("an action is one line of at most 1000 characters"));
-        }
-        let script = scenario::parse(&format!("at 0ms {action}"))
-            .map_err(|e| JsError::new(&e.to_string().replace("line 1, column ", "column ").replace("at 0ms ", "")))?;
-        if script.actions.is_empty() {
-            return Err(JsError::new("expected an action such as crash 3, restart 3 or partition {1,2} {3,4,5}"));
-        }
-        for timed in script.actions {
-            self.run.apply(timed.action).map_err(|e| JsError::new(&e))?;
+        for action in scenario::parse_actions(action).map_err(|e| JsError::new(&e))? {
+            self.run.apply(action).map_err(|e| JsError::new(&e))?;
         }
         Ok(())
     }

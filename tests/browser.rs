@@ -117,8 +117,9 @@ impl Page {
         el.dispatch_event(&click).unwrap();
     }
     fn type_into(&self, selector: &str, value: &str) {
-        let input: web_sys::HtmlInputElement = self.one(selector).unwrap().dyn_into().unwrap();
-        input.set_value(value);
+        // An input or a textarea.
+        let input = self.one(selector).unwrap_or_else(|| panic!("no {selector} on the page"));
+        js_sys::Reflect::set(&input, &"value".into(), &value.into()).unwrap();
         let init = web_sys::EventInit::new();
         init.set_bubbles(true);
         input.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
@@ -422,4 +423,138 @@ fn the_js_api_runs_a_headless_simulation() {
     assert!(error_text(sim.inject("crash 99").unwrap_err()).contains("99"));
     assert!(error_text(sim.inject("dance").unwrap_err()).contains("dance"));
     assert!(sim.run_until(f64::NAN, None).is_err());
+}
+
+fn input_value(page: &Page, selector: &str) -> String {
+    let input: web_sys::HtmlInputElement = page.one(selector).unwrap().dyn_into().unwrap();
+    input.value()
+}
+
+fn timeline(page: &Page) -> (u64, u64) {
+    let get = |name: &str| page.attr("#timeline", name).unwrap().parse::<u64>().unwrap();
+    (get("data-step"), get("data-horizon"))
+}
+
+#[wasm_bindgen_test]
+async fn scrubbing_back_shows_the_past_and_acting_there_forks_a_new_future() {
+    let page = Page::open("?seed=2&speed=2").await;
+    assert!(wait_for(8000, || page.leader().is_some()).await);
+    sleep(400).await;
+    page.click("#play");
+    page.settle().await;
+    let (step, horizon) = timeline(&page);
+    assert_eq!(step, horizon, "playing keeps the page at the end of the run");
+    let (end_hash, end_time) = (page.attr("#stats", "data-hash"), page.now_us());
+    // Drag back to the middle: the page shows that moment.
+    page.type_into("#scrubber", &(horizon / 2).to_string());
+    page.settle().await;
+    assert_eq!(timeline(&page), (horizon / 2, horizon));
+    assert_eq!(page.attr("#timeline", "data-past").as_deref(), Some("true"));
+    assert!(page.now_us() < end_time, "the clock shows the past");
+    assert_ne!(page.attr("#stats", "data-hash"), end_hash);
+    // ← goes back one event; the scrubber forward again replays to the same end.
+    page.key("ArrowLeft");
+    page.settle().await;
+    assert_eq!(timeline(&page).0, horizon / 2 - 1);
+    page.type_into("#scrubber", &horizon.to_string());
+    page.settle().await;
+    assert_eq!(page.attr("#stats", "data-hash"), end_hash, "replay reaches the very same end");
+    // The space-time diagram draws the messages; clicking one selects its send.
+    assert!(page.attr("#spacetime-svg", "data-arrows").unwrap().parse::<u64>().unwrap() > 0);
+    page.click("#spacetime-svg g[data-message]");
+    page.settle().await;
+    assert!(page.text("#selected-event").contains("send"), "{}", page.text("#selected-event"));
+    // Acting at a past moment forks: the old future is gone, this moment is the new end.
+    page.type_into("#scrubber", &(horizon / 2).to_string());
+    page.settle().await;
+    page.click("#cluster [data-node=\"1\"]");
+    page.settle().await;
+    page.click("#node-crash");
+    page.settle().await;
+    assert_eq!(timeline(&page), (horizon / 2, horizon / 2), "the timeline ends here now");
+    assert_eq!(page.attr("#timeline", "data-past").as_deref(), Some("false"));
+    page.click("#play");
+    assert!(wait_for(3000, || timeline(&page).1 > horizon / 2 + 10).await, "the new future runs");
+    assert_eq!(page.attr("#cluster [data-node=\"1\"]", "data-status").as_deref(), Some("crashed"));
+}
+
+#[wasm_bindgen_test]
+async fn a_share_link_opens_the_same_run_with_the_same_trace_hash() {
+    let page = Page::open("?seed=5&speed=2&opt.prevote=off&drop=2&nodes=4").await;
+    assert!(wait_for(8000, || page.leader().is_some()).await);
+    page.click("#cluster [data-node=\"2\"]");
+    page.settle().await;
+    page.click("#node-crash");
+    sleep(300).await;
+    page.click("#play");
+    page.settle().await;
+    let (_, horizon) = timeline(&page);
+    let end_hash = page.attr("#stats", "data-hash");
+    page.type_into("#scrubber", &(horizon * 3 / 4).to_string());
+    page.settle().await;
+    let here = (timeline(&page), page.attr("#stats", "data-hash"), page.now_us());
+    page.click("#share");
+    page.settle().await;
+    let url = input_value(&page, "#share-url");
+    let (_, query) = url.split_once('?').expect("a link with parameters");
+    assert!(query.starts_with("run=1."), "{query}");
+    let opened = Page::open(&format!("?{query}")).await;
+    assert!(opened.all(".notice").is_empty(), "{}", opened.text(".notice"));
+    assert_eq!((timeline(&opened), opened.attr("#stats", "data-hash"), opened.now_us()), here, "the same moment");
+    assert_eq!(opened.attr(".playground", "data-playing").as_deref(), Some("false"), "it opens paused");
+    assert!(opened.text("header .subtitle").contains("prevote off"), "{}", opened.text("header"));
+    assert_eq!(opened.attr("#cluster [data-node=\"2\"]", "data-status").as_deref(), Some("crashed"));
+    opened.type_into("#scrubber", &horizon.to_string());
+    opened.settle().await;
+    assert_eq!(opened.attr("#stats", "data-hash"), end_hash, "and the same end");
+}
+
+#[wasm_bindgen_test]
+async fn malformed_truncated_or_hostile_links_get_a_message_and_a_default_run() {
+    let good = {
+        let page = Page::open("?seed=9&speed=2").await;
+        sleep(200).await;
+        page.click("#share");
+        page.settle().await;
+        input_value(&page, "#share-url").split_once("run=").unwrap().1.to_string()
+    };
+    let cut = &good[..good.len() * 2 / 3];
+    for (run, why) in [
+        ("1.AAAA", "damaged"),
+        ("%3Cscript%3Ealert(1)%3C%2Fscript%3E", "not a Consensus Playground run"),
+        (cut, "cut short"),
+        ("1.", "damaged"),
+    ] {
+        let page = Page::open(&format!("?run={run}&speed=2")).await;
+        let notice = page.text(".notice");
+        assert!(notice.contains("could not be opened") && notice.contains(why), "{run}: {notice}");
+        assert_eq!(page.all("#cluster [data-node]").len(), 5, "a default run is shown");
+        assert!(page.all("script").is_empty(), "nothing from the link becomes markup");
+        assert!(wait_for(8000, || page.leader().is_some()).await, "and it runs");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_scenario_caption_waits_for_the_reader() {
+    let page = Page::open("?scenario=raft-election&speed=1").await;
+    assert!(wait_for(3000, || page.one("#caption[data-wait=true]").is_some()).await, "the first caption shows");
+    assert!(page.text("#caption").contains("Five servers start as followers"), "{}", page.text("#caption"));
+    assert_eq!(page.attr(".playground", "data-playing").as_deref(), Some("false"), "and waits");
+    let t = page.now_us();
+    sleep(200).await;
+    assert_eq!(page.now_us(), t, "nothing moves while the caption waits");
+    page.click("#caption-continue");
+    page.settle().await;
+    assert_eq!(page.attr(".playground", "data-playing").as_deref(), Some("true"));
+    assert!(
+        wait_for(5000, || page.text("#caption").contains("Node 3 timed out first")).await,
+        "{}",
+        page.text("#caption")
+    );
+    assert!(page.text("#scenario-panel").contains("expect no violations"));
+    // A broken script in the panel is explained, and the run goes on.
+    page.type_into("#script", "protocol raft\nat 1s explode 3");
+    page.click("#script-run");
+    page.settle().await;
+    assert!(page.text("#scenario-panel").contains("line 2"), "{}", page.text("#scenario-panel"));
 }

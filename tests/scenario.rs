@@ -211,3 +211,52 @@ proptest! {
         }
     }
 }
+
+/// Any action the page, a script or the JS API can give, with values across their ranges.
+fn any_action() -> impl Strategy<Value = Action> {
+    let node = (1u32..=101).prop_map(NodeId);
+    let duration = 1u64..=86_400_000_000;
+    let ppm = 0u32..=1_000_000;
+    // Printable text with quotes, backslashes and non-ASCII (no newlines: one line each).
+    let text = "[a-zA-Z0-9 \"\\\\<>&é😀\t_.-]{1,60}";
+    let change = (
+        proptest::option::of((0u64..=10_000_000, 0u64..=10_000_000).prop_map(|(a, b)| (a.min(b), a.max(b)))),
+        proptest::option::of(ppm.clone()),
+        proptest::option::of(ppm),
+    )
+        .prop_filter("a change changes something", |(l, d, p)| l.is_some() || d.is_some() || p.is_some())
+        .prop_map(|(latency_us, drop_ppm, duplicate_ppm)| LinkChange { latency_us, drop_ppm, duplicate_ppm });
+    prop_oneof![
+        node.clone().prop_map(|node| Action::Crash { node }),
+        node.clone().prop_map(|node| Action::Restart { node }),
+        (node.clone(), duration.clone()).prop_map(|(node, for_us)| Action::Pause { node, for_us }),
+        node.clone().prop_map(|node| Action::Resume { node }),
+        proptest::collection::vec(proptest::collection::vec(node.clone(), 1..4), 1..3)
+            .prop_map(|groups| Action::Partition { groups }),
+        (node.clone(), node.clone()).prop_map(|(from, to)| Action::Cut { from, to }),
+        (node.clone(), node.clone()).prop_map(|(from, to)| Action::Uncut { from, to }),
+        Just(Action::Heal),
+        Just(Action::HealAll),
+        (proptest::option::of(node.clone()), proptest::option::of(node.clone()), change)
+            .prop_map(|(from, to, change)| Action::Link { from, to, change }),
+        (node.clone(), 10u32..=1000).prop_map(|(node, rate_pct)| Action::Drift { node, rate_pct }),
+        (node.clone(), text).prop_map(|(node, op)| Action::Request { node, op }),
+        (0u32..=50, duration.clone()).prop_map(|(clients, interval_us)| Action::Workload { clients, interval_us }),
+        any::<u64>().prop_map(|id| Action::DropMessage { id }),
+        any::<u64>().prop_map(|id| Action::DuplicateMessage { id }),
+        (any::<u64>(), duration).prop_map(|(id, by_us)| Action::DelayMessage { id, by_us }),
+        (text, any::<bool>())
+            .prop_map(|(text, wait)| Action::Say { text, wait: consensus_playground::sim::Wait(wait) }),
+        (proptest::option::of(node), text).prop_map(|(node, command)| Action::Admin { node, command }),
+    ]
+}
+
+proptest! {
+    /// Share links carry actions as lines of the scenario language: each must read back as itself.
+    #[test]
+    fn every_action_reads_back_from_its_scenario_line(action in any_action()) {
+        let line = action.describe();
+        let back = consensus_playground::scenario::parse_actions(&line);
+        prop_assert_eq!(back, Ok(vec![action]), "{}", line);
+    }
+}

@@ -23,7 +23,7 @@ mod lexer;
 mod parse;
 
 pub use expect::LeaderExpectation;
-pub use parse::{parse, ParseError, SCENARIO_BYTES_MAX};
+pub use parse::{parse, parse_actions, ParseError, SCENARIO_BYTES_MAX};
 
 use crate::check::{Checked, Property, PropertyKind, World};
 use crate::core::{NodeId, TimeUs};

@@ -184,6 +184,22 @@ impl Line {
     }
 }
 
+/// Parses one line of the scenario language that stands for actions (`crash 3`, `partition {1,2}
+/// {3}`; `cut 1<->2` is two), as the JS API's `inject` and share links take them. Errors name the
+/// column.
+pub fn parse_actions(text: &str) -> Result<Vec<Action>, String> {
+    if text.len() > 1_000 || text.contains('\n') {
+        return Err("an action is one line of at most 1000 characters".into());
+    }
+    const PREFIX: &str = "at 0ms ";
+    let script = parse(&format!("{PREFIX}{text}"))
+        .map_err(|e| format!("column {}: {}", e.col.saturating_sub(PREFIX.len()).max(1), e.message))?;
+    if script.actions.is_empty() || !script.expectations.is_empty() {
+        return Err("expected an action such as crash 3, restart 3 or partition {1,2} {3,4,5}".into());
+    }
+    Ok(script.actions.into_iter().map(|t| t.action).collect())
+}
+
 /// Parses scenario text. Nothing panics on any input; errors name the line and column.
 pub fn parse(text: &str) -> Result<Scenario, ParseError> {
     if text.len() > SCENARIO_BYTES_MAX {
@@ -399,6 +415,13 @@ fn action(line: &mut Line) -> Res<Vec<Action>> {
         }
         "add-server" => one(Action::Admin { node: None, command: format!("add {}", line.node()?.0) }),
         "remove-server" => one(Action::Admin { node: None, command: format!("remove {}", line.node()?.0) }),
+        // Actions on one message in flight (the page's buttons; share links carry them).
+        "drop-message" => one(Action::DropMessage { id: line.number("a message id")? }),
+        "duplicate-message" => one(Action::DuplicateMessage { id: line.number("a message id")? }),
+        "delay-message" => {
+            let id = line.number("a message id")?;
+            one(Action::DelayMessage { id, by_us: line.duration()? })
+        }
         "say" => {
             let text = line.string("a quoted caption")?;
             // `say "…" wait`: the page pauses at the caption until the reader continues.
@@ -407,7 +430,7 @@ fn action(line: &mut Line) -> Res<Vec<Action>> {
         }
         other => Err((
             col,
-            format!("unknown action {other:?}: use crash, restart, pause, resume, isolate, partition, cut, uncut, heal, heal-all, drift, link, latency, drop, duplicate, request, clients, say, admin, timeout, transfer-leadership, add-server, remove-server or expect"),
+            format!("unknown action {other:?}: use crash, restart, pause, resume, isolate, partition, cut, uncut, heal, heal-all, drift, link, latency, drop, duplicate, request, clients, say, admin, timeout, transfer-leadership, add-server, remove-server, drop-message, duplicate-message, delay-message or expect"),
         )),
     }
 }

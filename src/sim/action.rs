@@ -137,6 +137,23 @@ impl std::hash::Hash for Wait {
     }
 }
 
+/// A string as the scenario language quotes it (only `"`, `\\` and newlines are escaped), so that
+/// every described action parses back to itself.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn group_text(group: &[NodeId]) -> String {
     let ids: Vec<String> = group.iter().map(|n| n.0.to_string()).collect();
     format!("{{{}}}", ids.join(","))
@@ -168,7 +185,7 @@ impl Action {
                 format!("link {}->{} {}", node_or_all(*from), node_or_all(*to), change.describe())
             }
             Action::Drift { node, rate_pct } => format!("drift {} {}%", node.0, rate_pct),
-            Action::Request { node, op } => format!("request {} {:?}", node.0, op),
+            Action::Request { node, op } => format!("request {} {}", node.0, quote(op)),
             Action::Workload { clients, interval_us } => {
                 format!("clients {} every {}", clients, format_duration(*interval_us))
             }
@@ -177,10 +194,10 @@ impl Action {
             Action::DelayMessage { id, by_us } => {
                 format!("delay-message {id} {}", format_duration(*by_us))
             }
-            Action::Say { text, wait } => format!("say {text:?}{}", if wait.0 { " wait" } else { "" }),
+            Action::Say { text, wait } => format!("say {}{}", quote(text), if wait.0 { " wait" } else { "" }),
             Action::Admin { node, command } => match node {
-                Some(n) => format!("admin {} {command:?}", n.0),
-                None => format!("admin leader {command:?}"),
+                Some(n) => format!("admin {} {}", n.0, quote(command)),
+                None => format!("admin leader {}", quote(command)),
             },
         }
     }

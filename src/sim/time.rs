@@ -85,8 +85,15 @@ pub fn parse_percent_ppm(text: &str) -> Result<u32, String> {
     Ok((value * 10_000.0).round() as u32)
 }
 
+/// Parts per million as an exact percentage (`12.3456%`).
 pub fn format_ppm(ppm: u32) -> String {
-    format!("{}%", trim_float(ppm as f64 / 10_000.0))
+    let frac = format!("{:04}", ppm % 10_000);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{}%", ppm / 10_000)
+    } else {
+        format!("{}.{frac}%", ppm / 10_000)
+    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use super::forms::{self, next_seed};
 use super::loggrid::{current_leader, LogGrid};
 use super::panels;
 use super::params::{parse_params, PageParams};
+use super::{lessons, share, timeline};
 use crate::core::{NodeId, TimeUs};
-use crate::playground::{self, ClusterView, EventFilter, Playground, ProtocolInfo};
+use crate::playground::{self, Caption, ClusterView, EventFilter, Playground, ProtocolInfo};
 use crate::sim::time::format_duration;
 use crate::sim::trace::format_hash;
 use crate::sim::{Action, LinkChange, RunStatus};
@@ -27,6 +28,8 @@ const FRAME_GAP_MS_MAX: f64 = 100.0;
 pub const SLOW_PANELS_MS: f64 = 200.0;
 /// Events shown in the log.
 pub const LOG_LINES: usize = 40;
+/// Records looked back over for the caption to show after going back in time.
+const CAPTION_LOOKBACK: u64 = 50_000;
 /// Speed slider bounds, as powers of ten (0.01× to 100×).
 pub const SPEED_EXP_RANGE: (f64, f64) = (-2.0, 2.0);
 
@@ -92,6 +95,29 @@ pub enum Msg {
     DismissViolation,
     /// Downloads the trace held so far as JSON Lines.
     ExportTrace,
+    /// Shows the moment right after this step (going back, or forward again by replay).
+    Scrub(u64),
+    /// Goes back one event (←).
+    StepBack,
+    /// Makes a share link of the whole run and copies it.
+    CopyLink,
+    /// Goes on after a caption that waits.
+    ContinueCaption,
+    HideCaption,
+    /// Starts a new run from the script in the scenario panel.
+    RunScript,
+    /// Starts a new run without the scenario.
+    ClearScript,
+    /// Puts a built-in scenario into the scenario panel.
+    PickLesson(String),
+    /// Space-time diagram: zoom out (+1) or in (−1).
+    Zoom(i32),
+    /// Space-time diagram: scroll back (+1) or forward (−1) half a span; 0 follows the moment shown.
+    Pan(i32),
+    /// Downloads the space-time diagram as SVG.
+    ExportSvg,
+    /// A click on a message's arrow: the message and its send event.
+    SelectArrow(u64, u64),
 }
 
 /// A requested animation frame: its handle and the callback the browser will call.
@@ -129,19 +155,81 @@ pub struct App {
     slow_versions: [std::cell::Cell<u64>; 4],
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
+    /// The scenario script the run was built from.
+    pub(super) scenario: Option<String>,
+    pub(super) script_errors: Vec<String>,
+    /// The newest narration caption reached.
+    pub(super) caption: Option<Caption>,
+    /// Trace records already looked at for captions.
+    captions_seen: u64,
+    /// Space-time diagram: index into [`timeline::ZOOMS_US`], and how far before the moment shown
+    /// its span ends.
+    pub(super) zoom: usize,
+    pub(super) pan_us: u64,
+    /// The last share link made.
+    pub(super) share_link: Option<String>,
 }
 
+/// Builds the page's run: from a share link, or from the settings and a scenario. Whatever is
+/// wrong becomes a notice and the default cluster (keeping the viewing preferences).
 fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn Playground>) {
-    match playground::build(&params.protocol, params.setup.clone(), None) {
-        Ok(run) => (params.clone(), run),
+    if let Some(link) = &params.run {
+        match open_link(link, params) {
+            Ok(built) => return built,
+            Err(e) => notices.push(format!("This share link could not be opened: {e}. Showing a default run instead.")),
+        }
+    }
+    let scenario = params.scenario.as_deref().map(|s| lessons::lesson(s.trim()).unwrap_or(s).to_string());
+    let params = PageParams { run: None, scenario, ..params.clone() };
+    match build_run(&params) {
+        Ok(built) => built,
         Err(e) => {
             notices.push(format!("{e}; using the default cluster"));
-            let default = PageParams { speed: params.speed, ..PageParams::default() };
+            let default = PageParams {
+                speed: params.speed,
+                embed: params.embed,
+                panels: params.panels.clone(),
+                controls: params.controls.clone(),
+                ..PageParams::default()
+            };
             let run =
                 playground::build(&default.protocol, default.setup.clone(), None).expect("the default cluster builds");
             (default, run)
         }
     }
+}
+
+/// A run of the settings, with the scenario's settings, actions and expectations if there is one.
+fn build_run(params: &PageParams) -> Result<(PageParams, Box<dyn Playground>), String> {
+    let mut p = params.clone();
+    let scenario = match &p.scenario {
+        Some(text) => Some(crate::scenario::parse(text).map_err(|e| format!("the scenario: {e}"))?),
+        None => None,
+    };
+    if let Some(s) = &scenario {
+        s.apply_settings(&mut p.setup);
+        if let Some(protocol) = &s.protocol {
+            p.protocol = protocol.clone();
+        }
+    }
+    let run = playground::build(&p.protocol, p.setup.clone(), scenario.as_ref())?;
+    Ok((p, run))
+}
+
+/// Rebuilds a shared run and replays it to the moment it was shared at, paused there.
+fn open_link(link: &str, viewer: &PageParams) -> Result<(PageParams, Box<dyn Playground>), String> {
+    let shared = share::decode(link)?;
+    let mut p = shared.params()?;
+    // How to look at it is the viewer's choice.
+    p.speed = viewer.speed;
+    p.embed = viewer.embed;
+    p.panels = viewer.panels.clone();
+    p.controls = viewer.controls.clone();
+    p.scenario = shared.scenario.clone();
+    let (mut p, mut run) = build_run(&p)?;
+    share::replay(run.as_mut(), &shared)?;
+    p.paused = true;
+    Ok((p, run))
 }
 
 /// Form fields' starting text, from the run's settings.
@@ -381,9 +469,14 @@ impl App {
         }
         let mut notices = Vec::new();
         let (params, run) = build(&params, &mut notices);
+        self.scenario = params.scenario.clone();
         self.params = params;
         self.run = run;
         self.notices = notices;
+        self.caption = None;
+        self.captions_seen = 0;
+        self.share_link = None;
+        self.pan_us = 0;
         self.action_error = None;
         self.violation = None;
         self.violations_seen = 0;
@@ -427,6 +520,66 @@ impl App {
         }
     }
 
+    /// Shows the newest caption the run has reached; one that waits pauses the run.
+    fn check_captions(&mut self) {
+        let records = self.run.records();
+        if records <= self.captions_seen {
+            return;
+        }
+        let captions = self.run.captions_from(self.captions_seen);
+        self.captions_seen = records;
+        if let Some(last) = captions.last() {
+            if captions.iter().any(|c| c.wait) {
+                self.playing = false;
+            }
+            let waiting = captions.iter().rev().find(|c| c.wait).cloned();
+            self.caption = waiting.or_else(|| Some(last.clone()));
+            self.slow_dirty.set(PARTS_ALL);
+        }
+    }
+
+    /// Goes to the moment right after step `step` and makes the page agree with it.
+    fn scrub(&mut self, step: u64) {
+        self.playing = false;
+        let step = step.min(self.run.horizon());
+        if let Err(e) = self.run.restore(step) {
+            self.action_error = Some(e);
+            return;
+        }
+        self.action_error = None;
+        self.violation = None;
+        self.violations_seen = self.run.property_violations().len();
+        // The caption is the newest one at or before this moment.
+        let records = self.run.records();
+        self.caption = self.run.captions_from(records.saturating_sub(CAPTION_LOOKBACK)).pop();
+        self.captions_seen = records;
+    }
+
+    /// Makes the share link of the whole run, shows it and copies it to the clipboard.
+    fn copy_link(&mut self) {
+        if self.run.horizon() > share::LINK_STEPS_MAX {
+            self.action_error = Some(format!(
+                "this run is {} steps long; a share link replays at most {} (restart and share sooner)",
+                self.run.horizon(),
+                share::LINK_STEPS_MAX
+            ));
+            return;
+        }
+        let shared = share::SharedRun::capture(&self.params, self.scenario.as_deref(), self.run.as_ref());
+        let location = web_sys::window().map(|w| w.location());
+        let base =
+            location.and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))).unwrap_or_default();
+        let url = format!("{base}?run={}", share::encode(&shared));
+        copy_to_clipboard(&url);
+        self.share_link = Some(url);
+    }
+
+    /// The scenario's expectations as judged so far (final at the end of the run).
+    pub(super) fn expectation_summary(&self) -> Option<Vec<(bool, String)>> {
+        self.scenario.as_ref()?;
+        Some(self.run.expectations().into_iter().map(|e| (e.passed, e.text)).collect())
+    }
+
     fn advance(&mut self, wall_ms: f64) -> RunStatus {
         let advance_us = (wall_ms * 1000.0 * self.speed()) as u64;
         let target = self.run.now_us() + advance_us.max(1);
@@ -465,7 +618,7 @@ impl Component for App {
                     return;
                 }
                 let key = e.key();
-                if matches!(key.as_str(), " " | "ArrowRight") {
+                if matches!(key.as_str(), " " | "ArrowRight" | "ArrowLeft") {
                     e.prevent_default();
                 }
                 link.send_message(Msg::Key(key));
@@ -501,7 +654,18 @@ impl Component for App {
             slow_versions: Default::default(),
             frame: None,
             keys,
+            scenario: None,
+            script_errors: Vec::new(),
+            caption: None,
+            captions_seen: 0,
+            zoom: timeline::ZOOM_DEFAULT,
+            pan_us: 0,
+            share_link: None,
         };
+        app.scenario = app.params.scenario.clone();
+        if let Some(text) = &app.scenario {
+            app.fields.insert("script".into(), text.clone());
+        }
         app.request_frame(ctx);
         app
     }
@@ -525,12 +689,16 @@ impl Component for App {
                 self.last_frame = Some(ts);
                 self.request_frame(ctx);
                 if !self.playing {
-                    return false;
+                    // A run opened paused (a share link) still shows the caption it stands at.
+                    let before = self.caption.clone();
+                    self.check_captions();
+                    return self.caption != before;
                 }
                 // A frame looks for violations only when the run stopped at one.
                 if self.advance(gap) == RunStatus::Violation {
                     self.check_violations();
                 }
+                self.check_captions();
                 if ts - self.slow_at >= SLOW_PANELS_MS / PART_TURNS.len() as f64 {
                     self.slow_at = ts;
                     self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
@@ -547,6 +715,70 @@ impl Component for App {
             Msg::Step => {
                 self.playing = false;
                 self.run.step();
+                self.check_captions();
+            }
+            Msg::Scrub(step) => self.scrub(step),
+            Msg::StepBack => self.scrub(self.run.steps().saturating_sub(1)),
+            Msg::CopyLink => self.copy_link(),
+            Msg::ContinueCaption => {
+                self.playing = true;
+                self.violation = None;
+            }
+            Msg::HideCaption => self.caption = None,
+            Msg::RunScript => {
+                let text = self.field("script");
+                if text.trim().is_empty() {
+                    self.script_errors = vec!["the script is empty: write one or pick an example".into()];
+                } else {
+                    match crate::scenario::parse(&text) {
+                        Err(e) => self.script_errors = vec![e.to_string()],
+                        Ok(_) => {
+                            self.script_errors.clear();
+                            let p = PageParams { scenario: Some(text), ..self.params.clone() };
+                            self.restart_with(p);
+                            self.playing = true;
+                        }
+                    }
+                }
+            }
+            Msg::ClearScript => {
+                let p = PageParams { scenario: None, ..self.params.clone() };
+                self.restart_with(p);
+            }
+            Msg::PickLesson(name) => {
+                if let Some(text) = lessons::lesson(&name) {
+                    self.fields.insert("script".into(), text.to_string());
+                }
+            }
+            Msg::Zoom(by) => {
+                let z = self.zoom as i32 + by;
+                self.zoom = z.clamp(0, timeline::ZOOMS_US.len() as i32 - 1) as usize;
+            }
+            Msg::Pan(by) => {
+                let half = timeline::ZOOMS_US[self.zoom] / 2;
+                self.pan_us = match by {
+                    0 => 0,
+                    b if b > 0 => (self.pan_us + half).min(self.run.now_us()),
+                    _ => self.pan_us.saturating_sub(half),
+                };
+            }
+            Msg::ExportSvg => {
+                let svg = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("spacetime-svg"))
+                    .map(|e| e.outer_html());
+                let name = format!("{}-seed{}-spacetime.svg", self.run.protocol(), self.run.setup().seed);
+                let result = svg.ok_or_else(|| "the space-time diagram is not shown".to_string()).and_then(|svg| {
+                    download(&name, &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}"), "image/svg+xml")
+                });
+                if let Err(e) = result {
+                    self.action_error = Some(format!("could not export the diagram: {e}"));
+                }
+                return true;
+            }
+            Msg::SelectArrow(id, event) => {
+                self.selected_message = Some(id);
+                self.selected_event = Some(event);
             }
             Msg::Restart => match self.field("seed").trim().parse::<u64>() {
                 Ok(seed) => {
@@ -614,6 +846,7 @@ impl Component for App {
             Msg::Key(key) => match key.as_str() {
                 " " | "k" => return Component::update(self, ctx, Msg::TogglePlay),
                 "ArrowRight" | "." => return Component::update(self, ctx, Msg::Step),
+                "ArrowLeft" | "," => return Component::update(self, ctx, Msg::StepBack),
                 "?" => self.show_help = !self.show_help,
                 "Escape" => {
                     self.show_help = false;
@@ -665,21 +898,31 @@ impl Component for App {
         });
         let on_seed = panels::field_input(link, "seed");
         let subtitle = format!(
-            "{} · {} nodes · seed {}{}{}",
+            "{} · {} nodes · seed {}{}{}{}",
             view.protocol,
             view.nodes.len(),
             self.run.setup().seed,
+            self.run.setup().options.iter().map(|(k, v)| format!(" · {k} {v}")).collect::<String>(),
             self.run.setup().bug.as_ref().map(|b| format!(" · bug {b}")).unwrap_or_default(),
             if self.run.setup().faults == crate::sim::FaultPreset::Chaos { " · chaos" } else { "" },
         );
+        let p = &self.params;
+        let (panel, control) = (|n: &str| p.shows_panel(n), |n: &str| p.shows_control(n));
         html! {
-            <div class="playground" data-playing={self.playing.to_string()}>
-                <header>
-                    <h1>{ "Consensus Playground" }</h1>
-                    <span class="subtitle" title={self.info().about}>{ subtitle }</span>
-                    <button id="help" class="icon" title="Keyboard shortcuts (?)" aria-label="keyboard shortcuts"
-                            onclick={link.callback(|_| Msg::Help(true))}>{ "?" }</button>
-                </header>
+            <div class={classes!("playground", p.embed.then_some("embed"))} data-playing={self.playing.to_string()}>
+                if p.embed {
+                    <header class="embed-header">
+                        <span class="subtitle" title={self.info().about}>{ subtitle }</span>
+                        <a class="open-full" href={self.full_page_link()} target="_blank" rel="noopener" title="Open this run in the full playground">{ "Open ↗" }</a>
+                    </header>
+                } else {
+                    <header>
+                        <h1>{ "Consensus Playground" }</h1>
+                        <span class="subtitle" title={self.info().about}>{ subtitle }</span>
+                        <button id="help" class="icon" title="Keyboard shortcuts (?)" aria-label="keyboard shortcuts"
+                                onclick={link.callback(|_| Msg::Help(true))}>{ "?" }</button>
+                    </header>
+                }
                 if let Some(v) = &self.violation {
                     <div id="violation" class="violation" role="alert" data-property={v.property.clone()}>
                         <strong>{ format!("✗ {} violated", v.property) }</strong>
@@ -690,53 +933,82 @@ impl Component for App {
                 }
                 { for self.notices.iter().map(|n| html! { <p class="notice" role="alert">{ n }</p> }) }
                 <section class="controls" aria-label="run controls">
-                    <button id="play" class="primary" title="Play or pause the simulation (Space)" onclick={link.callback(|_| Msg::TogglePlay)}>
-                        { if self.playing { "Pause" } else { "Play" } }
-                    </button>
-                    <button id="step" title="Process exactly one event (→)" onclick={link.callback(|_| Msg::Step)}>{ "Step" }</button>
-                    <label class="speed" title="Virtual time per wall-clock time, from 0.01× to 100× (+ / −)">
-                        { "Speed " }
-                        <input id="speed" type="range" min={SPEED_EXP_RANGE.0.to_string()} max={SPEED_EXP_RANGE.1.to_string()} step="0.05"
-                               value={format!("{:.2}", self.speed_exp)} oninput={on_speed} aria-valuetext={format!("{speed:.2}×")} />
-                        <output>{ format_speed(speed) }</output>
-                    </label>
-                    <label title="The seed decides every random choice of the run: same seed and actions, same run">
-                        { "Seed " }
-                        <input id="seed" type="text" inputmode="numeric" value={self.field("seed")} oninput={on_seed} />
-                    </label>
-                    <button id="restart" title="Start the run again with this seed (r)" onclick={link.callback(|_| Msg::Restart)}>{ "Restart" }</button>
-                    <button id="new-seed" title="Start a run with another seed (n)" onclick={link.callback(|_| Msg::NewSeed)}>{ "New seed" }</button>
-                    <button id="heal" title="Heal partitions and cuts, restart crashed nodes, resume paused ones, stop loss (h)"
-                            onclick={link.callback(|_| Msg::Act(Action::HealAll))}>{ "Heal all" }</button>
-                    <span id="clock" class="clock" data-virtual-time={view.now_us.to_string()} title="virtual time">
-                        { format!("t = {}", format_duration(view.now_us)) }
-                    </span>
-                    <button id="export-trace" title="Download the trace so far as JSON Lines (the format of sim run --trace)"
-                            onclick={link.callback(|_| Msg::ExportTrace)}>{ "Export trace" }</button>
-                    <span class="stats" title="trace records so far and the hash of the whole trace">
+                    if control("play") {
+                        <button id="play" class="primary" title="Play or pause the simulation (Space)" onclick={link.callback(|_| Msg::TogglePlay)}>
+                            { if self.playing { "Pause" } else { "Play" } }
+                        </button>
+                    }
+                    if control("step") {
+                        <button id="step" title="Process exactly one event (→)" onclick={link.callback(|_| Msg::Step)}>{ "Step" }</button>
+                    }
+                    if control("speed") {
+                        <label class="speed" title="Virtual time per wall-clock time, from 0.01× to 100× (+ / −)">
+                            { "Speed " }
+                            <input id="speed" type="range" min={SPEED_EXP_RANGE.0.to_string()} max={SPEED_EXP_RANGE.1.to_string()} step="0.05"
+                                   value={format!("{:.2}", self.speed_exp)} oninput={on_speed} aria-valuetext={format!("{speed:.2}×")} />
+                            <output>{ format_speed(speed) }</output>
+                        </label>
+                    }
+                    if control("seed") {
+                        <label title="The seed decides every random choice of the run: same seed and actions, same run">
+                            { "Seed " }
+                            <input id="seed" type="text" inputmode="numeric" value={self.field("seed")} oninput={on_seed} />
+                        </label>
+                        <button id="restart" title="Start the run again with this seed (r)" onclick={link.callback(|_| Msg::Restart)}>{ "Restart" }</button>
+                        <button id="new-seed" title="Start a run with another seed (n)" onclick={link.callback(|_| Msg::NewSeed)}>{ "New seed" }</button>
+                    }
+                    if control("heal") {
+                        <button id="heal" title="Heal partitions and cuts, restart crashed nodes, resume paused ones, stop loss (h)"
+                                onclick={link.callback(|_| Msg::Act(Action::HealAll))}>{ "Heal all" }</button>
+                    }
+                    if control("clock") {
+                        <span id="clock" class="clock" data-virtual-time={view.now_us.to_string()} title="virtual time">
+                            { format!("t = {}", format_duration(view.now_us)) }
+                        </span>
+                    }
+                    if control("share") {
+                        <button id="share" title="Copy a link that replays this whole run exactly: settings, seed and every action"
+                                onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+                    }
+                    if control("export") {
+                        <button id="export-trace" title="Download the trace so far as JSON Lines (the format of sim run --trace)"
+                                onclick={link.callback(|_| Msg::ExportTrace)}>{ "Export trace" }</button>
+                    }
+                    <span class={classes!("stats", p.embed.then_some("hidden"))} id="stats" data-hash={format_hash(self.run.hash())}
+                          title="trace records so far and the hash of the whole trace">
                         { format!("{} events · trace {}", self.run.records(), format_hash(self.run.hash())) }
                         if self.behind && self.playing { { " · running behind" } }
                     </span>
                 </section>
+                if let Some(url) = &self.share_link {
+                    <p class="share-link">
+                        { "Link to this run (copied if the browser allowed it): " }
+                        <input id="share-url" type="text" readonly=true value={url.clone()} aria-label="share link" />
+                        <span class="hint">{ format!("{} characters", url.len()) }</span>
+                    </p>
+                }
                 if let Some(e) = &self.action_error {
                     <p id="action-error" class="notice error" role="alert">{ e }</p>
                 }
+                { timeline::caption(self, link) }
+                if panel("timeline") {
+                    { timeline::timeline(self, link) }
+                }
                 <div class="panes">
-                    <section class="cluster-pane" aria-label="cluster">
-                        <ClusterSvg view={view.clone()} selected_node={self.selected_node} selected_message={self.selected_message}
-                                    on_node={link.callback(|n| Msg::SelectNode(Some(n)))}
-                                    on_message={link.callback(|m| Msg::SelectMessage(Some(m)))}
-                                    hovered_message={self.hovered_message} on_hover={link.callback(Msg::HoverMessage)} />
-                        { slow.under_cluster }
-                    </section>
+                    if panel("cluster") {
+                        <section class="cluster-pane" aria-label="cluster">
+                            <ClusterSvg view={view.clone()} selected_node={self.selected_node} selected_message={self.selected_message}
+                                        on_node={link.callback(|n| Msg::SelectNode(Some(n)))}
+                                        on_message={link.callback(|m| Msg::SelectMessage(Some(m)))}
+                                        hovered_message={self.hovered_message} on_hover={link.callback(Msg::HoverMessage)} />
+                            { slow.under_cluster }
+                        </section>
+                    }
                     <section class="side">
                         { slow.side }
                     </section>
                 </div>
-                <section class="logs" aria-label="logs">
-                    <h2>{ "Logs" }</h2>
-                    { slow.logs }
-                </section>
+                { slow.logs }
                 <div class="tools">
                     { slow.tools }
                 </div>
@@ -745,6 +1017,18 @@ impl Component for App {
                 }
             </div>
         }
+    }
+}
+
+impl App {
+    /// This run in the full page: the same URL without the embed options.
+    fn full_page_link(&self) -> String {
+        let location = web_sys::window().map(|w| w.location());
+        let base = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
+        let query = super::params::settings_query(&self.params);
+        let scenario =
+            self.scenario.as_deref().map(|s| format!("&scenario={}", super::params::encode(s))).unwrap_or_default();
+        format!("{base}?{query}{scenario}")
     }
 }
 
@@ -798,41 +1082,75 @@ impl App {
             versions[index].set(version);
             html! { <Frozen version={version} html={build()} /> }
         };
+        let panel = |name: &str| self.params.shows_panel(name);
         SlowParts {
             under_cluster: part(PART_UNDER_CLUSTER, 0, &|| {
                 html! {
                     <>
                         { panels::legend(view) }
-                        { panels::message_panel(self, link, view) }
-                        { panels::node_panel(self, link, view) }
+                        if panel("selection") {
+                            { panels::message_panel(self, link, view) }
+                            { panels::node_panel(self, link, view) }
+                        }
                     </>
                 }
             }),
             side: part(PART_SIDE, 1, &|| {
                 html! {
                     <>
-                        { panels::properties_panel(self) }
-                        { panels::events_panel(self, link, view) }
+                        if panel("properties") { { panels::properties_panel(self) } }
+                        if panel("events") { { panels::events_panel(self, link, view) } }
                     </>
                 }
             }),
             logs: part(PART_LOGS, 2, &|| {
                 html! {
-                    <LogGrid view={view.clone()} selected_node={self.selected_node}
-                             on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+                    <>
+                        if panel("spacetime") { { timeline::spacetime_panel(self, link) } }
+                        if panel("logs") {
+                            <section class="logs" aria-label="logs">
+                                <h2>{ "Logs" }</h2>
+                                <LogGrid view={view.clone()} selected_node={self.selected_node}
+                                         on_node={link.callback(|n| Msg::SelectNode(Some(n)))} />
+                            </section>
+                        }
+                    </>
                 }
             }),
             tools: part(PART_TOOLS, 3, &|| {
                 html! {
                     <>
-                        { panels::network_panel(self, link, view) }
-                        { panels::clients_panel(self, link) }
-                        { panels::settings_panel(self, link) }
+                        if panel("scenario") { { timeline::scenario_panel(self, link) } }
+                        if panel("tools") {
+                            { panels::network_panel(self, link, view) }
+                            { panels::clients_panel(self, link) }
+                            { panels::settings_panel(self, link) }
+                        }
                     </>
                 }
             }),
         }
     }
+}
+
+/// Puts `text` on the clipboard if the browser lets the page (it is also shown to copy by hand).
+fn copy_to_clipboard(text: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let call = || -> Result<(), JsValue> {
+        let navigator = js_sys::Reflect::get(&window, &"navigator".into())?;
+        let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())?;
+        let write: js_sys::Function = js_sys::Reflect::get(&clipboard, &"writeText".into())?.dyn_into()?;
+        let promise = write.call1(&clipboard, &text.into())?;
+        // A refusal (no permission, not a secure context) is fine: the link is on the page.
+        if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+            let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+            let _ = promise.catch(&ignore);
+            // One small closure per click, kept for the promise to call.
+            ignore.forget();
+        }
+        Ok(())
+    };
+    let _ = call();
 }
 
 /// Offers `text` as a file download.

@@ -4,10 +4,12 @@
 mod app;
 mod cluster;
 pub mod forms;
+mod lessons;
 mod loggrid;
 mod panels;
 mod params;
 pub mod share;
+mod timeline;
 
 pub use app::{App, AppProps};
 pub use params::{params_from_pairs, parse_params, PageParams};
@@ -47,16 +49,12 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Mounts the app on the page's `<main id="app">` (or the body).
+/// Mounts the app on the page's `<main id="app">`. A page without one (one that loads the module
+/// to use the JS API, like `api.html`) gets no playground unless it calls `mount`.
 pub fn mount_app() {
     install_panic_hook();
     let document = web_sys::window().and_then(|w| w.document());
-    match document.and_then(|d| d.get_element_by_id("app")) {
-        Some(root) => {
-            yew::Renderer::<App>::with_root(root).render();
-        }
-        None => {
-            yew::Renderer::<App>::new().render();
-        }
+    if let Some(root) = document.and_then(|d| d.get_element_by_id("app")) {
+        yew::Renderer::<App>::with_root(root).render();
     }
 }

@@ -412,6 +412,7 @@ pub fn help(link: &Scope<App>) -> Html {
     let keys = [
         ("Space / k", "play or pause"),
         ("→ / .", "step one event"),
+        ("← / ,", "back one event (then playing replays; acting forks)"),
         ("+ / −", "faster / slower"),
         ("1–9", "select that node"),
         ("c", "crash or restart the selected node"),

@@ -1,12 +1,14 @@
 //! Share links: a whole run — its settings, its scenario, every action a person gave with the step
 //! and virtual time it was given at, and how far the run went — in one URL parameter, `run=`.
 //!
-//! The run is written as JSON, compressed with DEFLATE (`miniz_oxide`) and encoded as base64url,
-//! behind a version prefix (`1.`). Opening a link replays the run from its seed, giving each action
-//! again at its step and time, so the trace (and its hash) is the same as the sharer's. A link is
-//! untrusted input: its size, its decompressed size, its actions and its length in steps are all
-//! bounded, its settings go through the URL parameters' own checks, and its actions through the
-//! simulator's.
+//! The run is written as lines of text — a header, the settings, where the run ended, one line per
+//! action in the scenario language (`action STEP TIME_US crash 3`), then the scenario script if
+//! there is one — compressed with DEFLATE (`miniz_oxide`) and encoded as base64url, behind a
+//! version prefix (`1.`). Opening a link replays the run from its seed, giving each action again at
+//! its step and time, so the trace (and its hash) is the same as the sharer's. A link is untrusted
+//! input: its size, its unpacked size, its actions and its length in steps are all bounded, its
+//! settings go through the URL parameters' own checks, its actions through the scenario parser and
+//! the simulator's checks.
 
 use super::params::{parse_params, settings_query, PageParams};
 use crate::core::TimeUs;
@@ -14,7 +16,6 @@ use crate::playground::Playground;
 use crate::sim::Action;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 
 /// The format version written before the payload.
 const VERSION_PREFIX: &str = "1.";
@@ -25,26 +26,23 @@ pub const LINK_ACTIONS_MAX: usize = 10_000;
 /// The longest run (in simulator steps) a link may ask the page to replay: a few seconds of work.
 pub const LINK_STEPS_MAX: u64 = 2_000_000;
 
+/// The first line of a link's text.
+const HEADER: &str = "consensus-playground run";
+
 /// A run as a share link carries it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SharedRun {
     /// The settings as URL parameters ([`settings_query`]).
-    #[serde(rename = "q")]
     pub settings: String,
     /// The scenario script the run was started from, if any.
-    #[serde(rename = "sc", default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
     /// The step the run had reached (the end of its timeline).
-    #[serde(rename = "n")]
     pub steps: u64,
     /// The virtual time the run had reached (the page's clock runs on between events).
-    #[serde(rename = "t")]
     pub now_us: TimeUs,
     /// The step shown when the link was made (earlier than `steps` after scrubbing back).
-    #[serde(rename = "at")]
     pub at_step: u64,
     /// Every action: the step it was given after, its virtual time, the action.
-    #[serde(rename = "i")]
     pub actions: Vec<(u64, TimeUs, Action)>,
 }
 
@@ -72,10 +70,71 @@ impl SharedRun {
     }
 }
 
+impl SharedRun {
+    /// The run as text (before compression).
+    pub fn to_text(&self) -> String {
+        let mut out =
+            format!("{HEADER}\nsettings {}\nend {} {} {}\n", self.settings, self.steps, self.now_us, self.at_step);
+        for (step, at_us, action) in &self.actions {
+            out.push_str(&format!("action {step} {at_us} {}\n", action.describe()));
+        }
+        if let Some(script) = &self.scenario {
+            out.push_str("scenario\n");
+            out.push_str(script);
+        }
+        out
+    }
+
+    /// Reads the text of a link; every way it can be wrong is a sentence.
+    pub fn from_text(text: &str) -> Result<SharedRun, String> {
+        let damaged = |what: &str| format!("it is damaged ({what})");
+        let mut lines = text.split('\n');
+        if lines.next() != Some(HEADER) {
+            return Err(damaged("no header"));
+        }
+        let settings = lines.next().and_then(|l| l.strip_prefix("settings ")).ok_or_else(|| damaged("no settings"))?;
+        let end: Vec<u64> = lines
+            .next()
+            .and_then(|l| l.strip_prefix("end "))
+            .map(|l| l.split(' ').filter_map(|n| n.parse().ok()).collect())
+            .unwrap_or_default();
+        let [steps, now_us, at_step] = <[u64; 3]>::try_from(end).map_err(|_| damaged("no end"))?;
+        let mut run =
+            SharedRun { settings: settings.to_string(), scenario: None, steps, now_us, at_step, actions: Vec::new() };
+        while let Some(line) = lines.next() {
+            if line == "scenario" {
+                run.scenario = Some(lines.collect::<Vec<_>>().join("\n"));
+                break;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            if run.actions.len() >= LINK_ACTIONS_MAX {
+                return Err(format!("it has more than {LINK_ACTIONS_MAX} actions"));
+            }
+            let k = run.actions.len() + 1;
+            let mut parts = line.splitn(4, ' ');
+            let (Some("action"), Some(step), Some(at_us), Some(text)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(damaged(&format!("action {k} is not STEP TIME ACTION")));
+            };
+            let (Ok(step), Ok(at_us)) = (step.parse::<u64>(), at_us.parse::<TimeUs>()) else {
+                return Err(damaged(&format!("action {k} has no step and time")));
+            };
+            let mut actions = crate::scenario::parse_actions(text).map_err(|e| damaged(&format!("action {k}: {e}")))?;
+            if actions.len() != 1 {
+                return Err(damaged(&format!("action {k} is not one action")));
+            }
+            run.actions.push((step, at_us, actions.remove(0)));
+        }
+        Ok(run)
+    }
+}
+
 /// The `run=` value for a run.
 pub fn encode(run: &SharedRun) -> String {
-    let json = serde_json::to_vec(run).expect("a run serialises");
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    let packed = miniz_oxide::deflate::compress_to_vec(run.to_text().as_bytes(), 9);
     format!("{VERSION_PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
 }
 
@@ -90,17 +149,15 @@ pub fn decode(text: &str) -> Result<SharedRun, String> {
     }
     let packed =
         URL_SAFE_NO_PAD.decode(body).map_err(|_| "it is damaged (not base64url); was it cut short?".to_string())?;
-    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, LINK_BYTES_MAX).map_err(|e| {
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, LINK_BYTES_MAX).map_err(|e| {
         if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
             format!("it unpacks to more than {LINK_BYTES_MAX} bytes")
         } else {
             "it is damaged (it does not unpack); was it cut short?".to_string()
         }
     })?;
-    let run: SharedRun = serde_json::from_slice(&json).map_err(|e| format!("it is damaged ({e})"))?;
-    if run.actions.len() > LINK_ACTIONS_MAX {
-        return Err(format!("it has more than {LINK_ACTIONS_MAX} actions"));
-    }
+    let text = String::from_utf8(bytes).map_err(|_| "it is damaged (not text)".to_string())?;
+    let run = SharedRun::from_text(&text)?;
     if run.steps > LINK_STEPS_MAX {
         return Err(format!("its run is {} steps long; the page replays at most {LINK_STEPS_MAX}", run.steps));
     }
@@ -209,18 +266,29 @@ mod tests {
         assert!(bad("1.@@@").contains("base64url"));
         assert!(bad(&link[..link.len() / 2]).contains("cut short"));
         assert!(bad("1.").contains("damaged"));
-        // Valid compression of text that is not a run.
-        let json = |v: serde_json::Value| {
-            let packed = miniz_oxide::deflate::compress_to_vec(v.to_string().as_bytes(), 6);
+        // Valid compression of text that is not a run, or of a run with something wrong in it.
+        let pack = |text: &str| {
+            let packed = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 6);
             format!("1.{}", URL_SAFE_NO_PAD.encode(packed))
         };
-        assert!(bad(&json(serde_json::json!({"hello": 1}))).contains("damaged"));
-        let mut long = serde_json::to_value(&shared).unwrap();
-        long["n"] = serde_json::json!(LINK_STEPS_MAX + 1);
-        assert!(bad(&json(long)).contains("replays at most"));
-        let mut disorder = serde_json::to_value(&shared).unwrap();
-        disorder["i"] = serde_json::json!([[50, 10, {"action": "heal"}], [40, 10, {"action": "heal"}]]);
-        assert!(bad(&json(disorder)).contains("out of order"));
+        assert!(bad(&pack("{\"hello\": 1}")).contains("no header"));
+        let text = shared.to_text();
+        let long = text.replacen(&format!("end {} ", shared.steps), &format!("end {} ", LINK_STEPS_MAX + 1), 1);
+        assert!(bad(&pack(&long)).contains("replays at most"));
+        let mut disorder = shared.clone();
+        disorder.actions = vec![(50, 10, Action::Heal), (40, 10, Action::Heal)];
+        assert!(bad(&encode(&disorder)).contains("out of order"));
+        let unknown = format!("{text}action 1 1 explode 3\n");
+        assert!(
+            bad(&pack(&unknown)).contains("action 5: column 1: unknown action \"explode\""),
+            "{}",
+            bad(&pack(&unknown))
+        );
+        assert!(bad(&pack(&format!("{text}action x y crash 1\n"))).contains("no step and time"));
+        assert!(bad(&pack(&format!("{text}action 1 1 cut 1<->2\n"))).contains("not one action"));
+        assert!(bad(&pack(&text.replace("settings ", "setting "))).contains("no settings"));
+        let many: String = (0..=LINK_ACTIONS_MAX).map(|_| "action 1 1 heal\n").collect();
+        assert!(bad(&pack(&format!("{text}{many}"))).contains("more than"));
         // A bomb: a megabyte of zeros and more.
         let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; LINK_BYTES_MAX + 10], 9);
         assert!(bad(&format!("1.{}", URL_SAFE_NO_PAD.encode(bomb))).contains("more than"));

@@ -206,6 +206,75 @@ await check('two_phase_commit_page_and_trace_export', async (page) => {
   assert(download.suggestedFilename() === '2pc-seed3.jsonl', download.suggestedFilename());
 });
 
+await check('embed_course_page_side_by_side', async (page) => {
+  await page.setViewportSize({ width: 1340, height: 900 });
+  await page.goto(`${base}course.html`);
+  const frames = ['#without-prevote', '#with-prevote'];
+  for (const id of frames) {
+    const frame = await (await page.waitForSelector(id)).contentFrame();
+    await frame.waitForSelector('.playground.embed #cluster [data-node="5"]');
+    assert(!(await frame.$('header h1')), 'embed mode has compact chrome');
+    assert(await frame.$('#timeline'), 'the timeline shows');
+    assert(!(await frame.$('#settings')), 'the tools are hidden');
+    await frame.click('#play');
+  }
+  // Let the scenario run past the rejoin at 2.5 s (speed 0.5: about 6 s of wall time).
+  const term5 = async (id) => {
+    const frame = await (await page.$(id)).contentFrame();
+    return Number(await frame.$eval('#cluster [data-node="5"]', (n) => n.getAttribute('data-term')));
+  };
+  await page.waitForFunction(() => {
+    const f = document.querySelector('#with-prevote').contentDocument;
+    return Number(f.querySelector('#clock')?.dataset.virtualTime ?? 0) > 2_000_000;
+  }, null, { timeout: 20000 });
+  const [without, withPrevote] = [await term5('#without-prevote'), await term5('#with-prevote')];
+  assert(without > withPrevote + 2, `without PreVote n5's term runs away (${without} vs ${withPrevote})`);
+  await page.screenshot({ path: `${out}/course-embeds.png`, fullPage: true });
+  // An embed alone at 640×400 fits: its cluster and controls are on screen.
+  await page.setViewportSize({ width: 640, height: 400 });
+  await page.goto(`${base}index.html?embed&scenario=raft-disruptive-server&opt.prevote=off&speed=1`);
+  await page.waitForSelector('.playground.embed #cluster [data-node="5"]');
+  const box = await page.$eval('#cluster', (c) => { const r = c.getBoundingClientRect(); return [r.right, r.bottom, r.width]; });
+  assert(box[0] <= 640 && box[2] > 200, `the cluster fits 640 px: ${box}`);
+  const play = await page.$eval('#play', (b) => b.getBoundingClientRect().bottom);
+  assert(play < 400, 'the controls are on screen');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${out}/embed-640x400.png` });
+});
+
+await check('api_example_page_runs_and_mounts', async (page) => {
+  await page.goto(`${base}api.html`);
+  await page.waitForSelector('#output[data-done]');
+  const done = await page.$eval('#output', (o) => o.dataset.done);
+  assert(done === 'true', `the example ran: ${await page.$eval('#output', (o) => o.textContent)}`);
+  const result = await page.evaluate(() => window.apiExample);
+  assert(result.leaders.length === 1 && result.leaders[0] !== 1, `one leader, not the crashed n1: ${JSON.stringify(result.leaders)}`);
+  assert(result.stats.eventsProcessed > 100, JSON.stringify(result.stats));
+  await page.waitForSelector('#mounted .playground.embed #cluster [data-node="3"]');
+  assert(!(await page.$('main#app')), 'no playground of its own: only the mounted one');
+  await page.screenshot({ path: `${out}/api-example.png`, fullPage: true });
+});
+
+await check('share_link_scrub_and_spacetime_export', async (page) => {
+  await page.goto(`${base}?seed=4&speed=2`);
+  await page.waitForFunction(() => Number(document.querySelector('#clock').dataset.virtualTime) > 1_000_000);
+  await page.click('#play');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  const [step, horizon] = await page.$eval('#timeline', (t) => [Number(t.dataset.step), Number(t.dataset.horizon)]);
+  assert(step === horizon - 2, `← twice goes back two events: ${step} of ${horizon}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+  const svg = (await import('node:fs')).readFileSync(await download.path(), 'utf8');
+  assert(svg.includes('<svg') && svg.includes('xmlns="http://www.w3.org/2000/svg"') && svg.includes('class="arrow'), 'the diagram exports as SVG');
+  await page.click('#share');
+  const url = await page.$eval('#share-url', (i) => i.value);
+  const hash = await page.$eval('#stats', (s) => s.dataset.hash);
+  await page.goto(url);
+  await page.waitForSelector('#timeline');
+  assert(await page.$eval('#stats', (s) => s.dataset.hash) === hash, 'the link reproduces the trace hash');
+  await page.screenshot({ path: `${out}/playground-shared-run.png`, fullPage: true });
+});
+
 await check('a_panic_shows_the_error_panel', async (page) => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

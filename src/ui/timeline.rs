@@ -1,0 +1,257 @@
+//! The timeline (a scrubber over the whole run, step back), the space-time diagram, the narration
+//! caption and the scenario panel.
+
+use super::app::{App, Msg};
+use crate::playground::{Arrow, SpaceTime};
+use crate::sim::time::format_duration;
+use yew::html::Scope;
+use yew::prelude::*;
+
+/// The spans of virtual time the space-time diagram can show, narrowest first.
+pub const ZOOMS_US: [u64; 9] =
+    [100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000];
+/// The zoom the page starts with (1 s).
+pub const ZOOM_DEFAULT: usize = 3;
+
+/// The scrubber: every step of the run, the one shown, and step back / return to the end.
+pub fn timeline(app: &App, link: &Scope<App>) -> Html {
+    let steps = app.run.steps();
+    let horizon = app.run.horizon().max(steps);
+    let past = steps < horizon;
+    let on_scrub = link.callback(|e: InputEvent| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        Msg::Scrub(input.value().parse::<u64>().unwrap_or(0))
+    });
+    html! {
+        <section id="timeline" class="timeline" aria-label="timeline" data-past={past.to_string()}
+                 data-step={steps.to_string()} data-horizon={horizon.to_string()}>
+            <button id="step-back" title="Go back one event (←)" disabled={steps == 0}
+                    onclick={link.callback(|_| Msg::StepBack)}>{ "◀ Back" }</button>
+            <input id="scrubber" type="range" min="0" max={horizon.to_string()} step="1" value={steps.to_string()}
+                   aria-label="the moment shown: drag back to any earlier step" oninput={on_scrub} />
+            <span class="where">{ format!("step {steps} of {horizon}") }</span>
+            if past {
+                <button id="to-end" title="Jump to the end of the run" onclick={link.callback(move |_| Msg::Scrub(horizon))}>{ "End ▶▶" }</button>
+                <span class="hint past">{ "the past: playing replays it; acting here forks a new future" }</span>
+            }
+        </section>
+    }
+}
+
+/// The narration caption of a scenario's `say` line, with Continue when it waits.
+pub fn caption(app: &App, link: &Scope<App>) -> Html {
+    let Some(c) = &app.caption else { return html! {} };
+    html! {
+        <div id="caption" class="caption" role="status" data-wait={c.wait.to_string()}>
+            <span class="caption-time">{ format!("t = {}", format_duration(c.t_us)) }</span>
+            <p>{ &c.text }</p>
+            if c.wait && !app.playing {
+                <button id="caption-continue" class="primary" onclick={link.callback(|_| Msg::ContinueCaption)}>{ "Continue ▶" }</button>
+            } else {
+                <button id="caption-close" title="Hide the caption" onclick={link.callback(|_| Msg::HideCaption)}>{ "×" }</button>
+            }
+        </div>
+    }
+}
+
+/// The scenario panel: paste or edit a script and run it; `say` lines become captions.
+pub fn scenario_panel(app: &App, link: &Scope<App>) -> Html {
+    let on_text = link.callback(|e: InputEvent| {
+        let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+        Msg::Field("script".into(), area.value())
+    });
+    let on_pick = link.callback(|e: Event| {
+        let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        Msg::PickLesson(select.value())
+    });
+    html! {
+        <details id="scenario-panel" class="panel tool" open={app.scenario.is_some()}>
+            <summary>{ "Scenario" }</summary>
+            <p class="hint">{ "A script in the scenario language: settings, then timed actions (at 1s crash 1), narration (say \"…\", add wait to pause until Continue) and expectations. Running it starts a new run." }</p>
+            <div class="row">
+                <label class="field"><span>{ "example" }</span>
+                    <select id="lesson" onchange={on_pick}>
+                        <option value="" selected=true>{ "pick one…" }</option>
+                        { for super::lessons::LESSONS.iter().map(|(name, _)| html! { <option value={*name}>{ *name }</option> }) }
+                    </select>
+                </label>
+            </div>
+            <textarea id="script" rows="8" spellcheck="false" value={app.field("script")} oninput={on_text}
+                      placeholder={"protocol raft\nnodes 5\nat 1s say \"Watch node 1\" wait\nat 1.5s crash 1"} />
+            <div class="row">
+                <button id="script-run" class="primary" onclick={link.callback(|_| Msg::RunScript)}>{ "Run script" }</button>
+                if app.scenario.is_some() {
+                    <button id="script-clear" onclick={link.callback(|_| Msg::ClearScript)}>{ "Stop using it" }</button>
+                }
+            </div>
+            { for app.script_errors.iter().map(|e| html! { <p class="field-error" role="alert">{ e }</p> }) }
+            if let Some(results) = app.expectation_summary() {
+                <h3>{ "Expectations (judged so far; final when the run ends)" }</h3>
+                <ul class="expectations">{ for results.into_iter().map(|(ok, text)| html! {
+                    <li data-passed={ok.to_string()}>{ if ok { "✓ " } else { "✗ " } }{ text }</li>
+                }) }</ul>
+            }
+        </details>
+    }
+}
+
+/// The diagram's own style, inside the SVG so that an exported file looks the same.
+const SPACETIME_STYLE: &str = "
+.lane{stroke:#c9ced6;stroke-width:1}
+.lane-label{font:12px sans-serif;fill:#333;dominant-baseline:middle}
+.tick{font:10px sans-serif;fill:#777}
+.tickline{stroke:#eceef1}
+.now{stroke:#1f6feb;stroke-width:1.5;stroke-dasharray:3 3}
+.arrow{stroke:#4a5568;stroke-width:1.2;fill:none;cursor:pointer}
+.arrow.reply{stroke:#8a94a6;stroke-dasharray:4 2}
+.arrow.flight{stroke:#1f6feb}
+.arrow.dropped{stroke:#d73a49}
+.arrow.duplicate{stroke:#d9822b;stroke-width:1.6}
+.arrow.selected{stroke:#111;stroke-width:3}
+.arrow-hit{stroke:transparent;stroke-width:8;cursor:pointer}
+.drop-x{font:bold 12px sans-serif;fill:#d73a49;text-anchor:middle;dominant-baseline:middle}
+.mark{font:bold 10px sans-serif;text-anchor:middle}
+.mark.crash{fill:#d73a49;font-size:13px}
+.mark.restart{fill:#2da44e;font-size:13px}
+.mark.role{fill:#1f6feb}
+.mark.decide{fill:#8250df}
+.mark.fault{fill:#d9822b}
+";
+
+const WIDTH: f64 = 900.0;
+const LEFT: f64 = 34.0;
+const LANE_H: f64 = 26.0;
+const TOP: f64 = 18.0;
+
+/// The space-time (Lamport) diagram: one lane per node, time to the right, an arrow per message.
+pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>, link: &Scope<App>) -> Html {
+    let span = (st.to_us.saturating_sub(st.from_us)).max(1) as f64;
+    let x = |t: u64| LEFT + (t.saturating_sub(st.from_us) as f64 / span).min(1.0) * (WIDTH - LEFT - 8.0);
+    let y = |node: u32| TOP + (node.saturating_sub(1)) as f64 * LANE_H + LANE_H / 2.0;
+    let height = TOP + st.nodes as f64 * LANE_H + 4.0;
+    let lanes = (1..=st.nodes).map(|n| {
+        html! {
+            <g>
+                <line class="lane" x1={LEFT.to_string()} x2={(WIDTH - 8.0).to_string()} y1={y(n).to_string()} y2={y(n).to_string()} />
+                <text class="lane-label" x="4" y={y(n).to_string()}>{ format!("n{n}") }</text>
+            </g>
+        }
+    });
+    let ticks = (0..=4).map(|k| {
+        let t = st.from_us + (span as u64) * k / 4;
+        let tx = x(t);
+        html! {
+            <g>
+                <line class="tickline" x1={tx.to_string()} x2={tx.to_string()} y1={(TOP - 4.0).to_string()} y2={height.to_string()} />
+                <text class="tick" x={tx.to_string()} y="10" text-anchor={if k == 4 { "end" } else if k == 0 { "start" } else { "middle" }}>{ format_duration(t) }</text>
+            </g>
+        }
+    });
+    let arrows = st.arrows.iter().map(|a| arrow(a, st, selected_message, link, &x, &y));
+    let marks = st.marks.iter().map(|m| {
+        let event = m.event;
+        html! {
+            <text class={classes!("mark", m.kind)} x={x(m.t_us).to_string()} y={(y(m.node) - 7.0).to_string()}
+                  onclick={link.callback(move |_| Msg::SelectEvent(event))}>
+                <title>{ format!("{} — {}", format_duration(m.t_us), m.text) }</title>
+                { &m.label }
+            </text>
+        }
+    });
+    html! {
+        <svg id="spacetime-svg" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")}
+             role="img" aria-label="space-time diagram" data-arrows={st.arrows.len().to_string()}>
+            <style>{ SPACETIME_STYLE }</style>
+            { for ticks }
+            { for lanes }
+            { for arrows }
+            { for marks }
+            <line class="now" x1={x(now_us).to_string()} x2={x(now_us).to_string()} y1={(TOP - 4.0).to_string()} y2={height.to_string()} />
+        </svg>
+    }
+}
+
+fn arrow(
+    a: &Arrow,
+    st: &SpaceTime,
+    selected: Option<u64>,
+    link: &Scope<App>,
+    x: &dyn Fn(u64) -> f64,
+    y: &dyn Fn(u32) -> f64,
+) -> Html {
+    let (x1, y1) = (x(a.sent_us.max(st.from_us)), y(a.from));
+    // In flight at the span's end: drawn part of the way, as far as time has gone.
+    let end_us = a.end_us.unwrap_or(st.to_us);
+    let (x2, y2) = (x(end_us), y(a.to));
+    let (x2, y2) = if a.end_us.is_none() {
+        // No delivery time is known yet: go halfway down towards the receiver.
+        (x2, y1 + (y2 - y1) * 0.5)
+    } else {
+        (x2, y2)
+    };
+    let class = classes!(
+        "arrow",
+        a.reply.then_some("reply"),
+        a.end_us.is_none().then_some("flight"),
+        a.dropped.then_some("dropped"),
+        a.duplicate.then_some("duplicate"),
+        (selected == Some(a.id)).then_some("selected"),
+    );
+    let (id, event) = (a.id, a.event);
+    let title = format!(
+        "#{} {} n{} → n{}, sent {}{}{}",
+        a.id,
+        a.kind,
+        a.from,
+        a.to,
+        format_duration(a.sent_us),
+        match a.end_us {
+            Some(t) if a.dropped => format!(", dropped {}", format_duration(t)),
+            Some(t) => format!(", delivered {}", format_duration(t)),
+            None => ", in flight".to_string(),
+        },
+        if a.duplicate { " (a duplicate)" } else { "" }
+    );
+    let onclick = link.callback(move |_| Msg::SelectArrow(id, event));
+    html! {
+        <g data-message={id.to_string()} onclick={onclick}>
+            <title>{ title }</title>
+            <line class="arrow-hit" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+            <line class={class} x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+            if a.dropped {
+                <text class="drop-x" x={x2.to_string()} y={y2.to_string()}>{ "×" }</text>
+            }
+        </g>
+    }
+}
+
+/// The space-time panel: the diagram with zoom, scroll and SVG export.
+pub fn spacetime_panel(app: &App, link: &Scope<App>) -> Html {
+    let span = ZOOMS_US[app.zoom];
+    let now = app.run.now_us();
+    let end = now.saturating_sub(app.pan_us);
+    // Early in a run the span starts at 0 and reaches past the moment shown.
+    let from = end.saturating_sub(span);
+    let st = app.run.spacetime(from, from + span);
+    html! {
+        <section id="spacetime" class="panel spacetime" aria-label="space-time diagram" data-span={span.to_string()}>
+            <div class="row">
+                <h2>{ "Space-time" }</h2>
+                <button id="st-zoom-in" title="Show less time" disabled={app.zoom == 0} onclick={link.callback(|_| Msg::Zoom(-1))}>{ "+" }</button>
+                <span class="where">{ format_duration(span) }</span>
+                <button id="st-zoom-out" title="Show more time" disabled={app.zoom + 1 == ZOOMS_US.len()} onclick={link.callback(|_| Msg::Zoom(1))}>{ "−" }</button>
+                <button id="st-earlier" title="Scroll back in time" onclick={link.callback(|_| Msg::Pan(1))}>{ "◀" }</button>
+                <button id="st-later" title="Scroll forward in time" disabled={app.pan_us == 0} onclick={link.callback(|_| Msg::Pan(-1))}>{ "▶" }</button>
+                if app.pan_us > 0 {
+                    <button id="st-follow" title="Follow the moment shown" onclick={link.callback(|_| Msg::Pan(0))}>{ "Follow" }</button>
+                }
+                <button id="export-svg" title="Download this diagram as SVG" onclick={link.callback(|_| Msg::ExportSvg)}>{ "Export SVG" }</button>
+            </div>
+            { spacetime_svg(&st, now, app.selected_message, link) }
+            if st.truncated {
+                <p class="hint">{ "Older records are no longer held (the trace is bounded), or there are too many to draw: part of this span is blank." }</p>
+            }
+            <p class="hint">{ "Arrows go from send to delivery; × marks a drop, orange a duplicate, blue a message still in flight. Click one to select it." }</p>
+        </section>
+    }
+}
