@@ -231,8 +231,13 @@ fn any_action() -> impl Strategy<Value = Action> {
         node.clone().prop_map(|node| Action::Restart { node }),
         (node.clone(), duration.clone()).prop_map(|(node, for_us)| Action::Pause { node, for_us }),
         node.clone().prop_map(|node| Action::Resume { node }),
-        proptest::collection::vec(proptest::collection::vec(node.clone(), 1..4), 1..3)
-            .prop_map(|groups| Action::Partition { groups }),
+        // Distinct nodes, in one or two groups.
+        (proptest::collection::btree_set(1u32..=101, 1..7), any::<prop::sample::Index>()).prop_map(|(set, at)| {
+            let nodes: Vec<NodeId> = set.into_iter().map(NodeId).collect();
+            let (a, b) = nodes.split_at(at.index(nodes.len()) + 1);
+            let groups = if b.is_empty() { vec![a.to_vec()] } else { vec![a.to_vec(), b.to_vec()] };
+            Action::Partition { groups }
+        }),
         (node.clone(), node.clone()).prop_map(|(from, to)| Action::Cut { from, to }),
         (node.clone(), node.clone()).prop_map(|(from, to)| Action::Uncut { from, to }),
         Just(Action::Heal),
@@ -252,6 +257,8 @@ fn any_action() -> impl Strategy<Value = Action> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, .. ProptestConfig::default() })]
+
     /// Share links carry actions as lines of the scenario language: each must read back as itself.
     #[test]
     fn every_action_reads_back_from_its_scenario_line(action in any_action()) {

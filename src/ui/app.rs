@@ -1021,10 +1021,11 @@ impl Component for App {
 }
 
 impl App {
-    /// This run in the full page: the same URL without the embed options.
+    /// This run's settings and scenario in the full page (`index.html` beside the page showing it).
     fn full_page_link(&self) -> String {
         let location = web_sys::window().map(|w| w.location());
-        let base = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
+        let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
+        let base = format!("{}index.html", &path[..path.rfind('/').map_or(0, |i| i + 1)]);
         let query = super::params::settings_query(&self.params);
         let scenario =
             self.scenario.as_deref().map(|s| format!("&scenario={}", super::params::encode(s))).unwrap_or_default();
