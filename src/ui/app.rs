@@ -152,7 +152,9 @@ pub struct App {
     slow_turn: usize,
     /// Which slow parts to redraw at the next render (bits `PART_*`).
     slow_dirty: std::cell::Cell<u8>,
-    slow_versions: [std::cell::Cell<u64>; 4],
+    slow_versions: [std::cell::Cell<u64>; 5],
+    /// When the space-time diagram was last drawn while playing (it is the costliest part).
+    spacetime_at: f64,
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
     /// The scenario script the run was built from.
@@ -652,6 +654,7 @@ impl Component for App {
             slow_turn: 0,
             slow_dirty: std::cell::Cell::new(PARTS_ALL),
             slow_versions: Default::default(),
+            spacetime_at: 0.0,
             frame: None,
             keys,
             scenario: None,
@@ -703,6 +706,10 @@ impl Component for App {
                     self.slow_at = ts;
                     self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
                     self.slow_dirty.set(self.slow_dirty.get() | PART_TURNS[self.slow_turn]);
+                }
+                if ts - self.spacetime_at >= SPACETIME_MS {
+                    self.spacetime_at = ts;
+                    self.slow_dirty.set(self.slow_dirty.get() | PART_SPACETIME);
                 }
                 return true;
             }
@@ -1008,6 +1015,7 @@ impl Component for App {
                         { slow.side }
                     </section>
                 </div>
+                { slow.spacetime }
                 { slow.logs }
                 <div class="tools">
                     { slow.tools }
@@ -1058,6 +1066,7 @@ struct SlowParts {
     side: Html,
     logs: Html,
     tools: Html,
+    spacetime: Html,
 }
 
 /// The slow parts, as bits of [`App::slow_dirty`].
@@ -1065,7 +1074,11 @@ const PART_UNDER_CLUSTER: u8 = 1;
 const PART_SIDE: u8 = 2;
 const PART_LOGS: u8 = 4;
 const PART_TOOLS: u8 = 8;
-const PARTS_ALL: u8 = 15;
+/// The space-time diagram: redrawn once every [`SPACETIME_MS`] while playing (a busy span is
+/// thousands of arrows), and at once after anything a person does.
+const PART_SPACETIME: u8 = 16;
+const SPACETIME_MS: f64 = 1000.0;
+const PARTS_ALL: u8 = 31;
 /// The order the parts are redrawn in while playing, one per quarter of [`SLOW_PANELS_MS`], so no
 /// single frame redraws them all.
 const PART_TURNS: [u8; 4] = [PART_SIDE, PART_LOGS, PART_UNDER_CLUSTER, PART_TOOLS];
@@ -1104,10 +1117,14 @@ impl App {
                     </>
                 }
             }),
+            spacetime: part(PART_SPACETIME, 4, &|| {
+                html! {
+                    if panel("spacetime") { { timeline::spacetime_panel(self, link) } }
+                }
+            }),
             logs: part(PART_LOGS, 2, &|| {
                 html! {
                     <>
-                        if panel("spacetime") { { timeline::spacetime_panel(self, link) } }
                         if panel("logs") {
                             <section class="logs" aria-label="logs">
                                 <h2>{ "Logs" }</h2>

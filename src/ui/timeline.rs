@@ -2,8 +2,9 @@
 //! caption and the scenario panel.
 
 use super::app::{App, Msg};
-use crate::playground::{Arrow, SpaceTime};
+use crate::playground::SpaceTime;
 use crate::sim::time::format_duration;
+use wasm_bindgen::JsCast;
 use yew::html::Scope;
 use yew::prelude::*;
 
@@ -95,27 +96,28 @@ pub fn scenario_panel(app: &App, link: &Scope<App>) -> Html {
     }
 }
 
-/// The diagram's own style, inside the SVG so that an exported file looks the same.
+/// The diagram's own style, inside the SVG so that an exported file looks the same (scoped to its
+/// id: a `<style>` in inline SVG applies to the whole page).
 const SPACETIME_STYLE: &str = "
-.lane{stroke:#c9ced6;stroke-width:1}
-.lane-label{font:12px sans-serif;fill:#333;dominant-baseline:middle}
-.tick{font:10px sans-serif;fill:#777}
-.tickline{stroke:#eceef1}
-.now{stroke:#1f6feb;stroke-width:1.5;stroke-dasharray:3 3}
-.arrow{stroke:#4a5568;stroke-width:1.2;fill:none;cursor:pointer}
-.arrow.reply{stroke:#8a94a6;stroke-dasharray:4 2}
-.arrow.flight{stroke:#1f6feb}
-.arrow.dropped{stroke:#d73a49}
-.arrow.duplicate{stroke:#d9822b;stroke-width:1.6}
-.arrow.selected{stroke:#111;stroke-width:3}
-.arrow-hit{stroke:transparent;stroke-width:8;cursor:pointer}
-.drop-x{font:bold 12px sans-serif;fill:#d73a49;text-anchor:middle;dominant-baseline:middle}
-.mark{font:bold 10px sans-serif;text-anchor:middle}
-.mark.crash{fill:#d73a49;font-size:13px}
-.mark.restart{fill:#2da44e;font-size:13px}
-.mark.role{fill:#1f6feb}
-.mark.decide{fill:#8250df}
-.mark.fault{fill:#d9822b}
+#spacetime-svg .lane{stroke:#c9ced6;stroke-width:1}
+#spacetime-svg .lane-label{font:12px sans-serif;fill:#333;dominant-baseline:middle}
+#spacetime-svg .tick{font:10px sans-serif;fill:#777}
+#spacetime-svg .tickline{stroke:#eceef1}
+#spacetime-svg .now{stroke:#1f6feb;stroke-width:1.5;stroke-dasharray:3 3}
+#spacetime-svg .arrow{stroke:#4a5568;stroke-width:1.2;fill:none}
+#spacetime-svg{cursor:pointer}
+#spacetime-svg .arrow.reply{stroke:#9aa5b8}
+#spacetime-svg .arrow.flight{stroke:#1f6feb}
+#spacetime-svg .arrow.dropped{stroke:#d73a49}
+#spacetime-svg .arrow.duplicate{stroke:#d9822b;stroke-width:1.6}
+#spacetime-svg .arrow.selected{stroke:#111;stroke-width:3}
+#spacetime-svg .drop-x{font:bold 12px sans-serif;fill:#d73a49;text-anchor:middle;dominant-baseline:middle}
+#spacetime-svg .mark{font:bold 10px sans-serif;text-anchor:middle}
+#spacetime-svg .mark.crash{fill:#d73a49;font-size:13px}
+#spacetime-svg .mark.restart{fill:#2da44e;font-size:13px}
+#spacetime-svg .mark.role{fill:#1f6feb}
+#spacetime-svg .mark.decide{fill:#8250df}
+#spacetime-svg .mark.fault{fill:#d9822b}
 ";
 
 const WIDTH: f64 = 900.0;
@@ -123,7 +125,34 @@ const LEFT: f64 = 34.0;
 const LANE_H: f64 = 26.0;
 const TOP: f64 = 18.0;
 
+/// An arrow's ends in the drawing's coordinates, for drawing and for finding the one clicked.
+#[derive(Clone, Copy)]
+struct Segment {
+    id: u64,
+    event: u64,
+    x1: f64,
+    y1: f64,
+    x2: f64,
+    y2: f64,
+}
+
+impl Segment {
+    /// Distance from a point to the segment.
+    fn distance(&self, x: f64, y: f64) -> f64 {
+        let (dx, dy) = (self.x2 - self.x1, self.y2 - self.y1);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 == 0.0 { 0.0 } else { (((x - self.x1) * dx + (y - self.y1) * dy) / len2).clamp(0.0, 1.0) };
+        let (px, py) = (self.x1 + t * dx, self.y1 + t * dy);
+        ((x - px).powi(2) + (y - py).powi(2)).sqrt()
+    }
+}
+
+/// How close (in drawing units) a click must be to an arrow to select it.
+const CLICK_SLOP: f64 = 6.0;
+
 /// The space-time (Lamport) diagram: one lane per node, time to the right, an arrow per message.
+/// The arrows of each kind are one `<path>`, so a busy span is a handful of elements however many
+/// messages it holds; a click finds the nearest arrow.
 pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>, link: &Scope<App>) -> Html {
     let span = (st.to_us.saturating_sub(st.from_us)).max(1) as f64;
     let x = |t: u64| LEFT + (t.saturating_sub(st.from_us) as f64 / span).min(1.0) * (WIDTH - LEFT - 8.0);
@@ -147,81 +176,84 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
             </g>
         }
     });
-    let arrows = st.arrows.iter().map(|a| arrow(a, st, selected_message, link, &x, &y));
+    // One path per kind of arrow: request, reply, in flight, dropped, duplicate.
+    let mut paths: [String; 5] = Default::default();
+    let mut segments = Vec::with_capacity(st.arrows.len());
+    let mut drops = Vec::new();
+    let mut selected = None;
+    for a in &st.arrows {
+        let (x1, y1) = (x(a.sent_us.max(st.from_us)), y(a.from));
+        let (x2, y2) = match a.end_us {
+            Some(t) => (x(t), y(a.to)),
+            // Not delivered by the span's end: drawn halfway down towards the receiver.
+            None => (x(st.to_us.min(now_us.max(a.sent_us))), y1 + (y(a.to) - y1) * 0.5),
+        };
+        let kind = if a.duplicate {
+            4
+        } else if a.dropped {
+            3
+        } else if a.end_us.is_none() {
+            2
+        } else if a.reply {
+            1
+        } else {
+            0
+        };
+        paths[kind].push_str(&format!("M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}"));
+        if a.dropped {
+            drops.push((x2, y2));
+        }
+        let segment = Segment { id: a.id, event: a.event, x1, y1, x2, y2 };
+        if selected_message == Some(a.id) {
+            selected = Some(segment);
+        }
+        segments.push(segment);
+    }
+    let classes = ["arrow", "arrow reply", "arrow flight", "arrow dropped", "arrow duplicate"];
     let marks = st.marks.iter().map(|m| {
         let event = m.event;
         html! {
             <text class={classes!("mark", m.kind)} x={x(m.t_us).to_string()} y={(y(m.node) - 7.0).to_string()}
-                  onclick={link.callback(move |_| Msg::SelectEvent(event))}>
+                  onclick={link.callback(move |e: MouseEvent| { e.stop_propagation(); Msg::SelectEvent(event) })}>
                 <title>{ format!("{} — {}", format_duration(m.t_us), m.text) }</title>
                 { &m.label }
             </text>
         }
     });
+    let onclick = {
+        let segments = std::rc::Rc::new(segments);
+        let view_h = height;
+        link.batch_callback(move |e: MouseEvent| {
+            let svg: web_sys::Element = e.current_target()?.dyn_into().ok()?;
+            let rect = svg.get_bounding_client_rect();
+            if rect.width() <= 0.0 || rect.height() <= 0.0 {
+                return None;
+            }
+            let px = (e.client_x() as f64 - rect.left()) * WIDTH / rect.width();
+            let py = (e.client_y() as f64 - rect.top()) * view_h / rect.height();
+            let nearest = segments
+                .iter()
+                .map(|s| (s.distance(px, py), s))
+                .filter(|(d, _)| *d <= CLICK_SLOP)
+                .min_by(|a, b| a.0.total_cmp(&b.0))?;
+            Some(Msg::SelectArrow(nearest.1.id, nearest.1.event))
+        })
+    };
     html! {
         <svg id="spacetime-svg" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")}
-             role="img" aria-label="space-time diagram" data-arrows={st.arrows.len().to_string()}>
+             role="img" aria-label="space-time diagram: click an arrow to select its message" onclick={onclick}
+             data-arrows={st.arrows.len().to_string()}>
             <style>{ SPACETIME_STYLE }</style>
             { for ticks }
             { for lanes }
-            { for arrows }
+            { for paths.iter().zip(classes).filter(|(d, _)| !d.is_empty()).map(|(d, class)| html! { <path class={class} d={d.clone()} /> }) }
+            { for drops.iter().map(|(dx, dy)| html! { <text class="drop-x" x={format!("{dx:.1}")} y={format!("{dy:.1}")}>{ "×" }</text> }) }
+            if let Some(s) = selected {
+                <line class="arrow selected" data-message={s.id.to_string()} x1={s.x1.to_string()} y1={s.y1.to_string()} x2={s.x2.to_string()} y2={s.y2.to_string()} />
+            }
             { for marks }
             <line class="now" x1={x(now_us).to_string()} x2={x(now_us).to_string()} y1={(TOP - 4.0).to_string()} y2={height.to_string()} />
         </svg>
-    }
-}
-
-fn arrow(
-    a: &Arrow,
-    st: &SpaceTime,
-    selected: Option<u64>,
-    link: &Scope<App>,
-    x: &dyn Fn(u64) -> f64,
-    y: &dyn Fn(u32) -> f64,
-) -> Html {
-    let (x1, y1) = (x(a.sent_us.max(st.from_us)), y(a.from));
-    // In flight at the span's end: drawn part of the way, as far as time has gone.
-    let end_us = a.end_us.unwrap_or(st.to_us);
-    let (x2, y2) = (x(end_us), y(a.to));
-    let (x2, y2) = if a.end_us.is_none() {
-        // No delivery time is known yet: go halfway down towards the receiver.
-        (x2, y1 + (y2 - y1) * 0.5)
-    } else {
-        (x2, y2)
-    };
-    let class = classes!(
-        "arrow",
-        a.reply.then_some("reply"),
-        a.end_us.is_none().then_some("flight"),
-        a.dropped.then_some("dropped"),
-        a.duplicate.then_some("duplicate"),
-        (selected == Some(a.id)).then_some("selected"),
-    );
-    let (id, event) = (a.id, a.event);
-    let title = format!(
-        "#{} {} n{} → n{}, sent {}{}{}",
-        a.id,
-        a.kind,
-        a.from,
-        a.to,
-        format_duration(a.sent_us),
-        match a.end_us {
-            Some(t) if a.dropped => format!(", dropped {}", format_duration(t)),
-            Some(t) => format!(", delivered {}", format_duration(t)),
-            None => ", in flight".to_string(),
-        },
-        if a.duplicate { " (a duplicate)" } else { "" }
-    );
-    let onclick = link.callback(move |_| Msg::SelectArrow(id, event));
-    html! {
-        <g data-message={id.to_string()} onclick={onclick}>
-            <title>{ title }</title>
-            <line class="arrow-hit" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
-            <line class={class} x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
-            if a.dropped {
-                <text class="drop-x" x={x2.to_string()} y={y2.to_string()}>{ "×" }</text>
-            }
-        </g>
     }
 }
 
