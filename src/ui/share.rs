@@ -308,6 +308,29 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_a_scenario_round_trips_with_its_script() {
+        let script = super::super::lessons::lesson("2pc-coordinator-crash").unwrap();
+        let scenario = crate::scenario::parse(script).unwrap();
+        let mut params = parse_params("speed=2");
+        scenario.apply_settings(&mut params.setup);
+        params.protocol = scenario.protocol.clone().unwrap();
+        let mut run = build(&params.protocol, params.setup.clone(), Some(&scenario)).unwrap();
+        run.run_until(30_000, 1_000_000);
+        run.apply(Action::Request { node: NodeId(1), op: "transfer 3a 4a 5".into() }).unwrap();
+        run.run_until(1_500_000, 1_000_000);
+        let shared = SharedRun::capture(&params, Some(script), run.as_ref());
+        let back = decode(&encode(&shared)).unwrap();
+        assert_eq!(back.scenario.as_deref(), Some(script));
+        let mut opened = back.params().unwrap();
+        let reparsed = crate::scenario::parse(back.scenario.as_deref().unwrap()).unwrap();
+        reparsed.apply_settings(&mut opened.setup);
+        assert_eq!(opened.setup, params.setup, "the scenario's settings apply again to the same setup");
+        let mut replayed = build("2pc", opened.setup, Some(&reparsed)).unwrap();
+        replay(replayed.as_mut(), &back).unwrap();
+        assert_eq!((replayed.hash(), replayed.steps()), (run.hash(), run.steps()));
+    }
+
+    #[test]
     fn settings_round_trip_through_the_query() {
         for q in [
             "protocol=paxos&nodes=7&seed=18446744073709551615&bug=accept-any&faults=chaos",
