@@ -170,6 +170,8 @@ pub struct App {
     pub(super) pan_us: u64,
     /// The last share link made.
     pub(super) share_link: Option<String>,
+    /// This run's settings and scenario in the full page (the embed's Open link).
+    full_link: String,
 }
 
 /// Builds the page's run: from a share link, or from the settings and a scenario. Whatever is
@@ -479,6 +481,7 @@ impl App {
         self.captions_seen = 0;
         self.share_link = None;
         self.pan_us = 0;
+        self.full_link = self.full_page_link();
         self.action_error = None;
         self.violation = None;
         self.violations_seen = 0;
@@ -568,6 +571,11 @@ impl App {
             return;
         }
         let shared = share::SharedRun::capture(&self.params, self.scenario.as_deref(), self.run.as_ref());
+        if shared.actions.len() > share::LINK_ACTIONS_MAX {
+            self.action_error =
+                Some(format!("this run has more than {} actions, too many for a share link", share::LINK_ACTIONS_MAX));
+            return;
+        }
         let location = web_sys::window().map(|w| w.location());
         let base =
             location.and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))).unwrap_or_default();
@@ -664,7 +672,9 @@ impl Component for App {
             zoom: timeline::ZOOM_DEFAULT,
             pan_us: 0,
             share_link: None,
+            full_link: String::new(),
         };
+        app.full_link = app.full_page_link();
         app.scenario = app.params.scenario.clone();
         if let Some(text) = &app.scenario {
             app.fields.insert("script".into(), text.clone());
@@ -920,7 +930,7 @@ impl Component for App {
                 if p.embed {
                     <header class="embed-header">
                         <span class="subtitle" title={self.info().about}>{ subtitle }</span>
-                        <a class="open-full" href={self.full_page_link()} target="_blank" rel="noopener" title="Open this run in the full playground">{ "Open ↗" }</a>
+                        <a class="open-full" href={self.full_link.clone()} target="_blank" rel="noopener" title="Open this run in the full playground">{ "Open ↗" }</a>
                     </header>
                 } else {
                     <header>
@@ -1035,8 +1045,12 @@ impl App {
         let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
         let base = format!("{}index.html", &path[..path.rfind('/').map_or(0, |i| i + 1)]);
         let query = super::params::settings_query(&self.params);
-        let scenario =
-            self.scenario.as_deref().map(|s| format!("&scenario={}", super::params::encode(s))).unwrap_or_default();
+        let scenario = self
+            .params
+            .scenario
+            .as_deref()
+            .map(|s| format!("&scenario={}", super::params::encode(s)))
+            .unwrap_or_default();
         format!("{base}?{query}{scenario}")
     }
 }

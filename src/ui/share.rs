@@ -23,8 +23,9 @@ const VERSION_PREFIX: &str = "1.";
 pub const LINK_BYTES_MAX: usize = 1 << 20;
 /// The most actions a link may carry.
 pub const LINK_ACTIONS_MAX: usize = 10_000;
-/// The longest run (in simulator steps) a link may ask the page to replay: a few seconds of work.
-pub const LINK_STEPS_MAX: u64 = 2_000_000;
+/// The longest run (in simulator steps) a link may ask the page to replay: about two seconds of
+/// work in the browser (and 25 virtual minutes of a 5-node Raft cluster under load).
+pub const LINK_STEPS_MAX: u64 = 500_000;
 
 /// The first line of a link's text.
 const HEADER: &str = "consensus-playground run";
