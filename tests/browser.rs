@@ -565,4 +565,17 @@ async fn a_scenario_caption_waits_for_the_reader() {
     page.click("#script-run");
     page.settle().await;
     assert!(page.text("#scenario-panel").contains("line 2"), "{}", page.text("#scenario-panel"));
+    // A long script typed in whole (well past any short field's limit) runs as written.
+    let long = format!(
+        "{}{}\nat 0s say \"typed by hand\" wait\n",
+        "# a comment line to make it long\n".repeat(40),
+        "protocol paxos"
+    );
+    assert!(long.len() > 1_000);
+    page.type_into("#script", &long);
+    page.click("#script-run");
+    page.settle().await;
+    assert!(page.all("#scenario-panel .field-error").is_empty(), "{}", page.text("#scenario-panel"));
+    assert!(wait_for(3000, || page.text("#caption").contains("typed by hand")).await, "{}", page.text("#caption"));
+    assert!(page.text("header .subtitle").starts_with("paxos"), "{}", page.text("header"));
 }

@@ -110,6 +110,8 @@ pub enum Msg {
     ClearScript,
     /// Puts a built-in scenario into the scenario panel.
     PickLesson(String),
+    /// Something went wrong with the script (reading a file).
+    ScriptError(String),
     /// Space-time diagram: zoom out (+1) or in (−1).
     Zoom(i32),
     /// Space-time diagram: scroll back (+1) or forward (−1) half a span; 0 follows the moment shown.
@@ -762,6 +764,7 @@ impl Component for App {
                 let p = PageParams { scenario: None, ..self.params.clone() };
                 self.restart_with(p);
             }
+            Msg::ScriptError(e) => self.script_errors = vec![e],
             Msg::PickLesson(name) => {
                 if let Some(text) = lessons::lesson(&name) {
                     self.fields.insert("script".into(), text.to_string());
@@ -812,7 +815,9 @@ impl Component for App {
             }
             Msg::Speed(exp) => self.speed_exp = exp.clamp(SPEED_EXP_RANGE.0, SPEED_EXP_RANGE.1),
             Msg::Field(name, value) => {
-                let value: String = value.chars().take(200).collect();
+                // Form fields are short; a script may be as long as the scenario language allows.
+                let limit = if name == "script" { crate::scenario::SCENARIO_BYTES_MAX } else { 200 };
+                let value: String = value.chars().take(limit).collect();
                 match name.as_str() {
                     "filter-node" => self.filter.node = value.parse().ok(),
                     "filter-class" => self.filter.class = Some(value.clone()).filter(|v| !v.is_empty()),

@@ -76,6 +76,10 @@ pub fn scenario_panel(app: &App, link: &Scope<App>) -> Html {
                         { for super::lessons::LESSONS.iter().map(|(name, _)| html! { <option value={*name}>{ *name }</option> }) }
                     </select>
                 </label>
+                <label class="field" title="Open a .scenario file from this computer">
+                    <span>{ "or open a file" }</span>
+                    <input id="script-file" type="file" accept=".scenario,.txt,text/plain" onchange={open_file(link)} />
+                </label>
             </div>
             <textarea id="script" rows="8" spellcheck="false" value={app.field("script")} oninput={on_text}
                       placeholder={"protocol raft\nnodes 5\nat 1s say \"Watch node 1\" wait\nat 1.5s crash 1"} />
@@ -94,6 +98,49 @@ pub fn scenario_panel(app: &App, link: &Scope<App>) -> Html {
             }
         </details>
     }
+}
+
+/// A file input's `onchange`: reads the chosen file (at most the scenario size limit) into the
+/// script field, or says why not.
+fn open_file(link: &Scope<App>) -> Callback<Event> {
+    let link = link.clone();
+    Callback::from(move |e: Event| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        let read = || -> Result<(), String> {
+            let files = js_sys::Reflect::get(&input, &"files".into()).map_err(|_| "no file")?;
+            let file = js_sys::Reflect::get(&files, &0.into()).map_err(|_| "no file")?;
+            if file.is_undefined() || file.is_null() {
+                return Err("no file was chosen".into());
+            }
+            let size = js_sys::Reflect::get(&file, &"size".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0);
+            if size > crate::scenario::SCENARIO_BYTES_MAX as f64 {
+                return Err(format!(
+                    "the file is {size} bytes; a scenario is at most {}",
+                    crate::scenario::SCENARIO_BYTES_MAX
+                ));
+            }
+            let text: js_sys::Function = js_sys::Reflect::get(&file, &"text".into())
+                .and_then(|f| f.dyn_into())
+                .map_err(|_| "the browser cannot read files")?;
+            let promise: js_sys::Promise =
+                text.call0(&file).and_then(|p| p.dyn_into()).map_err(|_| "the file could not be read")?;
+            let (ok, fail) = (link.clone(), link.clone());
+            let on_text = wasm_bindgen::closure::Closure::once(move |v: wasm_bindgen::JsValue| {
+                ok.send_message(Msg::Field("script".into(), v.as_string().unwrap_or_default()));
+            });
+            let on_error = wasm_bindgen::closure::Closure::once(move |_: wasm_bindgen::JsValue| {
+                fail.send_message(Msg::ScriptError("the file could not be read".into()));
+            });
+            let _ = promise.then2(&on_text, &on_error);
+            // Called once by the promise; small, and one per file opened.
+            on_text.forget();
+            on_error.forget();
+            Ok(())
+        };
+        if let Err(e) = read() {
+            link.send_message(Msg::ScriptError(e));
+        }
+    })
 }
 
 /// The diagram's own style, inside the SVG so that an exported file looks the same (scoped to its
