@@ -493,6 +493,12 @@ impl App {
             self.selected_node = None;
         }
         self.fields.insert("seed".into(), self.run.setup().seed.to_string());
+        // The settings form shows the run's settings (a scenario may have changed them).
+        for (k, v) in default_fields(&self.params) {
+            if k.starts_with("set-") || k.starts_with("opt:") {
+                self.fields.insert(k, v);
+            }
+        }
     }
 
     /// Stops at the first new violation: pauses, names the property and selects its event.

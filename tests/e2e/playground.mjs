@@ -275,6 +275,23 @@ await check('share_link_scrub_and_spacetime_export', async (page) => {
   await page.screenshot({ path: `${out}/playground-shared-run.png`, fullPage: true });
 });
 
+await check('a_scenario_file_opens_and_runs_with_captions', async (page) => {
+  await page.goto(`${base}?speed=2`);
+  await page.click('#scenario-panel summary');
+  const script = 'protocol 2pc\nnodes 3\nclients 0\nat 10ms request 1 "transfer 2a 3a 10"\nat 20ms say "A transfer from a file" wait\nexpect no violations\n';
+  await page.setInputFiles('#script-file', { name: 'lesson.scenario', mimeType: 'text/plain', buffer: Buffer.from(script) });
+  await page.waitForFunction(() => document.querySelector('#script').value.includes('from a file'));
+  await page.click('#script-run');
+  await page.waitForSelector('#caption[data-wait=true]');
+  assert((await page.$eval('#caption', (c) => c.textContent)).includes('A transfer from a file'), 'the caption shows');
+  assert((await page.$eval('header .subtitle', (s) => s.textContent)).startsWith('2pc'), 'the script chose the protocol');
+  assert(await page.$eval('#set-protocol', (s) => s.value) === '2pc', 'the settings form shows the run');
+  assert(await page.$eval('#set-nodes', (s) => s.value) === '3', 'with its node count');
+  await page.click('#caption-continue');
+  await page.waitForFunction(() => document.querySelector('.playground').dataset.playing === 'true');
+  await page.screenshot({ path: `${out}/playground-scenario-file.png`, fullPage: true });
+});
+
 await check('a_panic_shows_the_error_panel', async (page) => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
