@@ -8,7 +8,7 @@ Prints a cargo-style `test result:` line so scripts/test.sh counts it.
 The goal (issue 8) is 350 KB = 358,400 bytes gzipped in all; the budget below is what the page
 weighs today plus a little headroom, so growth is caught while the goal is worked towards (see
 docs/performance.md). Issue 5 (timeline, space-time diagram, share links with DEFLATE, lessons,
-embedding) added 55 KB gzipped and moved the budget from 425,000 to 480,000.
+embedding) added 58 KB gzipped and moved the budget from 425,000 to 480,000.
 """
 import glob
 import gzip
