@@ -180,6 +180,7 @@ pub struct Mark {
     pub kind: &'static str,
     /// A short label (`L3` for a leader of term 3, `C` for a commit decision).
     pub label: String,
+    /// The record as the event log shows it (with its time).
     pub text: String,
     pub event: u64,
 }
@@ -461,7 +462,6 @@ fn spacetime<P: Checked>(trace: &Trace<P>, nodes: u32, from_us: TimeUs, to_us: T
 where
     P::Msg: Message,
 {
-    use crate::core::Observation;
     use std::collections::BTreeMap;
     let mut out = SpaceTime { from_us, to_us, nodes, ..SpaceTime::default() };
     // Message id → (end time, dropped), for ends inside the span.
@@ -521,46 +521,12 @@ where
                     out.arrows.push(a);
                 }
             }
-            RecordKind::Crash { node } if in_span => out.marks.push(Mark {
-                node: node.0,
-                t_us: r.t,
-                kind: "crash",
-                label: "✕".into(),
-                text: format!("node {} crashes", node.0),
-                event: index,
-            }),
-            RecordKind::Restart { node } if in_span => out.marks.push(Mark {
-                node: node.0,
-                t_us: r.t,
-                kind: "restart",
-                label: "↻".into(),
-                text: format!("node {} restarts", node.0),
-                event: index,
-            }),
-            RecordKind::Observe { node, obs } if in_span => {
-                let (kind, label) = match obs {
-                    Observation::Role { role, term } => ("role", format!("{}{term}", role_letter(role.as_str()))),
-                    Observation::Chosen { slot, .. } => ("decide", format!("✓{slot}")),
-                    Observation::Decide { txn, decision } => {
-                        ("decide", format!("{}{txn}", decision.as_str()[..1].to_uppercase()))
-                    }
-                    _ => continue,
-                };
+            _ => {}
+        }
+        if in_span {
+            for (node, kind, label) in marks_of(&r.kind) {
                 out.marks.push(Mark { node: node.0, t_us: r.t, kind, label, text: describe_record(r), event: index });
             }
-            RecordKind::Action(action) if in_span && action.is_fault() => {
-                for node in action.nodes() {
-                    out.marks.push(Mark {
-                        node: node.0,
-                        t_us: r.t,
-                        kind: "fault",
-                        label: "⚡".into(),
-                        text: action.describe(),
-                        event: index,
-                    });
-                }
-            }
-            _ => {}
         }
         if r.t < from_us && ends.is_empty() && copies.is_empty() {
             // Everything that ends in the span has been matched with its send.
@@ -576,12 +542,33 @@ where
     out
 }
 
-fn role_letter(role: &str) -> &'static str {
-    match role {
-        "leader" => "L",
-        "candidate" => "C",
-        "precandidate" => "P",
-        _ => "F",
+/// What the space-time diagram marks on a node's lane for a record: crashes, restarts, role
+/// changes (`L3`: leader of term 3), Paxos choices, 2PC decisions and faults.
+fn marks_of<M, T>(kind: &RecordKind<M, T>) -> Vec<(NodeId, &'static str, String)> {
+    use crate::core::{Observation, Role};
+    match kind {
+        RecordKind::Crash { node } => vec![(*node, "crash", "✕".into())],
+        RecordKind::Restart { node } => vec![(*node, "restart", "↻".into())],
+        RecordKind::Observe { node, obs } => match obs {
+            Observation::Role { role, term } => {
+                let letter = match role {
+                    Role::Leader => "L",
+                    Role::Candidate => "C",
+                    Role::Precandidate => "P",
+                    Role::Follower => "F",
+                };
+                vec![(*node, "role", format!("{letter}{term}"))]
+            }
+            Observation::Chosen { slot, .. } => vec![(*node, "decide", format!("✓{slot}"))],
+            Observation::Decide { txn, decision } => {
+                vec![(*node, "decide", format!("{}{txn}", decision.as_str()[..1].to_uppercase()))]
+            }
+            _ => Vec::new(),
+        },
+        RecordKind::Action(action) if action.is_fault() => {
+            action.nodes().into_iter().map(|node| (node, "fault", "⚡".to_string())).collect()
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -159,8 +159,6 @@ pub struct App {
     spacetime_at: f64,
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
-    /// The scenario script the run was built from.
-    pub(super) scenario: Option<String>,
     pub(super) script_errors: Vec<String>,
     /// The newest narration caption reached.
     pub(super) caption: Option<Caption>,
@@ -191,13 +189,8 @@ fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn
         Ok(built) => built,
         Err(e) => {
             notices.push(format!("{e}; using the default cluster"));
-            let default = PageParams {
-                speed: params.speed,
-                embed: params.embed,
-                panels: params.panels.clone(),
-                controls: params.controls.clone(),
-                ..PageParams::default()
-            };
+            let mut default = PageParams::default();
+            default.keep_view_of(&params);
             let run =
                 playground::build(&default.protocol, default.setup.clone(), None).expect("the default cluster builds");
             (default, run)
@@ -227,10 +220,7 @@ fn open_link(link: &str, viewer: &PageParams) -> Result<(PageParams, Box<dyn Pla
     let shared = share::decode(link)?;
     let mut p = shared.params()?;
     // How to look at it is the viewer's choice.
-    p.speed = viewer.speed;
-    p.embed = viewer.embed;
-    p.panels = viewer.panels.clone();
-    p.controls = viewer.controls.clone();
+    p.keep_view_of(viewer);
     p.scenario = shared.scenario.clone();
     let (mut p, mut run) = build_run(&p)?;
     share::replay(run.as_mut(), &shared)?;
@@ -475,7 +465,6 @@ impl App {
         }
         let mut notices = Vec::new();
         let (params, run) = build(&params, &mut notices);
-        self.scenario = params.scenario.clone();
         self.params = params;
         self.run = run;
         self.notices = notices;
@@ -578,7 +567,7 @@ impl App {
             ));
             return;
         }
-        let shared = share::SharedRun::capture(&self.params, self.scenario.as_deref(), self.run.as_ref());
+        let shared = share::SharedRun::capture(&self.params, self.params.scenario.as_deref(), self.run.as_ref());
         if shared.actions.len() > share::LINK_ACTIONS_MAX {
             self.action_error =
                 Some(format!("this run has more than {} actions, too many for a share link", share::LINK_ACTIONS_MAX));
@@ -594,7 +583,7 @@ impl App {
 
     /// The scenario's expectations as judged so far (final at the end of the run).
     pub(super) fn expectation_summary(&self) -> Option<Vec<(bool, String)>> {
-        self.scenario.as_ref()?;
+        self.params.scenario.as_ref()?;
         Some(self.run.expectations().into_iter().map(|e| (e.passed, e.text)).collect())
     }
 
@@ -673,7 +662,6 @@ impl Component for App {
             spacetime_at: 0.0,
             frame: None,
             keys,
-            scenario: None,
             script_errors: Vec::new(),
             caption: None,
             captions_seen: 0,
@@ -683,8 +671,7 @@ impl Component for App {
             full_link: String::new(),
         };
         app.full_link = app.full_page_link();
-        app.scenario = app.params.scenario.clone();
-        if let Some(text) = &app.scenario {
+        if let Some(text) = &app.params.scenario {
             app.fields.insert("script".into(), text.clone());
         }
         app.request_frame(ctx);

@@ -51,16 +51,24 @@ pub const URL_SCENARIO_CHARS_MAX: usize = 16_384;
 
 impl PageParams {
     pub fn shows_panel(&self, name: &str) -> bool {
-        match &self.panels {
-            Some(list) => list.iter().any(|p| p == name),
-            None => !self.embed || EMBED_PANELS.contains(&name),
-        }
+        self.shows(&self.panels, &EMBED_PANELS, name)
     }
     pub fn shows_control(&self, name: &str) -> bool {
-        match &self.controls {
-            Some(list) => list.iter().any(|c| c == name),
-            None => !self.embed || EMBED_CONTROLS.contains(&name),
+        self.shows(&self.controls, &EMBED_CONTROLS, name)
+    }
+    /// Named in the list if there is one; otherwise everything, or the embed's defaults.
+    fn shows(&self, list: &Option<Vec<String>>, embed_default: &[&str], name: &str) -> bool {
+        match list {
+            Some(list) => list.iter().any(|n| n == name),
+            None => !self.embed || embed_default.contains(&name),
         }
+    }
+    /// Takes how `other` looks at a run (speed, embed, panels, controls), not what it runs.
+    pub fn keep_view_of(&mut self, other: &PageParams) {
+        self.speed = other.speed;
+        self.embed = other.embed;
+        self.panels = other.panels.clone();
+        self.controls = other.controls.clone();
     }
 }
 

@@ -69,9 +69,7 @@ impl SharedRun {
             Err(format!("its settings are not valid: {}", p.errors.join("; ")))
         }
     }
-}
 
-impl SharedRun {
     /// The run as text (before compression).
     pub fn to_text(&self) -> String {
         let mut out =

@@ -66,7 +66,7 @@ pub fn scenario_panel(app: &App, link: &Scope<App>) -> Html {
         Msg::PickLesson(select.value())
     });
     html! {
-        <details id="scenario-panel" class="panel tool" open={app.scenario.is_some()}>
+        <details id="scenario-panel" class="panel tool" open={app.params.scenario.is_some()}>
             <summary>{ "Scenario" }</summary>
             <p class="hint">{ "A script in the scenario language: settings, then timed actions (at 1s crash 1), narration (say \"…\", add wait to pause until Continue) and expectations. Running it starts a new run." }</p>
             <div class="row">
@@ -85,7 +85,7 @@ pub fn scenario_panel(app: &App, link: &Scope<App>) -> Html {
                       placeholder={"protocol raft\nnodes 5\nat 1s say \"Watch node 1\" wait\nat 1.5s crash 1"} />
             <div class="row">
                 <button id="script-run" class="primary" onclick={link.callback(|_| Msg::RunScript)}>{ "Run script" }</button>
-                if app.scenario.is_some() {
+                if app.params.scenario.is_some() {
                     <button id="script-clear" onclick={link.callback(|_| Msg::ClearScript)}>{ "Stop using it" }</button>
                 }
             </div>
@@ -262,7 +262,7 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         html! {
             <text class={classes!("mark", m.kind)} x={x(m.t_us).to_string()} y={(y(m.node) - 7.0).to_string()}
                   onclick={link.callback(move |e: MouseEvent| { e.stop_propagation(); Msg::SelectEvent(event) })}>
-                <title>{ format!("{} — {}", format_duration(m.t_us), m.text) }</title>
+                <title>{ &m.text }</title>
                 { &m.label }
             </text>
         }
