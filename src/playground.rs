@@ -572,25 +572,49 @@ fn marks_of<M, T>(kind: &RecordKind<M, T>) -> Vec<(NodeId, &'static str, String)
     }
 }
 
-fn session<P: Checked>(setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
+fn session<P: Checked>(
+    setup: Setup,
+    scenario: Option<&Scenario>,
+    recorded: bool,
+) -> Result<Box<dyn Playground>, String> {
     let world = match scenario {
         Some(s) => s.build_world::<P>(setup)?,
         None => crate::check::World::<P>::new(setup, Vec::new())?,
     };
-    let run = Run::from_world(world)?;
+    let run = if recorded { Run::from_world(world)? } else { Run::unrecorded(world)? };
     Ok(Box::new(Session { run, scenario: scenario.cloned() }))
 }
 
 /// Builds a run of the named protocol. A scenario's settings are applied on top of `setup` by the
 /// caller (see [`Scenario::apply_settings`]); here its actions and expectations are installed.
 pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
+    build_with(protocol, setup, scenario, true)
+}
+
+/// Like [`build`], but the run keeps no trace and cannot go back in time: for sweeps, which only
+/// ask a run for its violations (every property is still checked on every record, and the trace
+/// hash is the same).
+pub fn build_unrecorded(
+    protocol: &str,
+    setup: Setup,
+    scenario: Option<&Scenario>,
+) -> Result<Box<dyn Playground>, String> {
+    build_with(protocol, setup, scenario, false)
+}
+
+fn build_with(
+    protocol: &str,
+    setup: Setup,
+    scenario: Option<&Scenario>,
+    recorded: bool,
+) -> Result<Box<dyn Playground>, String> {
     match protocol {
-        "raft" => session::<Raft>(setup, scenario),
+        "raft" => session::<Raft>(setup, scenario, recorded),
         #[cfg(not(target_arch = "wasm32"))]
-        "toy" => session::<Toy>(setup, scenario),
-        "paxos" => session::<Paxos>(setup, scenario),
-        "multi-paxos" => session::<MultiPaxos>(setup, scenario),
-        "2pc" => session::<TwoPhaseCommit>(setup, scenario),
+        "toy" => session::<Toy>(setup, scenario, recorded),
+        "paxos" => session::<Paxos>(setup, scenario, recorded),
+        "multi-paxos" => session::<MultiPaxos>(setup, scenario, recorded),
+        "2pc" => session::<TwoPhaseCommit>(setup, scenario, recorded),
         other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
     }
 }

