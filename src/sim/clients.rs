@@ -1,6 +1,6 @@
 //! Simulated clients: closed-loop clients that submit commands at a configurable rate, follow
-//! redirects, and retry on timeout; and the history of every operation (invoke / return with ok,
-//! fail or unknown) for linearizability checking.
+//! redirects, and retry on timeout. Every operation's invoke and return (ok, fail or unknown) is a
+//! trace record: the trace is the history for linearizability checking (the simulator keeps none).
 //!
 //! Clients 1.. are the workload; each command of the person at the page (or a scenario's
 //! `request` line) gets a client of its own, numbered from [`USER_CLIENT_BASE`], so that every
@@ -15,18 +15,7 @@ use super::{EventKind, Simulation};
 use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, TimeUs};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, VecDeque};
-
-/// One client operation in the history.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClientOp {
-    pub client: u32,
-    pub seq: u64,
-    pub op: String,
-    pub invoke_us: TimeUs,
-    pub return_us: Option<TimeUs>,
-    pub outcome: Outcome,
-}
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 struct Pending {
@@ -35,7 +24,6 @@ struct Pending {
     target: NodeId,
     /// Some attempt may have reached a node without a definite answer.
     uncertain: bool,
-    history_index: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -55,9 +43,6 @@ pub(super) struct Clients {
     interval_us: TimeUs,
     timeout_us: TimeUs,
     attempts_max: u32,
-    history: VecDeque<ClientOp>,
-    history_first: u64,
-    history_max: usize,
 }
 
 /// The first client id used for the person's commands (one client each).
@@ -73,7 +58,7 @@ fn split_request_id(id: RequestId) -> (u32, u64, u32) {
 }
 
 impl Clients {
-    pub(super) fn new(workload: &Workload, history_max: usize) -> Self {
+    pub(super) fn new(workload: &Workload) -> Self {
         Clients {
             clients: (1..=workload.clients).map(|c| (c, Client::default())).collect(),
             next_user: USER_CLIENT_BASE,
@@ -81,14 +66,7 @@ impl Clients {
             interval_us: workload.interval_us,
             timeout_us: workload.timeout_us,
             attempts_max: workload.attempts_max,
-            history: VecDeque::new(),
-            history_first: 0,
-            history_max: history_max.max(1),
         }
-    }
-
-    pub(super) fn history(&self) -> impl Iterator<Item = &ClientOp> {
-        self.history.iter()
     }
 
     /// Think time before a client's next command: the interval, with ±50% jitter.
@@ -100,19 +78,6 @@ impl Clients {
     /// The client with this id (created on first use).
     fn client(&mut self, id: u32) -> &mut Client {
         self.clients.entry(id).or_default()
-    }
-
-    fn op_mut(&mut self, index: u64) -> Option<&mut ClientOp> {
-        index.checked_sub(self.history_first).and_then(|i| self.history.get_mut(i as usize))
-    }
-
-    fn push_op(&mut self, op: ClientOp) -> u64 {
-        if self.history.len() >= self.history_max {
-            self.history.pop_front();
-            self.history_first += 1;
-        }
-        self.history.push_back(op);
-        self.history_first + self.history.len() as u64 - 1
     }
 }
 
@@ -150,15 +115,7 @@ impl<P: Protocol> Simulation<P> {
         };
         self.stats.client_ops += 1;
         self.record(RecordKind::Invoke { client, seq, op: op.clone() });
-        let history_index = self.clients.push_op(ClientOp {
-            client,
-            seq,
-            op: op.clone(),
-            invoke_us: self.now_us,
-            return_us: None,
-            outcome: Outcome::Pending,
-        });
-        let pending = Pending { op, attempt: 0, target, uncertain: false, history_index };
+        let pending = Pending { op, attempt: 0, target, uncertain: false };
         self.clients.client(client).pending.insert(seq, pending);
         self.send_attempt(client, seq, target);
     }
@@ -178,14 +135,10 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn finish(&mut self, client: u32, seq: u64, outcome: Outcome) {
-        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.remove(&seq)) else {
+        if self.clients.clients.get_mut(&client).and_then(|c| c.pending.remove(&seq)).is_none() {
             return;
-        };
-        let now = self.now_us;
-        if let Some(op) = self.clients.op_mut(p.history_index) {
-            op.return_us = Some(now);
-            op.outcome = outcome.clone();
         }
+        let now = self.now_us;
         self.record(RecordKind::Return { client, seq, outcome });
         if client >= USER_CLIENT_BASE {
             self.clients.clients.remove(&client); // one command per client of the person

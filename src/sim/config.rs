@@ -52,8 +52,6 @@ pub struct Limits {
     pub deferred_max: usize,
     /// Trace records kept in memory (the hash covers all of them).
     pub trace_records_max: usize,
-    /// Client operations kept in the history.
-    pub history_max: usize,
     /// Events processed by one `run_until` call.
     pub steps_per_call_max: u64,
 }
@@ -64,7 +62,6 @@ impl Default for Limits {
             in_flight_max: 100_000,
             deferred_max: 10_000,
             trace_records_max: 200_000,
-            history_max: 100_000,
             steps_per_call_max: 50_000_000,
         }
     }

@@ -18,7 +18,6 @@ pub mod trace;
 
 pub use action::{Action, LinkChange, Wait};
 pub use chaos::ChaosParams;
-pub use clients::ClientOp;
 pub use config::{FaultPreset, Limits, Setup, Workload, NODES_MAX};
 pub use network::{LinkParams, Network};
 pub use node::NodeSlot;
@@ -145,7 +144,7 @@ impl<P: Protocol> Simulation<P> {
         let mut sim = Simulation {
             net: Network::new(setup.nodes, setup.link),
             nodes: (0..setup.nodes).map(|_| NodeSlot::new()).collect(),
-            clients: Clients::new(&setup.workload, setup.limits.history_max),
+            clients: Clients::new(&setup.workload),
             stable_since_us: Some(0),
             setup,
             config,
@@ -214,9 +213,6 @@ impl<P: Protocol> Simulation<P> {
     }
     pub fn in_flight(&self) -> impl Iterator<Item = (u64, &InFlight<P>)> {
         self.in_flight.iter().map(|(&id, m)| (id, m))
-    }
-    pub fn history(&self) -> impl Iterator<Item = &ClientOp> {
-        self.clients.history()
     }
     pub fn chaos(&self) -> Option<&ChaosParams> {
         self.chaos.as_ref()
