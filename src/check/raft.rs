@@ -40,11 +40,20 @@ fn disk(sim: &Simulation<Raft>, node: NodeId) -> &RaftDurable {
     sim.node(node).disk()
 }
 
-/// The highest index every server has compacted into its snapshot: no log holds entries at or
-/// below it any more, and none is appended or applied there again, so property state about
-/// those indexes can be forgotten (memory stays bounded on long runs).
-fn compacted_everywhere(sim: &Simulation<Raft>) -> u64 {
-    sim.nodes().map(|(_, n)| n.disk().snapshot.index).min().unwrap_or(0)
+/// How far below the newest log entry of any server the properties remember indexes.
+const CHECKED_INDEXES_MAX: u64 = 2_000;
+
+/// The index at and below which property state is forgotten, so memory stays bounded on long
+/// runs: the highest index every server has compacted into its snapshot (no log holds entries
+/// there any more, and none is appended or applied there again), or, if higher, the index
+/// [`CHECKED_INDEXES_MAX`] below the newest entry of any server — a server removed from the
+/// configuration stops compacting, and it must not hold every index ever committed in memory.
+/// (Only a server that lags that far behind and is then added back could still write there, and
+/// it is sent a snapshot first.)
+fn forget_below(sim: &Simulation<Raft>) -> u64 {
+    let compacted = sim.nodes().map(|(_, n)| n.disk().snapshot.index).min().unwrap_or(0);
+    let newest = sim.nodes().map(|(_, n)| n.disk().last_index()).max().unwrap_or(0);
+    compacted.max(newest.saturating_sub(CHECKED_INDEXES_MAX))
 }
 
 /// How many records pass between two prunings of property state.
@@ -191,7 +200,7 @@ impl Property<Raft> for LogMatching {
                 Self::check_all(sim)?;
             }
             if self.appends % PRUNE_EVERY == 0 {
-                self.seen = self.seen.split_off(&(compacted_everywhere(sim) + 1, 0));
+                self.seen = self.seen.split_off(&(forget_below(sim) + 1, 0));
             }
         }
         Ok(())
@@ -235,7 +244,10 @@ impl Property<Raft> for LeaderCompleteness {
                 }
                 self.commits += 1;
                 if self.commits % PRUNE_EVERY == 0 {
-                    let floor = compacted_everywhere(sim).min(self.known_upto);
+                    // Indexes at or below the floor are forgotten, known or not (a commit seen
+                    // only by a server that had compacted it never fills its gap).
+                    let floor = forget_below(sim);
+                    self.known_upto = self.known_upto.max(floor);
                     self.committed = self.committed.split_off(&(floor + 1));
                 }
             }
@@ -285,7 +297,7 @@ impl Property<Raft> for StateMachineSafety {
                 None => {
                     self.applied.insert(*index, (h, *node));
                     if *index % PRUNE_EVERY == 0 {
-                        self.applied = self.applied.split_off(&(compacted_everywhere(sim) + 1));
+                        self.applied = self.applied.split_off(&(forget_below(sim) + 1));
                     }
                 }
             }

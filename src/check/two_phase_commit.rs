@@ -34,13 +34,73 @@ struct Txn {
     aborted: BTreeSet<NodeId>,
 }
 
+/// How many of the newest transactions the properties remember in full. Older ones are
+/// forgotten (memory stays bounded on long runs) unless a participant is still in doubt about
+/// them; a later observation of a forgotten transaction is ignored. At most
+/// [`TXNS_HELD_MAX`] are held even then.
+const TXNS_KEPT: u64 = 256;
+const TXNS_HELD_MAX: usize = 10_000;
+
+impl Txn {
+    /// A participant voted yes and has not learned the outcome.
+    fn in_doubt(&self) -> bool {
+        self.yes.keys().any(|p| !self.decided.contains_key(p))
+    }
+}
+
 /// The transactions of a run as the observation events describe them.
 #[derive(Clone, Debug, Default)]
-struct Txns(BTreeMap<u64, Txn>);
+struct Txns(BTreeMap<u64, Txn>, Window);
+
+/// The newest transaction seen, and what is old enough to forget.
+#[derive(Clone, Copy, Debug, Default)]
+struct Window {
+    newest: u64,
+}
+
+impl Window {
+    /// Notes `txn`; whether it is recent enough to be looked at.
+    fn admit(&mut self, txn: u64) -> bool {
+        self.newest = self.newest.max(txn);
+        txn + TXNS_KEPT >= self.newest
+    }
+    /// Transactions below this id may be forgotten.
+    fn floor(&self) -> u64 {
+        self.newest.saturating_sub(TXNS_KEPT)
+    }
+}
+
+/// Forgets the entries of transactions older than the window (keys map to a transaction id).
+fn forget_old<K: Ord + Clone, V>(map: &mut BTreeMap<K, V>, window: &Window, txn_of: impl Fn(&K) -> u64) {
+    if window.newest % 64 == 0 {
+        let floor = window.floor();
+        map.retain(|k, _| txn_of(k) >= floor);
+    }
+}
 
 impl Txns {
+    /// An old transaction the properties no longer remember (its observations are ignored).
+    fn forgotten(&self, txn: u64) -> bool {
+        !self.0.contains_key(&txn) && txn + TXNS_KEPT < self.1.newest
+    }
+
     fn note(&mut self, record: &Rec<TwoPhaseCommit>) {
         let RecordKind::Observe { node, obs } = &record.kind else { return };
+        let txn = match obs {
+            Observation::Begin { txn, .. } | Observation::Vote { txn, .. } | Observation::Decide { txn, .. } => *txn,
+            _ => return,
+        };
+        let newest = self.1.newest;
+        if !self.1.admit(txn) && !self.0.contains_key(&txn) {
+            return;
+        }
+        if self.1.newest != newest && self.1.newest % 64 == 0 {
+            let floor = self.1.floor();
+            self.0.retain(|&id, t| id >= floor || t.in_doubt());
+            while self.0.len() > TXNS_HELD_MAX {
+                self.0.pop_first();
+            }
+        }
         match obs {
             Observation::Begin { txn, participants } => {
                 let t = self.0.entry(*txn).or_default();
@@ -77,6 +137,7 @@ fn word(d: Decision) -> &'static str {
 #[derive(Clone, Debug, Default)]
 struct Atomicity {
     first: BTreeMap<u64, (NodeId, Decision)>,
+    window: Window,
 }
 
 impl Property<TwoPhaseCommit> for Atomicity {
@@ -88,9 +149,13 @@ impl Property<TwoPhaseCommit> for Atomicity {
     }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         let Some((node, txn, decision)) = decide(record) else { return Ok(()) };
+        if !self.window.admit(txn) && !self.first.contains_key(&txn) {
+            return Ok(());
+        }
         match self.first.get(&txn) {
             None => {
                 self.first.insert(txn, (node, decision));
+                forget_old(&mut self.first, &self.window, |&id| id);
                 Ok(())
             }
             Some(&(n, d)) if d != decision => {
@@ -120,6 +185,9 @@ impl Property<TwoPhaseCommit> for CommitNeedsAllYes {
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         self.txns.note(record);
         let Some((node, txn, Decision::Commit)) = decide(record) else { return Ok(()) };
+        if self.txns.forgotten(txn) {
+            return Ok(());
+        }
         let t = self.txns.0.get(&txn).cloned().unwrap_or_default();
         let missing: Vec<String> =
             t.participants.iter().filter(|p| !t.yes.contains_key(p)).map(|p| format!("n{}", p.0)).collect();
@@ -176,6 +244,7 @@ impl Property<TwoPhaseCommit> for NoAbortAfterYes {
 struct DecisionDurable {
     decided: BTreeMap<(NodeId, u64), (Decision, u32)>,
     crashes: BTreeMap<NodeId, u32>,
+    window: Window,
 }
 
 impl Property<TwoPhaseCommit> for DecisionDurable {
@@ -192,9 +261,13 @@ impl Property<TwoPhaseCommit> for DecisionDurable {
         }
         let Some((node, txn, decision)) = decide(record) else { return Ok(()) };
         let crashes = self.crashes.get(&node).copied().unwrap_or(0);
+        if !self.window.admit(txn) && !self.decided.contains_key(&(node, txn)) {
+            return Ok(());
+        }
         match self.decided.get(&(node, txn)) {
             None => {
                 self.decided.insert((node, txn), (decision, crashes));
+                forget_old(&mut self.decided, &self.window, |&(_, id)| id);
                 Ok(())
             }
             Some(&(d, before)) if d != decision => Err(format!(
@@ -349,7 +422,7 @@ impl Property<TwoPhaseCommit> for Blocked {
         let blocked: Vec<String> = candidates
             .into_iter()
             .filter(|txn| {
-                let t = &self.txns.0[txn];
+                let Some(t) = self.txns.0.get(txn) else { return false };
                 !t.participants.is_empty()
                     && t.participants.iter().all(|p| t.yes.contains_key(p))
                     && !t.participants.iter().any(|p| t.decided.contains_key(p))
