@@ -81,7 +81,7 @@ mod native {
             b.iter(|| {
                 seed += 1;
                 let setup = Setup { seed, faults: FaultPreset::Chaos, ..Setup::default() };
-                let mut run = playground::build("raft", setup, None).unwrap();
+                let mut run = playground::build_unrecorded("raft", setup, None).unwrap();
                 run_to_end(run.as_mut()).violations.len()
             })
         });
