@@ -8,14 +8,16 @@ Prints a cargo-style `test result:` line so scripts/test.sh counts it.
 The goal (issue 8) is 350 KB = 358,400 bytes gzipped in all; the budget below is what the page
 weighs today plus a little headroom, so growth is caught while the goal is worked towards (see
 docs/performance.md). Issue 5 (timeline, space-time diagram, share links with DEFLATE, lessons,
-embedding) added 58 KB gzipped and moved the budget from 425,000 to 480,000.
+embedding) added 58 KB gzipped and moved the budget from 425,000 to 480,000. Issue 8's
+throughput and memory work (per-word hasher, incremental client-progress, windowed checks) added
+6.8 KB gzipped (479,142 bytes) and moved it to 485,000.
 """
 import glob
 import gzip
 import os
 import sys
 
-BUDGET_GZ_BYTES = 480_000
+BUDGET_GZ_BYTES = 485_000
 GOAL_GZ_BYTES = 350 * 1024
 
 dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
