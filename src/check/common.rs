@@ -1,6 +1,6 @@
 //! Properties every protocol shares.
 
-use super::{Property, PropertyKind};
+use super::{Property, PropertyKind, Reads};
 use crate::core::{Protocol, TimeUs, US_PER_S};
 use crate::sim::time::format_duration;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
@@ -58,6 +58,9 @@ impl<P: Protocol> Property<P> for ClientProgress {
     }
     fn kind(&self) -> PropertyKind {
         PropertyKind::Liveness
+    }
+    fn reads(&self) -> Reads {
+        Reads::INVOKE | Reads::RETURN
     }
     fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String> {
         match &record.kind {

@@ -14,8 +14,67 @@ pub use run::Run;
 pub use world::{Violation, World};
 
 use crate::core::Protocol;
-use crate::sim::{Rec, Simulation};
+use crate::sim::{Rec, RecordKind, Simulation};
 use std::fmt;
+use std::ops::BitOr;
+
+/// Which kinds of record a property reads, a bit per kind. The world calls a property only for
+/// the kinds it reads: most records are sends, deliveries and timers, which most properties skip.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Reads(u32);
+
+impl Reads {
+    pub const ALL: Reads = Reads(u32::MAX);
+    pub const NONE: Reads = Reads(0);
+    pub const SEND: Reads = Reads(1 << 2);
+    pub const PERSIST: Reads = Reads(1 << 8);
+    pub const CRASH: Reads = Reads(1 << 9);
+    pub const RESTART: Reads = Reads(1 << 10);
+    pub const INVOKE: Reads = Reads(1 << 13);
+    pub const RETURN: Reads = Reads(1 << 16);
+    pub const OBSERVE: Reads = Reads(1 << 17);
+
+    /// The bit of one record's kind.
+    pub fn of<M, T>(kind: &RecordKind<M, T>) -> Reads {
+        Reads(
+            1 << match kind {
+                RecordKind::Run { .. } => 0,
+                RecordKind::Chaos(_) => 1,
+                RecordKind::Send { .. } => 2,
+                RecordKind::Deliver { .. } => 3,
+                RecordKind::Drop { .. } => 4,
+                RecordKind::Duplicate { .. } => 5,
+                RecordKind::TimerSet { .. } => 6,
+                RecordKind::TimerFire { .. } => 7,
+                RecordKind::Persist { .. } => 8,
+                RecordKind::Crash { .. } => 9,
+                RecordKind::Restart { .. } => 10,
+                RecordKind::Action(_) => 11,
+                RecordKind::Resume { .. } => 12,
+                RecordKind::Invoke { .. } => 13,
+                RecordKind::Request { .. } => 14,
+                RecordKind::Reply { .. } => 15,
+                RecordKind::Return { .. } => 16,
+                RecordKind::Observe { .. } => 17,
+                RecordKind::Violation { .. } => 18,
+                RecordKind::Phase { .. } => 19,
+                RecordKind::Note { .. } => 20,
+            },
+        )
+    }
+
+    /// Whether any kind of `other` is read.
+    pub fn any(self, other: Reads) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl BitOr for Reads {
+    type Output = Reads;
+    fn bitor(self, other: Reads) -> Reads {
+        Reads(self.0 | other.0)
+    }
+}
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +98,10 @@ pub trait Property<P: Protocol>: fmt::Debug {
     fn explain(&self) -> &str;
     fn kind(&self) -> PropertyKind {
         PropertyKind::Safety
+    }
+    /// The kinds of record `observe` looks at (all unless the property says otherwise).
+    fn reads(&self) -> Reads {
+        Reads::ALL
     }
     /// `Err(detail)` when the record breaks the property.
     fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String>;

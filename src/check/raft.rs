@@ -3,7 +3,7 @@
 //! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
 //! liveness once faults stop.
 
-use super::{Checked, Property, PropertyKind};
+use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::{Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
 use crate::protocols::raft::{Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::trace::StableHasher;
@@ -78,6 +78,9 @@ impl Property<Raft> for ElectionSafety {
     fn explain(&self) -> &str {
         "at most one leader is elected in any term"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
+    }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } = &record.kind {
             if let Some(&other) = self.leaders.get(term) {
@@ -105,6 +108,9 @@ impl Property<Raft> for LeaderAppendOnly {
     }
     fn explain(&self) -> &str {
         "a leader never overwrites or deletes entries in its log; it only appends"
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE | Reads::CRASH | Reads::RESTART
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -183,6 +189,9 @@ impl Property<Raft> for LogMatching {
     fn explain(&self) -> &str {
         "two logs with an entry of the same index and term are identical up to that entry"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
+    }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Append { index, term, value } } = &record.kind {
             let h = value_hash(value);
@@ -232,6 +241,9 @@ impl Property<Raft> for LeaderCompleteness {
     }
     fn explain(&self) -> &str {
         "an entry committed in one term is in the log of every leader of every later term"
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -287,6 +299,9 @@ impl Property<Raft> for StateMachineSafety {
     fn explain(&self) -> &str {
         "no two servers apply different entries at the same log index"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
+    }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Apply { index, value, .. } } = &record.kind {
             let h = value_hash(value);
@@ -322,6 +337,9 @@ impl Property<Raft> for CommitMonotonic {
     }
     fn explain(&self) -> &str {
         "a server's commit index never decreases between restarts, and it never deletes an entry at or below it"
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE | Reads::CRASH | Reads::RESTART
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -362,6 +380,9 @@ impl Property<Raft> for TermMonotonic {
     fn explain(&self) -> &str {
         "a server's current term never decreases, across restarts too"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
+    }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Role { term, .. } } = &record.kind {
             let last = self.term.insert(*node, *term).unwrap_or(0);
@@ -386,6 +407,9 @@ impl Property<Raft> for OneVotePerTerm {
     }
     fn explain(&self) -> &str {
         "a server votes for at most one candidate in a term, even if it restarts"
+    }
+    fn reads(&self) -> Reads {
+        Reads::SEND
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Send { from, to, msg: RaftMsg::RequestVoteResponse { term, granted: true }, .. } =
@@ -419,6 +443,9 @@ impl Property<Raft> for LeaderElected {
     }
     fn kind(&self) -> PropertyKind {
         PropertyKind::Liveness
+    }
+    fn reads(&self) -> Reads {
+        Reads::NONE
     }
     fn observe(&mut self, _record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         Ok(())
@@ -474,6 +501,9 @@ impl Property<Raft> for AckedApplied {
     }
     fn kind(&self) -> PropertyKind {
         PropertyKind::Liveness
+    }
+    fn reads(&self) -> Reads {
+        Reads::INVOKE | Reads::RETURN
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {

@@ -2,7 +2,7 @@
 //! (`begin`, `vote`, `decide`, `crash`), so they judge any implementation that emits them;
 //! `conservation` adds up the balances on every participant's stable storage.
 
-use super::{Checked, Property, PropertyKind};
+use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::{Decision, NodeId, Observation, TimeUs, US_PER_S};
 use crate::protocols::two_phase_commit::{TpcConfig, TwoPhaseCommit, COORDINATOR};
 use crate::sim::{Rec, RecordKind, Simulation};
@@ -147,6 +147,9 @@ impl Property<TwoPhaseCommit> for Atomicity {
     fn explain(&self) -> &str {
         "no transaction is committed at one node and aborted at another"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
+    }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         let Some((node, txn, decision)) = decide(record) else { return Ok(()) };
         if !self.window.admit(txn) && !self.first.contains_key(&txn) {
@@ -182,6 +185,9 @@ impl Property<TwoPhaseCommit> for CommitNeedsAllYes {
     fn explain(&self) -> &str {
         "a transaction commits only after every one of its participants voted yes"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
+    }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         self.txns.note(record);
         let Some((node, txn, Decision::Commit)) = decide(record) else { return Ok(()) };
@@ -216,6 +222,9 @@ impl Property<TwoPhaseCommit> for NoAbortAfterYes {
     }
     fn explain(&self) -> &str {
         "a participant that voted yes never aborts on its own: only after another node decided abort"
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
     }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         if let Some((node, txn, Decision::Abort)) = decide(record) {
@@ -253,6 +262,9 @@ impl Property<TwoPhaseCommit> for DecisionDurable {
     }
     fn explain(&self) -> &str {
         "a decision, once made, survives crashes: no node ever decides a transaction two different ways"
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE | Reads::CRASH
     }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         if let RecordKind::Crash { node } = &record.kind {
@@ -318,6 +330,9 @@ impl Property<TwoPhaseCommit> for Conservation {
     fn explain(&self) -> &str {
         "transfers move money, never make or lose it: once no transaction is in flight, the balances add up to the starting total"
     }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE | Reads::PERSIST
+    }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         // Balances change only when a participant learns a decision.
         if decide(record).is_some() || (self.in_flight && matches!(record.kind, RecordKind::Persist { .. })) {
@@ -351,6 +366,9 @@ impl Property<TwoPhaseCommit> for TransactionsDecide {
     }
     fn kind(&self) -> PropertyKind {
         PropertyKind::Liveness
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE
     }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, _sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         self.txns.note(record);
@@ -407,6 +425,9 @@ impl Property<TwoPhaseCommit> for Blocked {
     }
     fn kind(&self) -> PropertyKind {
         PropertyKind::Blocking
+    }
+    fn reads(&self) -> Reads {
+        Reads::OBSERVE | Reads::CRASH
     }
     fn observe(&mut self, record: &Rec<TwoPhaseCommit>, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         self.txns.note(record);

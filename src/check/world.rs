@@ -1,4 +1,4 @@
-use super::{Checked, Property, PropertyKind};
+use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::TimeUs;
 use crate::sim::timetravel::Replayable;
 use crate::sim::trace::StableHasher;
@@ -24,6 +24,8 @@ const VIOLATIONS_MAX: usize = 1_000;
 pub struct World<P: Checked> {
     sim: Simulation<P>,
     properties: Vec<Box<dyn Property<P>>>,
+    /// What each property (by position) reads.
+    reads: Vec<Reads>,
     violations: Vec<Violation>,
     /// Reports of [`PropertyKind::Blocking`] properties: not violations, kept apart.
     blocked: Vec<Violation>,
@@ -47,6 +49,7 @@ impl<P: Checked> World<P> {
         properties.extend(extra);
         let mut world = World {
             broken: vec![false; properties.len()],
+            reads: properties.iter().map(|p| p.reads()).collect(),
             sim,
             properties,
             violations: Vec::new(),
@@ -109,7 +112,11 @@ impl<P: Checked> World<P> {
 
     fn accept(&mut self, record: Rec<P>, sink: &mut dyn FnMut(Rec<P>)) {
         let mut found = Vec::new();
+        let kind = Reads::of(&record.kind);
         for (i, property) in self.properties.iter_mut().enumerate() {
+            if !self.reads[i].any(kind) {
+                continue;
+            }
             if let Err(detail) = property.observe(&record, &self.sim) {
                 found.push((i, detail));
             }
