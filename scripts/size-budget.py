@@ -10,7 +10,7 @@ weighs today plus a little headroom, so growth is caught while the goal is worke
 docs/performance.md). Issue 5 (timeline, space-time diagram, share links with DEFLATE, lessons,
 embedding) added 58 KB gzipped and moved the budget from 425,000 to 480,000. Issue 8's
 throughput and memory work (per-word hasher, incremental client-progress, windowed checks) added
-6.8 KB gzipped (479,142 bytes) and moved it to 485,000.
+7.2 KB gzipped (479,574 bytes) and moved it to 485,000.
 """
 import glob
 import gzip
