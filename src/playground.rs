@@ -106,6 +106,24 @@ pub const LOG_TAIL: usize = 40;
 /// Records the event log looks back over when it filters.
 pub const EVENT_SCAN_MAX: usize = 20_000;
 
+/// How much a [`ClusterView`] carries. The page draws one at every animation frame and needs
+/// neither every message's text nor the logs at most of them; the JS API and tests take it all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewDetail {
+    /// `None`: every message's `describe`; `Some(ids)`: only these messages' (the others' is empty).
+    pub describe_only: Option<[Option<u64>; 2]>,
+    /// Each node's log (`NodeView::log`); `None` for every node when false.
+    pub logs: bool,
+}
+
+impl ViewDetail {
+    pub const FULL: ViewDetail = ViewDetail { describe_only: None, logs: true };
+
+    fn describes(&self, id: u64) -> bool {
+        self.describe_only.is_none_or(|ids| ids.contains(&Some(id)))
+    }
+}
+
 /// One message in flight.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageView {
@@ -245,7 +263,11 @@ pub trait Playground {
     fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView>;
     /// The record at trace index `index`, if still held.
     fn event(&self, index: u64) -> Option<EventView>;
-    fn view(&self) -> ClusterView;
+    /// Everything: [`ViewDetail::FULL`].
+    fn view(&self) -> ClusterView {
+        self.view_with(ViewDetail::FULL)
+    }
+    fn view_with(&self, detail: ViewDetail) -> ClusterView;
     /// Goes back (or forward again) to the moment right after step `step`.
     fn restore(&mut self, step: u64) -> Result<(), String>;
     /// The furthest step the run has reached; `restore` goes anywhere up to it.
@@ -393,7 +415,7 @@ where
         let (class, nodes) = record_class(r);
         Some(EventView { index, t_us: r.t, class, nodes, text: describe_record(r), message: sent_message(r) })
     }
-    fn view(&self) -> ClusterView {
+    fn view_with(&self, detail: ViewDetail) -> ClusterView {
         let sim = self.run.world().sim();
         let nodes = sim
             .nodes()
@@ -414,7 +436,7 @@ where
                     timer: slot
                         .timer_spans()
                         .find_map(|(t, set, due)| P::timer_label(&t).map(|label| (label, set, due))),
-                    log: P::log_view(slot.volatile(), slot.disk(), LOG_TAIL),
+                    log: if detail.logs { P::log_view(slot.volatile(), slot.disk(), LOG_TAIL) } else { None },
                 }
             })
             .collect();
@@ -429,7 +451,7 @@ where
                 kind: m.msg.kind(),
                 reply: m.msg.is_reply(),
                 held: m.held,
-                describe: m.msg.describe(),
+                describe: if detail.describes(id) { m.msg.describe() } else { String::new() },
             })
             .collect();
         let n = sim.setup().nodes as u32;

@@ -9,7 +9,7 @@ use super::panels;
 use super::params::{parse_params, PageParams};
 use super::{lessons, share, timeline};
 use crate::core::{NodeId, TimeUs};
-use crate::playground::{self, Caption, ClusterView, EventFilter, Playground, ProtocolInfo};
+use crate::playground::{self, Caption, ClusterView, EventFilter, Playground, ProtocolInfo, ViewDetail};
 use crate::sim::time::format_duration;
 use crate::sim::trace::format_hash;
 use crate::sim::{Action, LinkChange, RunStatus};
@@ -152,6 +152,11 @@ pub struct App {
     /// When the slow parts were last drawn (animation-frame time).
     slow_at: f64,
     slow_turn: usize,
+    /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
+    /// after anything a person does and once every [`SLOW_PANELS_MS`] while playing, not at every
+    /// frame (at 10× the messages in flight turn over every few frames, and creating and removing
+    /// hundreds of elements a frame cost more than drawing them).
+    index_version: u64,
     /// Which slow parts to redraw at the next render (bits `PART_*`).
     slow_dirty: std::cell::Cell<u8>,
     slow_versions: [std::cell::Cell<u64>; 5],
@@ -657,6 +662,7 @@ impl Component for App {
             last_frame: None,
             slow_at: 0.0,
             slow_turn: 0,
+            index_version: 0,
             slow_dirty: std::cell::Cell::new(PARTS_ALL),
             slow_versions: Default::default(),
             spacetime_at: 0.0,
@@ -690,6 +696,7 @@ impl Component for App {
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         if !matches!(msg, Msg::Frame(_) | Msg::HoverMessage(_)) {
             self.slow_dirty.set(PARTS_ALL);
+            self.index_version += 1;
         }
         match msg {
             Msg::Frame(ts) => {
@@ -711,6 +718,9 @@ impl Component for App {
                     self.slow_at = ts;
                     self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
                     self.slow_dirty.set(self.slow_dirty.get() | PART_TURNS[self.slow_turn]);
+                    if self.slow_turn == 0 {
+                        self.index_version += 1;
+                    }
                 }
                 if ts - self.spacetime_at >= SPACETIME_MS {
                     self.spacetime_at = ts;
@@ -904,7 +914,12 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let view = self.run.view();
+        // Most frames redraw only the cluster: no logs, and only the text of the message under
+        // the pointer or selected (a busy run has over a thousand messages in flight).
+        let view = std::rc::Rc::new(self.run.view_with(ViewDetail {
+            describe_only: Some([self.hovered_message, self.selected_message]),
+            logs: self.slow_dirty.get() & PART_LOGS != 0,
+        }));
         let slow = self.slow_parts(link, &view);
         let speed = self.speed();
         let on_speed = link.callback(|e: InputEvent| {
@@ -1012,7 +1027,7 @@ impl Component for App {
                 <div class="panes">
                     if panel("cluster") {
                         <section class="cluster-pane" aria-label="cluster">
-                            <ClusterSvg view={view.clone()} selected_node={self.selected_node} selected_message={self.selected_message}
+                            <ClusterSvg view={view.clone()} index_version={self.index_version} selected_node={self.selected_node} selected_message={self.selected_message}
                                         on_node={link.callback(|n| Msg::SelectNode(Some(n)))}
                                         on_message={link.callback(|m| Msg::SelectMessage(Some(m)))}
                                         hovered_message={self.hovered_message} on_hover={link.callback(Msg::HoverMessage)} />
@@ -1067,7 +1082,7 @@ impl PartialEq for FrozenProps {
 }
 
 #[function_component(Frozen)]
-fn frozen(props: &FrozenProps) -> Html {
+pub(super) fn frozen(props: &FrozenProps) -> Html {
     props.html.clone()
 }
 
@@ -1096,7 +1111,7 @@ const PARTS_ALL: u8 = 31;
 const PART_TURNS: [u8; 4] = [PART_SIDE, PART_LOGS, PART_UNDER_CLUSTER, PART_TOOLS];
 
 impl App {
-    fn slow_parts(&self, link: &yew::html::Scope<App>, view: &ClusterView) -> SlowParts {
+    fn slow_parts(&self, link: &yew::html::Scope<App>, view: &std::rc::Rc<ClusterView>) -> SlowParts {
         let dirty = self.slow_dirty.replace(0);
         let part = |bit: u8, index: usize, build: &dyn Fn() -> Html| -> Html {
             let versions = &self.slow_versions;

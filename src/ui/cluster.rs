@@ -3,12 +3,15 @@
 //! bar); messages in flight as glyphs at a position interpolated by virtual time (requests round,
 //! replies square), each with its `describe()` text on hover.
 
+use super::app::Frozen;
 use crate::playground::ClusterView;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
-    pub view: ClusterView,
+    pub view: std::rc::Rc<ClusterView>,
+    /// The hidden list of messages in flight is rebuilt only when this changes.
+    pub index_version: u64,
     pub selected_node: Option<u32>,
     pub selected_message: Option<u64>,
     pub on_node: Callback<u32>,
@@ -108,9 +111,18 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         })
         .collect();
     let glyphs = std::rc::Rc::new(glyphs);
-    let index = view.messages.iter().take(drawn).map(|m| {
-        html! { <circle key={m.id} data-message={m.id.to_string()} data-kind={m.kind} /> }
-    });
+    // The hidden list follows `index_version`, not every frame (see `App::index_version`).
+    let index_built = use_mut_ref(|| None::<u64>);
+    let index = if *index_built.borrow() == Some(props.index_version) {
+        Html::default()
+    } else {
+        *index_built.borrow_mut() = Some(props.index_version);
+        view.messages
+            .iter()
+            .take(drawn)
+            .map(|m| html! { <circle key={m.id} data-message={m.id.to_string()} data-kind={m.kind} /> })
+            .collect::<Html>()
+    };
     let svg_ref = use_node_ref();
     let canvas_ref = use_node_ref();
     {
@@ -206,7 +218,7 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
             </defs>
             { for cuts }
             { for nodes }
-            <g class="message-index" display="none">{ for index }</g>
+            <g class="message-index" display="none"><Frozen version={props.index_version} html={index} /></g>
             { for tip }
             if more > 0 {
                 <text class="more" x="6" y="392">{ format!("+{more} more messages in flight") }</text>

@@ -10,7 +10,7 @@ pub const COLUMNS: u64 = 30;
 
 #[derive(Properties, PartialEq)]
 pub struct LogGridProps {
-    pub view: ClusterView,
+    pub view: std::rc::Rc<ClusterView>,
     pub selected_node: Option<u32>,
     pub on_node: Callback<u32>,
 }
