@@ -153,13 +153,14 @@ pub struct App {
     slow_at: f64,
     slow_turn: usize,
     /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
-    /// after anything a person does and once every [`SLOW_PANELS_MS`] while playing, not at every
-    /// frame (at 10× the messages in flight turn over every few frames, and creating and removing
-    /// hundreds of elements a frame cost more than drawing them).
+    /// after anything a person does and once every [`SPACETIME_MS`] while playing, not at every
+    /// frame (at 10× the messages in flight turn over every few frames, and rewriting hundreds
+    /// of elements at a frame cost more than drawing them).
     index_version: u64,
+    index_due: bool,
     /// Which slow parts to redraw at the next render (bits `PART_*`).
     slow_dirty: std::cell::Cell<u8>,
-    slow_versions: [std::cell::Cell<u64>; 5],
+    slow_versions: [std::cell::Cell<u64>; 6],
     /// When the space-time diagram was last drawn while playing (it is the costliest part).
     spacetime_at: f64,
     frame: Option<PendingFrame>,
@@ -663,6 +664,7 @@ impl Component for App {
             slow_at: 0.0,
             slow_turn: 0,
             index_version: 0,
+            index_due: false,
             slow_dirty: std::cell::Cell::new(PARTS_ALL),
             slow_versions: Default::default(),
             spacetime_at: 0.0,
@@ -717,14 +719,18 @@ impl Component for App {
                 if ts - self.slow_at >= SLOW_PANELS_MS / PART_TURNS.len() as f64 {
                     self.slow_at = ts;
                     self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
-                    self.slow_dirty.set(self.slow_dirty.get() | PART_TURNS[self.slow_turn]);
-                    if self.slow_turn == 0 {
-                        self.index_version += 1;
-                    }
+                    // The timeline at every turn: its numbers move, but a range input redrawn
+                    // at every frame cost more than the rest of the controls.
+                    self.slow_dirty.set(self.slow_dirty.get() | PART_TURNS[self.slow_turn] | PART_TIMELINE);
                 }
                 if ts - self.spacetime_at >= SPACETIME_MS {
                     self.spacetime_at = ts;
                     self.slow_dirty.set(self.slow_dirty.get() | PART_SPACETIME);
+                    self.index_due = true;
+                } else if self.index_due && ts - self.spacetime_at >= SPACETIME_MS / 2.0 {
+                    // Half a period after the diagram, so the two never share a frame.
+                    self.index_due = false;
+                    self.index_version += 1;
                 }
                 return true;
             }
@@ -1021,9 +1027,7 @@ impl Component for App {
                     <p id="action-error" class="notice error" role="alert">{ e }</p>
                 }
                 { timeline::caption(self, link) }
-                if panel("timeline") {
-                    { timeline::timeline(self, link) }
-                }
+                { slow.timeline }
                 <div class="panes">
                     if panel("cluster") {
                         <section class="cluster-pane" aria-label="cluster">
@@ -1089,6 +1093,7 @@ pub(super) fn frozen(props: &FrozenProps) -> Html {
 /// The parts of the page that need not change at every animation frame: redrawn at most
 /// [`SLOW_PANELS_MS`] apart while the run plays, and at once after anything a person does.
 struct SlowParts {
+    timeline: Html,
     under_cluster: Html,
     side: Html,
     logs: Html,
@@ -1105,7 +1110,9 @@ const PART_TOOLS: u8 = 8;
 /// thousands of arrows), and at once after anything a person does.
 const PART_SPACETIME: u8 = 16;
 const SPACETIME_MS: f64 = 1000.0;
-const PARTS_ALL: u8 = 31;
+/// The timeline (scrubber): redrawn at every turn of the others.
+const PART_TIMELINE: u8 = 32;
+const PARTS_ALL: u8 = 63;
 /// The order the parts are redrawn in while playing, one per quarter of [`SLOW_PANELS_MS`], so no
 /// single frame redraws them all.
 const PART_TURNS: [u8; 4] = [PART_SIDE, PART_LOGS, PART_UNDER_CLUSTER, PART_TOOLS];
@@ -1125,6 +1132,11 @@ impl App {
         };
         let panel = |name: &str| self.params.shows_panel(name);
         SlowParts {
+            timeline: part(PART_TIMELINE, 5, &|| {
+                html! {
+                    if panel("timeline") { { timeline::timeline(self, link) } }
+                }
+            }),
             under_cluster: part(PART_UNDER_CLUSTER, 0, &|| {
                 html! {
                     <>

@@ -120,7 +120,8 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         view.messages
             .iter()
             .take(drawn)
-            .map(|m| html! { <circle key={m.id} data-message={m.id.to_string()} data-kind={m.kind} /> })
+            // Unkeyed: a new list rewrites the attributes of the elements already there.
+            .map(|m| html! { <circle data-message={m.id.to_string()} data-kind={m.kind} /> })
             .collect::<Html>()
     };
     let svg_ref = use_node_ref();
@@ -176,7 +177,8 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
                 <circle class="timer" cx={f(x)} cy={f(y)} r={f(radius + 4.0)} pathLength="100"
                         stroke-dasharray={format!("{left:.1} 100")}
                         transform={format!("rotate(-90 {x:.1} {y:.1})")}>
-                    <title>{ format!("{label}: {} left", crate::sim::time::format_duration(due.saturating_sub(view.now_us))) }</title>
+                    // When it fires, not how long is left: the text stays put while the arc moves.
+                    <title>{ format!("{label}: due at t = {}", crate::sim::time::format_duration(due)) }</title>
                 </circle>
             }
         });
@@ -325,21 +327,30 @@ fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()
     ctx.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));
     ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy).ok()?;
     let [request, reply, selected] = &m.colours;
-    for g in glyphs {
+    // One path and one fill per kind: a fill per glyph cost more than the drawing itself.
+    for (is_reply, colour) in [(false, request), (true, reply)] {
+        ctx.begin_path();
+        for g in glyphs.iter().filter(|g| g.reply == is_reply) {
+            if g.reply {
+                ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
+            } else {
+                ctx.move_to(g.x + 5.0, g.y);
+                let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
+            }
+        }
+        ctx.set_fill_style_str(colour);
+        ctx.fill();
+    }
+    for g in glyphs.iter().filter(|g| g.selected) {
         ctx.begin_path();
         if g.reply {
             ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
-            ctx.set_fill_style_str(reply);
         } else {
             let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
-            ctx.set_fill_style_str(request);
         }
-        ctx.fill();
-        if g.selected {
-            ctx.set_line_width(3.0);
-            ctx.set_stroke_style_str(selected);
-            ctx.stroke();
-        }
+        ctx.set_line_width(3.0);
+        ctx.set_stroke_style_str(selected);
+        ctx.stroke();
     }
     Some(())
 }

@@ -2,7 +2,8 @@
 //! entries marked, compacted entries shown as the snapshot, and the leader's nextIndex /
 //! matchIndex for each follower.
 
-use crate::playground::ClusterView;
+use crate::core::LogView;
+use crate::playground::{ClusterView, NodeView};
 use yew::prelude::*;
 
 /// Columns shown: the newest indexes of the cluster.
@@ -29,101 +30,183 @@ pub fn current_leader(view: &ClusterView) -> Option<u32> {
         .map(|n| n.id)
 }
 
-#[function_component(LogGrid)]
-pub fn log_grid(props: &LogGridProps) -> Html {
-    let view = &props.view;
-    if view.nodes.iter().all(|n| n.log.is_none()) {
-        return html! {};
-    }
-    let last = view
-        .nodes
-        .iter()
-        .filter_map(|n| n.log.as_ref())
-        .map(|l| l.entries.last().map_or(l.snapshot_index, |e| e.index))
-        .max()
-        .unwrap_or(0);
-    let leader = current_leader(view);
-    let progress: Vec<(u32, u64, u64)> = leader
-        .and_then(|l| view.nodes.iter().find(|n| n.id == l))
-        .and_then(|n| n.log.as_ref())
-        .map(|l| l.progress.clone())
-        .unwrap_or_default();
-    // One column past the end, so a follower's nextIndex there is visible.
-    let last = last.max(progress.iter().map(|p| p.1).max().unwrap_or(0));
-    let lo = last.saturating_sub(COLUMNS - 1).max(1);
-    let slots = view.nodes.iter().filter_map(|n| n.log.as_ref()).any(|l| l.slots);
-    let txns = view.nodes.iter().filter_map(|n| n.log.as_ref()).any(|l| l.txns);
-    // Paxos: entries held by a majority of acceptors in one ballot are chosen, whether or not any
-    // learner knows it yet.
-    let mut holders: std::collections::BTreeMap<(u64, u64, &str), usize> = std::collections::BTreeMap::new();
-    for log in view.nodes.iter().filter_map(|n| n.log.as_ref()) {
-        for e in &log.entries {
-            *holders.entry((e.index, e.term, e.text.as_str())).or_default() += 1;
+/// What the grid needs to know about the whole cluster to draw one cell.
+struct Grid<'a> {
+    lo: u64,
+    last: u64,
+    leader: Option<u32>,
+    progress: Vec<(u32, u64, u64)>,
+    slots: bool,
+    txns: bool,
+    /// Paxos: entries held by a majority of acceptors in one ballot are chosen, whether or not
+    /// any learner knows it yet.
+    holders: std::collections::BTreeMap<(u64, u64, &'a str), usize>,
+    quorum: Option<usize>,
+}
+
+impl<'a> Grid<'a> {
+    fn of(view: &'a ClusterView) -> Grid<'a> {
+        let logs = || view.nodes.iter().filter_map(|n| n.log.as_ref());
+        let last = logs().map(|l| l.entries.last().map_or(l.snapshot_index, |e| e.index)).max().unwrap_or(0);
+        let leader = current_leader(view);
+        let progress: Vec<(u32, u64, u64)> = leader
+            .and_then(|l| view.nodes.iter().find(|n| n.id == l))
+            .and_then(|n| n.log.as_ref())
+            .map(|l| l.progress.clone())
+            .unwrap_or_default();
+        // One column past the end, so a follower's nextIndex there is visible.
+        let last = last.max(progress.iter().map(|p| p.1).max().unwrap_or(0));
+        let mut holders = std::collections::BTreeMap::new();
+        for log in logs() {
+            for e in &log.entries {
+                *holders.entry((e.index, e.term, e.text.as_str())).or_default() += 1;
+            }
+        }
+        Grid {
+            lo: last.saturating_sub(COLUMNS - 1).max(1),
+            last,
+            leader,
+            progress,
+            slots: logs().any(|l| l.slots),
+            txns: logs().any(|l| l.txns),
+            holders,
+            quorum: logs().find_map(|l| l.quorum),
         }
     }
-    let quorum = view.nodes.iter().filter_map(|n| n.log.as_ref()).find_map(|l| l.quorum);
-    let header = (lo..=last.max(lo)).map(|i| html! { <th scope="col">{ if slots { i - 1 } else { i } }</th> });
-    let rows = view.nodes.iter().map(|n| {
-        let Some(log) = &n.log else { return html! {} };
-        let commit = log.commit;
-        let mine = progress.iter().find(|(id, _, _)| *id == n.id).map(|&(_, next, matched)| (next, matched));
-        let cells = (lo..=last.max(lo)).map(|i| {
-            let mut class = classes!("cell");
-            let mut title = format!("index {i}");
-            let mut style = String::new();
-            let mut text = String::new();
-            if i <= log.snapshot_index {
-                class.push("snap");
+
+    fn columns(&self) -> std::ops::RangeInclusive<u64> {
+        self.lo..=self.last.max(self.lo)
+    }
+
+    /// The leader's `(nextIndex, matchIndex)` for node `id`.
+    fn progress_of(&self, id: u32) -> Option<(u64, u64)> {
+        self.progress.iter().find(|(p, _, _)| *p == id).map(|&(_, next, matched)| (next, matched))
+    }
+
+    /// Node `n`'s cell at index `i`: class, style, text, and (when asked: it is only wanted when
+    /// the pointer is over the cell) the title.
+    fn cell(&self, n: &NodeView, log: &LogView, i: u64, titled: bool) -> (Classes, String, String, String) {
+        let mut class = classes!("cell");
+        let mut title = String::new();
+        let mut style = String::new();
+        let mut text = String::new();
+        let mine = self.progress_of(n.id);
+        if i <= log.snapshot_index {
+            class.push("snap");
+            if titled {
                 title = format!(
                     "index {i}: compacted into the snapshot (up to {} at term {})",
                     log.snapshot_index, log.snapshot_term
                 );
-                text = "▦".into();
-            } else if let Some(e) = log.entries.iter().find(|e| e.index == i).filter(|_| txns) {
-                class.push("entry");
-                class.push(format!("txn-{}", e.text));
-                text = match e.text.as_str() {
-                    "collecting" => "V",
-                    "working" => "W",
-                    "prepared" => "P",
-                    "committed" => "C",
-                    "aborted" => "A",
-                    _ => "?",
-                }
-                .into();
+            }
+            text = "▦".into();
+        } else if let Some(e) = log.entries.iter().find(|e| e.index == i).filter(|_| self.txns) {
+            class.push("entry");
+            class.push(format!("txn-{}", e.text));
+            text = match e.text.as_str() {
+                "collecting" => "V",
+                "working" => "W",
+                "prepared" => "P",
+                "committed" => "C",
+                "aborted" => "A",
+                _ => "?",
+            }
+            .into();
+            if titled {
                 title = format!("T{i} at node {}: {}", n.id, e.text);
                 if e.text == "prepared" {
                     title.push_str(" — voted yes, in doubt until it learns the outcome (holding its locks)");
                 }
-            } else if let Some(e) = log.entries.iter().find(|e| e.index == i) {
-                class.push("entry");
-                style = format!("background:{}", term_colour(e.term));
-                text = e.term.to_string();
-                title = if slots {
+            }
+        } else if let Some(e) = log.entries.iter().find(|e| e.index == i) {
+            class.push("entry");
+            style = format!("background:{}", term_colour(e.term));
+            text = e.term.to_string();
+            if titled {
+                title = if self.slots {
                     format!("slot {}: accepted {} (ballot round {})", i - 1, e.text, e.term)
                 } else {
                     format!("index {i}, term {}: {}", e.term, e.text)
                 };
-                if quorum.is_some_and(|q| holders.get(&(e.index, e.term, e.text.as_str())).copied().unwrap_or(0) >= q) {
-                    class.push("chosen");
+            }
+            let held = self.holders.get(&(e.index, e.term, e.text.as_str())).copied().unwrap_or(0);
+            if self.quorum.is_some_and(|q| held >= q) {
+                class.push("chosen");
+                if titled {
                     title.push_str(" — chosen: a majority of acceptors accepted it in this ballot");
                 }
-                if commit.is_some_and(|c| i <= c) {
-                    class.push("committed");
+            }
+            if log.commit.is_some_and(|c| i <= c) {
+                class.push("committed");
+                if titled {
                     title.push_str(" (committed)");
                 }
             }
-            if let Some((next, matched)) = mine {
-                if i == next {
-                    class.push("next");
+        } else if titled {
+            title = format!("index {i}");
+        }
+        if let Some((next, matched)) = mine {
+            if i == next {
+                class.push("next");
+                if titled {
                     title.push_str(&format!(" — leader's nextIndex for node {}", n.id));
                 }
-                if i == matched {
-                    class.push("match");
+            }
+            if i == matched {
+                class.push("match");
+                if titled {
                     title.push_str(&format!(" — leader's matchIndex for node {}", n.id));
                 }
             }
-            html! { <td class={class} style={style} title={title}>{ text }</td> }
+        }
+        (class, style, text, title)
+    }
+}
+
+/// The title of the log cell under the pointer, made when the pointer gets there: the grid is
+/// redrawn several times a second while a run plays, and a title per cell was most of its cost.
+fn title_cell(view: &ClusterView, target: Option<web_sys::EventTarget>) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let cell = target?.dyn_into::<web_sys::Element>().ok()?;
+    if !cell.get_attribute("class").is_some_and(|c| c.split(' ').any(|c| c == "cell")) {
+        return None;
+    }
+    let node: u32 = cell.parent_element()?.get_attribute("data-node")?.parse().ok()?;
+    // The row header comes first, then one cell per column from `lo`.
+    let mut column = 0u64;
+    let mut at = cell.previous_element_sibling();
+    while let Some(e) = at {
+        column += 1;
+        at = e.previous_element_sibling();
+    }
+    let grid = Grid::of(view);
+    let i = grid.lo + column.checked_sub(1)?;
+    let n = view.nodes.iter().find(|n| n.id == node)?;
+    let (.., title) = grid.cell(n, n.log.as_ref()?, i, true);
+    cell.set_attribute("title", &title).ok()
+}
+
+#[function_component(LogGrid)]
+pub fn log_grid(props: &LogGridProps) -> Html {
+    let view = &props.view;
+    let shown = use_mut_ref(|| view.clone());
+    *shown.borrow_mut() = view.clone();
+    if view.nodes.iter().all(|n| n.log.is_none()) {
+        return html! {};
+    }
+    let on_over = Callback::from(move |e: MouseEvent| {
+        title_cell(&shown.borrow(), e.target());
+    });
+    let grid = Grid::of(view);
+    let (slots, txns, leader) = (grid.slots, grid.txns, grid.leader);
+    let header = grid.columns().map(|i| html! { <th scope="col">{ if slots { i - 1 } else { i } }</th> });
+    let rows = view.nodes.iter().map(|n| {
+        let Some(log) = &n.log else { return html! {} };
+        let commit = log.commit;
+        let mine = grid.progress_of(n.id);
+        let cells = grid.columns().map(|i| {
+            let (class, style, text, _) = grid.cell(n, log, i, false);
+            html! { <td class={class} style={style}>{ text }</td> }
         });
         let id = n.id;
         let on_click = props.on_node.reform(move |_: MouseEvent| id);
@@ -149,7 +232,7 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     });
     html! {
         <div class="loggrid-wrap">
-            <table id="loggrid" class="loggrid" aria-label="each node's log">
+            <table id="loggrid" class="loggrid" aria-label="each node's log" onmouseover={on_over}>
                 <thead><tr><th scope="col">{ if txns { "txn" } else if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ if txns { "" } else { "leader's view" } }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
