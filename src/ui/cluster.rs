@@ -1,7 +1,8 @@
-//! The cluster drawn as SVG: nodes on a ring, coloured by role, with their term and the protocol's
-//! timer as an arc; links cut by a partition drawn cut (one-way cuts as an arrow that stops at a
-//! bar); messages in flight as glyphs at a position interpolated by virtual time (requests round,
-//! replies square), each with its `describe()` text on hover.
+//! The cluster: nodes on a ring (SVG), coloured by role, with their term; links cut by a partition
+//! drawn cut (one-way cuts as an arrow that stops at a bar). What moves at every frame is painted
+//! on a canvas over it: the protocol's timer as an arc around each node, and messages in flight
+//! as glyphs at a position interpolated by virtual time (requests round, replies square), each
+//! with its `describe()` text on hover.
 
 use super::app::Frozen;
 use crate::playground::ClusterView;
@@ -110,7 +111,24 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
             Glyph { id: m.id, x, y, reply: m.reply, selected: props.selected_message == Some(m.id) }
         })
         .collect();
+    // Each node's timer (Raft: the election timer) as an arc around it, the part still to run,
+    // shrinking as virtual time passes. On the canvas too: redrawn at every frame, as SVG
+    // attributes they were a style recalculation per node per frame.
+    let arcs: Vec<TimerArc> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.up)
+        .filter_map(|(i, n)| {
+            let (_, set, due) = n.timer?;
+            let total = due.saturating_sub(set).max(1) as f64;
+            let left = (due.saturating_sub(view.now_us) as f64 / total).clamp(0.0, 1.0);
+            let (x, y) = position(i, count);
+            Some(TimerArc { x, y, r: radius + 4.0, left })
+        })
+        .collect();
     let glyphs = std::rc::Rc::new(glyphs);
+    let arcs = std::rc::Rc::new(arcs);
     // The hidden list follows `index_version`, not every frame (see `App::index_version`).
     let index_built = use_mut_ref(|| None::<u64>);
     let index = if *index_built.borrow() == Some(props.index_version) {
@@ -127,9 +145,9 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
     let svg_ref = use_node_ref();
     let canvas_ref = use_node_ref();
     {
-        let (svg_ref, canvas_ref, glyphs) = (svg_ref.clone(), canvas_ref.clone(), glyphs.clone());
+        let (svg_ref, canvas_ref, glyphs, arcs) = (svg_ref.clone(), canvas_ref.clone(), glyphs.clone(), arcs.clone());
         use_effect(move || {
-            paint(&svg_ref, &canvas_ref, &glyphs);
+            paint(&svg_ref, &canvas_ref, &glyphs, &arcs);
         });
     }
     let hit = {
@@ -169,25 +187,11 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         let role = if n.up { n.role.as_str() } else { "crashed" };
         let selected = props.selected_node == Some(n.id);
         let class = classes!("node", role.to_string(), status, selected.then_some("selected"));
-        // The timer's arc: the part still to run, shrinking as virtual time passes.
-        let arc = n.timer.filter(|_| n.up).map(|(label, set, due)| {
-            let total = due.saturating_sub(set).max(1) as f64;
-            let left = (due.saturating_sub(view.now_us) as f64 / total).clamp(0.0, 1.0) * 100.0;
-            html! {
-                <circle class="timer" cx={f(x)} cy={f(y)} r={f(radius + 4.0)} pathLength="100"
-                        stroke-dasharray={format!("{left:.1} 100")}
-                        transform={format!("rotate(-90 {x:.1} {y:.1})")}>
-                    // When it fires, not how long is left: the text stays put while the arc moves.
-                    <title>{ format!("{label}: due at t = {}", crate::sim::time::format_duration(due)) }</title>
-                </circle>
-            }
-        });
         let big = radius >= 14.0;
         html! {
             <g key={n.id} class={class} {onclick} data-node={n.id.to_string()} data-role={role.to_string()}
                data-term={n.term.to_string()} data-status={status} tabindex="0" role="button"
                aria-label={format!("node {}: {role}, term {}, {status}", n.id, n.term)}>
-                { for arc }
                 <circle class="body" cx={f(x)} cy={f(y)} r={f(radius)} />
                 <text x={f(x)} y={f(if big { y - 1.0 } else { y + 4.0 })} text-anchor="middle">{ n.id }</text>
                 if big {
@@ -229,6 +233,15 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
         <canvas ref={canvas_ref} class="messages-layer" aria-hidden="true"></canvas>
         </div>
     }
+}
+
+/// A node's timer: `left` (0..1) of the circle of radius `r` around `(x, y)`, clockwise from the top.
+#[derive(Clone, Debug, PartialEq)]
+struct TimerArc {
+    x: f64,
+    y: f64,
+    r: f64,
+    left: f64,
 }
 
 /// One message glyph, in drawing (viewBox) coordinates.
@@ -275,7 +288,7 @@ struct Measured {
     at_ms: f64,
     width: f64,
     height: f64,
-    colours: [String; 3],
+    colours: [String; 4],
 }
 
 const MEASURE_MS: f64 = 500.0;
@@ -303,13 +316,18 @@ fn measure(svg: &web_sys::Element, window: &web_sys::Window) -> Option<Measured>
         at_ms: now,
         width: rect.width(),
         height: rect.height(),
-        colours: [colour("--msg", "#5a4fcf"), colour("--reply", "#0c8f8f"), colour("--selected", "#ff9800")],
+        colours: [
+            colour("--msg", "#5a4fcf"),
+            colour("--reply", "#0c8f8f"),
+            colour("--selected", "#ff9800"),
+            colour("--muted", "#5f5f6e"),
+        ],
     };
     MEASURED.with(|cell| *cell.borrow_mut() = Some(m.clone()));
     Some(m)
 }
 
-fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()> {
+fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph], arcs: &[TimerArc]) -> Option<()> {
     use wasm_bindgen::JsCast;
     let svg = svg_ref.cast::<web_sys::Element>()?;
     let canvas = canvas_ref.cast::<web_sys::HtmlCanvasElement>()?;
@@ -326,7 +344,20 @@ fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph]) -> Option<()
     ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok()?;
     ctx.clear_rect(0.0, 0.0, f64::from(w), f64::from(h));
     ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy).ok()?;
-    let [request, reply, selected] = &m.colours;
+    let [request, reply, selected, timer] = &m.colours;
+    if !arcs.is_empty() {
+        use std::f64::consts::{FRAC_PI_2, TAU};
+        ctx.begin_path();
+        for a in arcs.iter().filter(|a| a.left > 0.0) {
+            ctx.move_to(a.x, a.y - a.r);
+            let _ = ctx.arc(a.x, a.y, a.r, -FRAC_PI_2, -FRAC_PI_2 + TAU * a.left);
+        }
+        ctx.set_global_alpha(0.7);
+        ctx.set_line_width(3.0);
+        ctx.set_stroke_style_str(timer);
+        ctx.stroke();
+        ctx.set_global_alpha(1.0);
+    }
     // One path and one fill per kind: a fill per glyph cost more than the drawing itself.
     for (is_reply, colour) in [(false, request), (true, reply)] {
         ctx.begin_path();
