@@ -6,8 +6,12 @@ use crate::core::LogView;
 use crate::playground::{ClusterView, NodeView};
 use yew::prelude::*;
 
-/// Columns shown: the newest indexes of the cluster.
+/// Columns shown: the newest indexes of the cluster, fewer for big clusters so the grid keeps
+/// to about [`CELLS_MAX`] cells (51 nodes: 11 columns). Every cell is an element the browser
+/// styles, lays out and paints at each redraw; 51 × 30 of them took over 100 ms to paint.
 pub const COLUMNS: u64 = 30;
+pub const COLUMNS_MIN: u64 = 10;
+pub const CELLS_MAX: u64 = 600;
 
 #[derive(Properties, PartialEq)]
 pub struct LogGridProps {
@@ -28,6 +32,11 @@ pub fn current_leader(view: &ClusterView) -> Option<u32> {
         .filter(|n| n.up && n.role == "leader")
         .max_by_key(|n| (n.term, std::cmp::Reverse(n.id)))
         .map(|n| n.id)
+}
+
+/// How many columns the grid shows for a cluster of `nodes`.
+pub fn columns(nodes: usize) -> u64 {
+    (CELLS_MAX / (nodes as u64).max(1)).clamp(COLUMNS_MIN, COLUMNS)
 }
 
 /// What the grid needs to know about the whole cluster to draw one cell.
@@ -63,7 +72,7 @@ impl<'a> Grid<'a> {
             }
         }
         Grid {
-            lo: last.saturating_sub(COLUMNS - 1).max(1),
+            lo: last.saturating_sub(columns(view.nodes.len()) - 1).max(1),
             last,
             leader,
             progress,
