@@ -11,7 +11,7 @@
 use super::config::Workload;
 use super::network::draw_latency;
 use super::trace::{Outcome, RecordKind};
-use super::{EventKind, Simulation};
+use super::{ClientArrival, ClientReplyArrival, EventKind, Simulation};
 use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, TimeUs};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -129,7 +129,8 @@ impl<P: Protocol> Simulation<P> {
         let (attempt, op) = (p.attempt, p.op.clone());
         self.record(RecordKind::Request { client, seq, attempt, node: target });
         let arrive = self.now_us + self.client_latency();
-        self.schedule_kind(arrive, EventKind::ClientArrive { client, seq, attempt, node: target, op });
+        let arrival = ClientArrival { client, seq, attempt, node: target, op };
+        self.schedule_kind(arrive, EventKind::ClientArrive(Box::new(arrival)));
         let timeout = self.now_us + self.clients.timeout_us;
         self.schedule_kind(timeout, EventKind::ClientTimeout { client, seq, attempt });
     }
@@ -210,13 +211,14 @@ impl<P: Protocol> Simulation<P> {
         if !self.nodes[node.index()].is_up() {
             return; // the client will time out
         }
-        let event = EventKind::ClientArrive { client, seq, attempt, node, op };
+        let event = EventKind::ClientArrive(Box::new(ClientArrival { client, seq, attempt, node, op }));
         if self.defer_if_paused(node, &event) {
             return;
         }
-        let EventKind::ClientArrive { op, .. } = event else {
+        let EventKind::ClientArrive(arrival) = event else {
             return;
         };
+        let op = arrival.op;
         let request = ClientRequest { id: request_id(client, seq, attempt), command: Command { client, seq, op } };
         self.with_node(node, |n, disk, ctx| n.on_client_request(disk, request, ctx));
     }
@@ -228,7 +230,8 @@ impl<P: Protocol> Simulation<P> {
         }
         self.record(RecordKind::Reply { node, client, seq, reply: reply.clone() });
         let arrive = self.now_us + self.client_latency();
-        self.schedule_kind(arrive, EventKind::ClientReplyArrive { client, seq, attempt, node, reply });
+        let arrival = ClientReplyArrival { client, seq, attempt, node, reply };
+        self.schedule_kind(arrive, EventKind::ClientReplyArrive(Box::new(arrival)));
     }
 
     pub(super) fn client_reply(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply) {

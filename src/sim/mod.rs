@@ -37,14 +37,36 @@ pub(crate) enum EventKind<P: Protocol> {
     Deliver { id: u64 },
     Timer { node: NodeId, timer: P::Timer, gen: u64 },
     ClientTick { client: u32 },
-    ClientArrive { client: u32, seq: u64, attempt: u32, node: NodeId, op: String },
-    ClientReplyArrive { client: u32, seq: u64, attempt: u32, node: NodeId, reply: ClientReply },
+    // The rare, big events are boxed: every event moves up and down the queue's heap, and an
+    // event as big as its biggest variant made each move copy 80 bytes instead of 40.
+    ClientArrive(Box<ClientArrival>),
+    ClientReplyArrive(Box<ClientReplyArrival>),
     ClientTimeout { client: u32, seq: u64, attempt: u32 },
     ClientRetry { client: u32, seq: u64, attempt: u32 },
-    Action(Action),
+    Action(Box<Action>),
     Resume { node: NodeId, pause_gen: u64 },
     ChaosTick,
     HealPhase,
+}
+
+/// A client's request reaching a node.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientArrival {
+    client: u32,
+    seq: u64,
+    attempt: u32,
+    node: NodeId,
+    op: String,
+}
+
+/// A node's reply reaching its client.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientReplyArrival {
+    client: u32,
+    seq: u64,
+    attempt: u32,
+    node: NodeId,
+    reply: ClientReply,
 }
 
 #[derive(Clone, Debug)]
@@ -276,7 +298,7 @@ impl<P: Protocol> Simulation<P> {
     pub fn schedule(&mut self, at_us: TimeUs, action: Action) -> Result<(), String> {
         self.validate(&action)?;
         let at = at_us.max(self.now_us);
-        self.schedule_kind(at, EventKind::Action(action));
+        self.schedule_kind(at, EventKind::Action(Box::new(action)));
         Ok(())
     }
 
@@ -377,15 +399,17 @@ impl<P: Protocol> Simulation<P> {
             EventKind::Deliver { id } => self.deliver(id),
             EventKind::Timer { node, timer, gen } => self.fire_timer(node, timer, gen),
             EventKind::ClientTick { client } => self.client_tick(client),
-            EventKind::ClientArrive { client, seq, attempt, node, op } => {
+            EventKind::ClientArrive(a) => {
+                let ClientArrival { client, seq, attempt, node, op } = *a;
                 self.client_arrive(client, seq, attempt, node, op)
             }
-            EventKind::ClientReplyArrive { client, seq, attempt, node, reply } => {
+            EventKind::ClientReplyArrive(r) => {
+                let ClientReplyArrival { client, seq, attempt, node, reply } = *r;
                 self.client_reply(client, seq, attempt, node, reply)
             }
             EventKind::ClientTimeout { client, seq, attempt } => self.client_timeout(client, seq, attempt),
             EventKind::ClientRetry { client, seq, attempt } => self.client_retry(client, seq, attempt),
-            EventKind::Action(action) => self.apply_action(action),
+            EventKind::Action(action) => self.apply_action(*action),
             EventKind::Resume { node, pause_gen } => {
                 if self.nodes[node.index()].pause_gen == pause_gen {
                     self.resume(node);
