@@ -624,7 +624,8 @@ pub fn build_unrecorded(
     build_with(protocol, setup, scenario, false)
 }
 
-fn build_with(
+/// [`build`] (`recorded`) or [`build_unrecorded`].
+pub fn build_with(
     protocol: &str,
     setup: Setup,
     scenario: Option<&Scenario>,

@@ -212,17 +212,12 @@ mod native {
         cmd
     }
 
-    fn build(plan: &Plan, seed: u64) -> Box<dyn Playground> {
+    /// The plan's run for `seed`: recorded (trace kept, time travel) for `run`; unrecorded for a
+    /// sweep, which only asks for violations (every property checked, no trace, no checkpoints).
+    fn build(plan: &Plan, seed: u64, recorded: bool) -> Box<dyn Playground> {
         let mut setup = plan.setup.clone();
         setup.seed = seed;
-        playground::build(&plan.protocol, setup, plan.scenario.as_ref()).expect("checked by plan()")
-    }
-
-    /// A run for a sweep: every property checked, no trace kept, no time travel.
-    fn build_unrecorded(plan: &Plan, seed: u64) -> Box<dyn Playground> {
-        let mut setup = plan.setup.clone();
-        setup.seed = seed;
-        playground::build_unrecorded(&plan.protocol, setup, plan.scenario.as_ref()).expect("checked by plan()")
+        playground::build_with(&plan.protocol, setup, plan.scenario.as_ref(), recorded).expect("checked by plan()")
     }
 
     /// A reader that stops early (`sim list | head`) closes the pipe; that ends the program
@@ -309,7 +304,7 @@ mod native {
                 Err(e) => return usage(format!("cannot write trace {path}: {e}")),
             },
         };
-        let mut run = build(&plan, seed);
+        let mut run = build(&plan, seed, true);
         let started = Instant::now();
         let duration = plan.setup.duration_us;
         let budget = plan.setup.limits.steps_per_call_max;
@@ -527,7 +522,7 @@ mod native {
     }
 
     fn one_seed(plan: &Plan, seed: u64) -> SeedResult {
-        let mut run = build_unrecorded(plan, seed);
+        let mut run = build(plan, seed, false);
         let outcome = playground::run_to_end(run.as_mut());
         let kinds: Vec<(String, PropertyKind)> = run.properties().into_iter().map(|p| (p.name, p.kind)).collect();
         let mut violated: Vec<(String, bool)> = Vec::new();

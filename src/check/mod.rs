@@ -26,41 +26,54 @@ pub struct Reads(u32);
 impl Reads {
     pub const ALL: Reads = Reads(u32::MAX);
     pub const NONE: Reads = Reads(0);
+    // One bit per record kind, each number written once here.
+    pub const RUN: Reads = Reads(1 << 0);
+    pub const CHAOS: Reads = Reads(1 << 1);
     pub const SEND: Reads = Reads(1 << 2);
+    pub const DELIVER: Reads = Reads(1 << 3);
+    pub const DROP: Reads = Reads(1 << 4);
+    pub const DUPLICATE: Reads = Reads(1 << 5);
+    pub const TIMER_SET: Reads = Reads(1 << 6);
+    pub const TIMER_FIRE: Reads = Reads(1 << 7);
     pub const PERSIST: Reads = Reads(1 << 8);
     pub const CRASH: Reads = Reads(1 << 9);
     pub const RESTART: Reads = Reads(1 << 10);
+    pub const ACTION: Reads = Reads(1 << 11);
+    pub const RESUME: Reads = Reads(1 << 12);
     pub const INVOKE: Reads = Reads(1 << 13);
+    pub const REQUEST: Reads = Reads(1 << 14);
+    pub const REPLY: Reads = Reads(1 << 15);
     pub const RETURN: Reads = Reads(1 << 16);
     pub const OBSERVE: Reads = Reads(1 << 17);
+    pub const VIOLATION: Reads = Reads(1 << 18);
+    pub const PHASE: Reads = Reads(1 << 19);
+    pub const NOTE: Reads = Reads(1 << 20);
 
     /// The bit of one record's kind.
     pub fn of<M, T>(kind: &RecordKind<M, T>) -> Reads {
-        Reads(
-            1 << match kind {
-                RecordKind::Run { .. } => 0,
-                RecordKind::Chaos(_) => 1,
-                RecordKind::Send { .. } => 2,
-                RecordKind::Deliver { .. } => 3,
-                RecordKind::Drop { .. } => 4,
-                RecordKind::Duplicate { .. } => 5,
-                RecordKind::TimerSet { .. } => 6,
-                RecordKind::TimerFire { .. } => 7,
-                RecordKind::Persist { .. } => 8,
-                RecordKind::Crash { .. } => 9,
-                RecordKind::Restart { .. } => 10,
-                RecordKind::Action(_) => 11,
-                RecordKind::Resume { .. } => 12,
-                RecordKind::Invoke { .. } => 13,
-                RecordKind::Request { .. } => 14,
-                RecordKind::Reply { .. } => 15,
-                RecordKind::Return { .. } => 16,
-                RecordKind::Observe { .. } => 17,
-                RecordKind::Violation { .. } => 18,
-                RecordKind::Phase { .. } => 19,
-                RecordKind::Note { .. } => 20,
-            },
-        )
+        match kind {
+            RecordKind::Run { .. } => Self::RUN,
+            RecordKind::Chaos(_) => Self::CHAOS,
+            RecordKind::Send { .. } => Self::SEND,
+            RecordKind::Deliver { .. } => Self::DELIVER,
+            RecordKind::Drop { .. } => Self::DROP,
+            RecordKind::Duplicate { .. } => Self::DUPLICATE,
+            RecordKind::TimerSet { .. } => Self::TIMER_SET,
+            RecordKind::TimerFire { .. } => Self::TIMER_FIRE,
+            RecordKind::Persist { .. } => Self::PERSIST,
+            RecordKind::Crash { .. } => Self::CRASH,
+            RecordKind::Restart { .. } => Self::RESTART,
+            RecordKind::Action(_) => Self::ACTION,
+            RecordKind::Resume { .. } => Self::RESUME,
+            RecordKind::Invoke { .. } => Self::INVOKE,
+            RecordKind::Request { .. } => Self::REQUEST,
+            RecordKind::Reply { .. } => Self::REPLY,
+            RecordKind::Return { .. } => Self::RETURN,
+            RecordKind::Observe { .. } => Self::OBSERVE,
+            RecordKind::Violation { .. } => Self::VIOLATION,
+            RecordKind::Phase { .. } => Self::PHASE,
+            RecordKind::Note { .. } => Self::NOTE,
+        }
     }
 
     /// Whether any kind of `other` is read.

@@ -56,7 +56,12 @@ struct Txns(BTreeMap<u64, Txn>, Window);
 #[derive(Clone, Copy, Debug, Default)]
 struct Window {
     newest: u64,
+    /// `newest / PRUNE_EVERY` when the holder last forgot old transactions.
+    pruned: u64,
 }
+
+/// Old transactions are forgotten each time the newest id passes another multiple of this.
+const PRUNE_EVERY: u64 = 64;
 
 impl Window {
     /// Notes `txn`; whether it is recent enough to be looked at.
@@ -64,16 +69,21 @@ impl Window {
         self.newest = self.newest.max(txn);
         txn + TXNS_KEPT >= self.newest
     }
-    /// Transactions below this id may be forgotten.
-    fn floor(&self) -> u64 {
-        self.newest.saturating_sub(TXNS_KEPT)
+    /// Once each time the newest id passes another multiple of [`PRUNE_EVERY`]: the id below
+    /// which transactions may be forgotten.
+    fn prune_floor(&mut self) -> Option<u64> {
+        let step = self.newest / PRUNE_EVERY;
+        (step > self.pruned).then(|| {
+            self.pruned = step;
+            self.newest.saturating_sub(TXNS_KEPT)
+        })
     }
 }
 
-/// Forgets the entries of transactions older than the window (keys map to a transaction id).
-fn forget_old<K: Ord + Clone, V>(map: &mut BTreeMap<K, V>, window: &Window, txn_of: impl Fn(&K) -> u64) {
-    if window.newest % 64 == 0 {
-        let floor = window.floor();
+/// Forgets, when it is time, the entries of transactions older than the window (keys map to a
+/// transaction id).
+fn forget_old<K: Ord + Clone, V>(map: &mut BTreeMap<K, V>, window: &mut Window, txn_of: impl Fn(&K) -> u64) {
+    if let Some(floor) = window.prune_floor() {
         map.retain(|k, _| txn_of(k) >= floor);
     }
 }
@@ -90,12 +100,10 @@ impl Txns {
             Observation::Begin { txn, .. } | Observation::Vote { txn, .. } | Observation::Decide { txn, .. } => *txn,
             _ => return,
         };
-        let newest = self.1.newest;
         if !self.1.admit(txn) && !self.0.contains_key(&txn) {
             return;
         }
-        if self.1.newest != newest && self.1.newest % 64 == 0 {
-            let floor = self.1.floor();
+        if let Some(floor) = self.1.prune_floor() {
             self.0.retain(|&id, t| id >= floor || t.in_doubt());
             while self.0.len() > TXNS_HELD_MAX {
                 self.0.pop_first();
@@ -158,7 +166,7 @@ impl Property<TwoPhaseCommit> for Atomicity {
         match self.first.get(&txn) {
             None => {
                 self.first.insert(txn, (node, decision));
-                forget_old(&mut self.first, &self.window, |&id| id);
+                forget_old(&mut self.first, &mut self.window, |&id| id);
                 Ok(())
             }
             Some(&(n, d)) if d != decision => {
@@ -279,7 +287,7 @@ impl Property<TwoPhaseCommit> for DecisionDurable {
         match self.decided.get(&(node, txn)) {
             None => {
                 self.decided.insert((node, txn), (decision, crashes));
-                forget_old(&mut self.decided, &self.window, |&(_, id)| id);
+                forget_old(&mut self.decided, &mut self.window, |&(_, id)| id);
                 Ok(())
             }
             Some(&(d, before)) if d != decision => Err(format!(
