@@ -207,18 +207,20 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 
-    pub(super) fn client_arrive(&mut self, client: u32, seq: u64, attempt: u32, node: NodeId, op: String) {
+    pub(super) fn client_arrive(&mut self, arrival: Box<ClientArrival>) {
+        let node = arrival.node;
         if !self.nodes[node.index()].is_up() {
             return; // the client will time out
         }
-        let event = EventKind::ClientArrive(Box::new(ClientArrival { client, seq, attempt, node, op }));
+        // The same event (and box) is deferred if the node is paused.
+        let event = EventKind::ClientArrive(arrival);
         if self.defer_if_paused(node, &event) {
             return;
         }
         let EventKind::ClientArrive(arrival) = event else {
             return;
         };
-        let op = arrival.op;
+        let ClientArrival { client, seq, attempt, op, .. } = *arrival;
         let request = ClientRequest { id: request_id(client, seq, attempt), command: Command { client, seq, op } };
         self.with_node(node, |n, disk, ctx| n.on_client_request(disk, request, ctx));
     }

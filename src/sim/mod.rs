@@ -399,10 +399,7 @@ impl<P: Protocol> Simulation<P> {
             EventKind::Deliver { id } => self.deliver(id),
             EventKind::Timer { node, timer, gen } => self.fire_timer(node, timer, gen),
             EventKind::ClientTick { client } => self.client_tick(client),
-            EventKind::ClientArrive(a) => {
-                let ClientArrival { client, seq, attempt, node, op } = *a;
-                self.client_arrive(client, seq, attempt, node, op)
-            }
+            EventKind::ClientArrive(arrival) => self.client_arrive(arrival),
             EventKind::ClientReplyArrive(r) => {
                 let ClientReplyArrival { client, seq, attempt, node, reply } = *r;
                 self.client_reply(client, seq, attempt, node, reply)

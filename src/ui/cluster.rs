@@ -327,6 +327,17 @@ fn measure(svg: &web_sys::Element, window: &web_sys::Window) -> Option<Measured>
     Some(m)
 }
 
+/// Adds one glyph's outline to the current path: a square for a reply, a circle for a request.
+fn trace_glyph(ctx: &web_sys::CanvasRenderingContext2d, g: &Glyph) {
+    if g.reply {
+        ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
+    } else {
+        // A new subpath, so circles sharing a path are not joined by lines.
+        ctx.move_to(g.x + 5.0, g.y);
+        let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
+    }
+}
+
 fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph], arcs: &[TimerArc]) -> Option<()> {
     use wasm_bindgen::JsCast;
     let svg = svg_ref.cast::<web_sys::Element>()?;
@@ -362,23 +373,14 @@ fn paint(svg_ref: &NodeRef, canvas_ref: &NodeRef, glyphs: &[Glyph], arcs: &[Time
     for (is_reply, colour) in [(false, request), (true, reply)] {
         ctx.begin_path();
         for g in glyphs.iter().filter(|g| g.reply == is_reply) {
-            if g.reply {
-                ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
-            } else {
-                ctx.move_to(g.x + 5.0, g.y);
-                let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
-            }
+            trace_glyph(&ctx, g);
         }
         ctx.set_fill_style_str(colour);
         ctx.fill();
     }
     for g in glyphs.iter().filter(|g| g.selected) {
         ctx.begin_path();
-        if g.reply {
-            ctx.rect(g.x - 4.5, g.y - 4.5, 9.0, 9.0);
-        } else {
-            let _ = ctx.arc(g.x, g.y, 5.0, 0.0, std::f64::consts::TAU);
-        }
+        trace_glyph(&ctx, g);
         ctx.set_line_width(3.0);
         ctx.set_stroke_style_str(selected);
         ctx.stroke();

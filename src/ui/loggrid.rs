@@ -100,6 +100,7 @@ impl<'a> Grid<'a> {
         let mut style = String::new();
         let mut text = String::new();
         let mine = self.progress_of(n.id);
+        let entry = log.entries.iter().find(|e| e.index == i);
         if i <= log.snapshot_index {
             class.push("snap");
             if titled {
@@ -109,7 +110,7 @@ impl<'a> Grid<'a> {
                 );
             }
             text = "▦".into();
-        } else if let Some(e) = log.entries.iter().find(|e| e.index == i).filter(|_| self.txns) {
+        } else if let Some(e) = entry.filter(|_| self.txns) {
             class.push("entry");
             class.push(format!("txn-{}", e.text));
             text = match e.text.as_str() {
@@ -127,7 +128,7 @@ impl<'a> Grid<'a> {
                     title.push_str(" — voted yes, in doubt until it learns the outcome (holding its locks)");
                 }
             }
-        } else if let Some(e) = log.entries.iter().find(|e| e.index == i) {
+        } else if let Some(e) = entry {
             class.push("entry");
             style = format!("background:{}", term_colour(e.term));
             text = e.term.to_string();
