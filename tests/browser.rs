@@ -52,14 +52,24 @@ async fn sleep(ms: u64) {
     yew::platform::time::sleep(Duration::from_millis(ms)).await;
 }
 
-/// Waits up to `ms` wall-clock milliseconds for `done`.
+/// Lets Yew finish what it has queued. Its scheduler renders in slices of about 16 ms and yields to
+/// the browser between slices (`setTimeout(0)`), so on a loaded machine a test's own timer can fire
+/// between the page's render and its children's (the banner drawn, the panels not yet): a test
+/// looks at the page only after this.
+async fn flush() {
+    yew::scheduler::flush().await;
+}
+
+/// Waits up to `ms` wall-clock milliseconds for `done`, looking only at fully rendered pages.
 async fn wait_for(ms: u64, mut done: impl FnMut() -> bool) -> bool {
     for _ in 0..ms / 20 {
+        flush().await;
         if done() {
             return true;
         }
         sleep(20).await;
     }
+    flush().await;
     done()
 }
 
@@ -76,6 +86,7 @@ impl Page {
         let props = AppProps { query: Some(query.to_string()) };
         let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
         sleep(30).await;
+        flush().await;
         Page { root, handle: Some(handle) }
     }
     fn all(&self, selector: &str) -> Vec<web_sys::Element> {
@@ -131,8 +142,12 @@ impl Page {
         let e = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
         document().body().unwrap().dispatch_event(&e).unwrap();
     }
+    /// After an action: what it changes is drawn once Yew's queue is empty (actions redraw at
+    /// once, not at the next frame); the short sleep lets a frame or two run as a person would see.
     async fn settle(&self) {
+        flush().await;
         sleep(40).await;
+        flush().await;
     }
 }
 
@@ -342,6 +357,7 @@ async fn a_coordinator_crash_leaves_participants_in_doubt() {
         page.text("#facts")
     );
     sleep(600).await;
+    flush().await;
     assert_eq!(page.all("#loggrid td.txn-prepared").len(), 2, "still in doubt: nobody can decide");
     page.click("#cluster [data-node=\"2\"]");
     page.settle().await;
