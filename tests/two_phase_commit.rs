@@ -196,3 +196,52 @@ fn bad_transfers_and_options_are_explained() {
     let e = playground::build("2pc", Setup { nodes: 1, ..Setup::default() }, None).err().unwrap();
     assert!(e.contains("at least 2 nodes"), "{e}");
 }
+
+/// The figure the page's "total" fact says is conserved: the balances, plus the legs of committed
+/// transfers that some participant has not applied yet ("602 (starts at 600; 600 counting …)").
+fn conserved_total(fact: &str) -> (i64, bool) {
+    let between = fact.split_once("; ");
+    let figure = between.map_or(fact, |(_, rest)| rest);
+    (figure.split(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("{fact}")), between.is_some())
+}
+
+#[test]
+fn the_total_counts_committed_legs_that_are_not_yet_applied() {
+    // At every step of busy chaos runs the balances plus the unapplied committed legs are the
+    // starting total, and the runs pass through moments where the balances alone are not.
+    let mut between = 0;
+    for seed in 0..6 {
+        let setup = Setup { seed, nodes: 4, faults: FaultPreset::Chaos, duration_us: 3_000_000, ..Setup::default() };
+        let mut run = playground::build("2pc", setup, None).unwrap();
+        let start = conserved_total(&fact_of(run.as_ref(), "total")).0;
+        assert_eq!(start, 600);
+        while run.now_us() < 3_000_000 && run.step() {
+            let fact = fact_of(run.as_ref(), "total");
+            let (figure, mid_commit) = conserved_total(&fact);
+            assert_eq!(figure, start, "seed {seed} at {} µs: {fact}", run.now_us());
+            between += usize::from(mid_commit);
+        }
+    }
+    assert!(between > 0, "no run was ever caught between a commit's participants");
+    // Each planted bug that breaks atomicity moves the conserved figure within a few seeds: the
+    // fact is a live check a person can watch (commit-on-majority's shows before any balance
+    // moves: a no-voter will never apply its leg).
+    for bug in ["abort-after-yes", "no-decision-log", "commit-on-majority"] {
+        let lost = (0..5).find_map(|seed| {
+            let setup = Setup { seed, nodes: 5, faults: FaultPreset::Chaos, bug: Some(bug.into()), ..Setup::default() };
+            let mut run = playground::build("2pc", setup, None).unwrap();
+            while run.now_us() < 10_000_000 && run.step() {
+                let fact = fact_of(run.as_ref(), "total");
+                if conserved_total(&fact).0 != 800 {
+                    return Some(fact);
+                }
+            }
+            None
+        });
+        assert!(lost.is_some(), "{bug}: the total never moved in five seeds");
+    }
+}
+
+fn fact_of(run: &dyn Playground, name: &str) -> String {
+    run.view().facts.into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default()
+}

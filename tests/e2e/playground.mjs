@@ -36,6 +36,17 @@ async function check(name, body, { expectErrors = false } = {}) {
   }
 }
 const assert = (ok, msg) => { if (!ok) throw new Error(msg); };
+// What an action changes is drawn by Yew in slices of ~16 ms with the browser let in between, so
+// on a loaded machine a panel can lag its banner by a slice: wait (briefly) rather than read once.
+const soon = async (page, predicate, arg, msg) => {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout: 5000 });
+  } catch (e) {
+    throw new Error(`${msg} (not within 5 s: ${String(e).split('\n')[0]})`);
+  }
+};
+const playingSoon = (page, value, msg) => soon(page, (v) => document.querySelector('.playground').dataset.playing === v, value, msg);
+const statusSoon = (page, node, value, msg) => soon(page, ([n, v]) => document.querySelector(`#cluster [data-node="${n}"]`)?.dataset.status === v, [node, value], msg);
 const leader = (page) => page.evaluate(() => {
   const nodes = [...document.querySelectorAll('#cluster [data-node][data-role=leader][data-status=up]')];
   const best = nodes.map((n) => ({ id: +n.dataset.node, term: +n.dataset.term })).sort((a, b) => b.term - a.term)[0];
@@ -51,7 +62,6 @@ const press = async (page, key) => {
   await page.evaluate(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
   await page.keyboard.press(key);
 };
-const playing = (page) => page.$eval('.playground', (p) => p.dataset.playing);
 const clock = (page) => page.$eval('#clock', (c) => +c.dataset.virtualTime);
 
 await check('leader_appears_and_keyboard_drives_the_run', async (page) => {
@@ -59,7 +69,7 @@ await check('leader_appears_and_keyboard_drives_the_run', async (page) => {
   await waitLeader(page);
   assert((await page.$$('#cluster [data-node]')).length === 5, 'five nodes');
   await press(page, 'Space');
-  assert((await playing(page)) === 'false', 'Space pauses');
+  await playingSoon(page, 'false', 'Space pauses');
   const t = await clock(page);
   await page.waitForTimeout(200);
   assert((await clock(page)) === t, 'the clock stands still while paused');
@@ -69,9 +79,9 @@ await check('leader_appears_and_keyboard_drives_the_run', async (page) => {
   await page.waitForSelector('#help-dialog');
   await page.screenshot({ path: `${out}/playground-help.png` });
   await press(page, 'Escape');
-  assert(!(await page.$('#help-dialog')), 'Esc closes the help');
+  await soon(page, () => !document.querySelector('#help-dialog'), null, 'Esc closes the help');
   await press(page, 'Space');
-  assert((await playing(page)) === 'true', 'Space plays again');
+  await playingSoon(page, 'true', 'Space plays again');
   await page.waitForTimeout(1500);
   await page.screenshot({ path: `${out}/playground.png` });
 });
@@ -83,10 +93,10 @@ await check('crashing_the_leader_elects_another', async (page) => {
   await page.click(`#cluster [data-node="${old.id}"]`);
   await page.waitForSelector(`#node-panel[data-node="${old.id}"]`);
   await page.click('#node-crash');
-  assert(await page.$eval(`#cluster [data-node="${old.id}"]`, (n) => n.dataset.status) === 'crashed', 'drawn crashed');
+  await statusSoon(page, old.id, 'crashed', 'drawn crashed');
   await waitLeader(page, `l.id !== ${old.id} && l.term > ${old.term}`);
   await page.click('#node-restart');
-  assert(await page.$eval(`#cluster [data-node="${old.id}"]`, (n) => n.dataset.status) === 'up', 'restarted');
+  await statusSoon(page, old.id, 'up', 'restarted');
 });
 
 await check('partition_is_drawn_and_a_message_can_be_dropped', async (page) => {
@@ -123,6 +133,9 @@ await check('partition_is_drawn_and_a_message_can_be_dropped', async (page) => {
   await page.waitForSelector('#message-panel');
   await page.click('#msg-drop');
   await page.waitForFunction((mid) => !document.querySelector(`#cluster [data-message="${mid}"]`), id);
+  // Checked now, while paused: once the run plays on, newer events push the line out of the log.
+  await soon(page, (mid) => [...document.querySelectorAll('#events li')]
+    .some((l) => l.textContent.includes(`drop #${mid} `) && l.textContent.includes('(manual)')), id, 'the drop is in the event log');
   // The mouse reaches messages on the canvas too: hover one and its text shows.
   await press(page, 'Space');
   await page.waitForFunction(() => document.querySelectorAll('#cluster [data-message]').length >= 3);
@@ -141,8 +154,6 @@ await check('partition_is_drawn_and_a_message_can_be_dropped', async (page) => {
     }
   }
   assert(hovered, 'hovering a message shows its text');
-  const dropped = await page.$$eval('#events li', (ls) => ls.map((l) => l.textContent));
-  assert(dropped.some((t) => t.includes(`drop #${id} `) && t.includes("(manual)")), "the drop is in the event log");
 });
 
 await check('planted_bug_stops_at_the_violated_property', async (page) => {
@@ -150,9 +161,9 @@ await check('planted_bug_stops_at_the_violated_property', async (page) => {
   await page.waitForSelector('#violation', { timeout: 20000 });
   const property = await page.$eval('#violation', (v) => v.dataset.property);
   assert(property === 'leader-completeness', `violated ${property}`);
-  assert((await playing(page)) === 'false', 'the run pauses');
-  assert(await page.$eval('#properties [data-property=leader-completeness]', (p) => p.dataset.status) === 'violated', 'row violated');
-  assert(await page.$('#events li.selected'), 'offending event selected');
+  await playingSoon(page, 'false', 'the run pauses');
+  await soon(page, () => document.querySelector('#properties [data-property=leader-completeness]')?.dataset.status === 'violated', null, 'row violated');
+  await soon(page, () => document.querySelector('#events li.selected'), null, 'offending event selected');
   await page.screenshot({ path: `${out}/playground-violation.png` });
 });
 
@@ -186,8 +197,11 @@ await check('two_phase_commit_page_and_trace_export', async (page) => {
   await page.goto(`${base}?protocol=2pc&nodes=4&seed=3&speed=1&clients=2&interval=100ms`);
   await page.waitForSelector('#cluster [data-node="1"][data-role=coordinator]');
   await page.waitForFunction(() => document.querySelectorAll('#loggrid td.txn-committed').length >= 3, null, { timeout: 15000 });
+  // Mid-commit the balances alone may be off by the legs a participant has yet to apply; the fact
+  // then gives the conserved figure after the semicolon.
   const total = await page.$eval('[data-fact=total] dd', (d) => d.textContent);
-  assert(total.startsWith('600 '), `the total is conserved: ${total}`);
+  const conserved = (total.split('; ')[1] ?? total).split(' ')[0];
+  assert(conserved === '600' && total.includes('starts at 600'), `the total is conserved: ${total}`);
   await page.screenshot({ path: `${out}/playground-2pc.png`, fullPage: true });
   // The JS API is on the page.
   const hash = await page.evaluate(() => {
@@ -259,14 +273,19 @@ await check('share_link_scrub_and_spacetime_export', async (page) => {
   await page.goto(`${base}?seed=4&speed=2`);
   await page.waitForFunction(() => Number(document.querySelector('#clock').dataset.virtualTime) > 1_000_000);
   await page.click('#play');
+  await playingSoon(page, 'false', 'Play pauses');
+  const end = await page.$eval('#timeline', (t) => Number(t.dataset.horizon));
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
-  const [step, horizon] = await page.$eval('#timeline', (t) => [Number(t.dataset.step), Number(t.dataset.horizon)]);
-  assert(step === horizon - 2, `← twice goes back two events: ${step} of ${horizon}`);
+  await soon(page, (h) => {
+    const t = document.querySelector('#timeline').dataset;
+    return Number(t.step) === h - 2 && Number(t.horizon) === h;
+  }, end, '← twice goes back two events');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
   const svg = (await import('node:fs')).readFileSync(await download.path(), 'utf8');
   assert(svg.includes('<svg') && svg.includes('xmlns="http://www.w3.org/2000/svg"') && svg.includes('class="arrow'), 'the diagram exports as SVG');
   await page.click('#share');
+  await soon(page, () => document.querySelector('#share-url')?.value.includes('run='), null, 'Share shows a link');
   const url = await page.$eval('#share-url', (i) => i.value);
   const hash = await page.$eval('#stats', (s) => s.dataset.hash);
   await page.goto(url);
@@ -283,6 +302,7 @@ await check('a_scenario_file_opens_and_runs_with_captions', async (page) => {
   await page.waitForFunction(() => document.querySelector('#script').value.includes('from a file'));
   await page.click('#script-run');
   await page.waitForSelector('#caption[data-wait=true]');
+  await soon(page, () => document.querySelector('#set-protocol').value === '2pc', null, 'the settings form follows the script');
   assert((await page.$eval('#caption', (c) => c.textContent)).includes('A transfer from a file'), 'the caption shows');
   assert((await page.$eval('header .subtitle', (s) => s.textContent)).startsWith('2pc'), 'the script chose the protocol');
   assert(await page.$eval('#set-protocol', (s) => s.value) === '2pc', 'the settings form shows the run');
