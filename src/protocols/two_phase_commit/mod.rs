@@ -986,12 +986,11 @@ impl Protocol for TwoPhaseCommit {
         for d in disks {
             for (t, p) in d.prepared.iter().filter(|(t, _)| decided(t)) {
                 pending += p.legs.iter().map(|l| l.delta).sum::<i64>();
-                if !unapplied.contains(t) {
-                    unapplied.push(*t);
+                if let Err(at) = unapplied.binary_search(t) {
+                    unapplied.insert(at, *t);
                 }
             }
         }
-        unapplied.sort_unstable();
         let total_text = if unapplied.is_empty() {
             format!("{total} (starts at {})", config.total())
         } else {
