@@ -994,13 +994,12 @@ impl Protocol for TwoPhaseCommit {
         let total_text = if unapplied.is_empty() {
             format!("{total} (starts at {})", config.total())
         } else {
-            let txns: Vec<String> = unapplied.iter().take(3).map(|t| format!("T{t}")).collect();
             let more = if unapplied.len() > 3 { ", …" } else { "" };
             format!(
                 "{total} (starts at {}; {} counting the unapplied legs of committed {}{more})",
                 config.total(),
                 total + pending,
-                txns.join(", ")
+                list(unapplied.iter().take(3).map(|t| format!("T{t}")), "")
             )
         };
         vec![
