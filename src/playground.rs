@@ -484,12 +484,14 @@ fn spacetime<P: Checked>(trace: &Trace<P>, nodes: u32, from_us: TimeUs, to_us: T
 where
     P::Msg: Message,
 {
-    use std::collections::BTreeMap;
+    use litemap::LiteMap;
+    use std::cmp::Reverse;
     let mut out = SpaceTime { from_us, to_us, nodes, ..SpaceTime::default() };
+    // Keyed by `Reverse(message id)`: the scan meets ids newest first, so each is appended.
     // Message id → (end time, dropped), for ends inside the span.
-    let mut ends: BTreeMap<u64, (TimeUs, bool)> = BTreeMap::new();
+    let mut ends: LiteMap<Reverse<u64>, (TimeUs, bool)> = LiteMap::new();
     // Copies: copy id → the message it copies (its kind is looked up at the original's send).
-    let mut copies: BTreeMap<u64, (u64, TimeUs, u64)> = BTreeMap::new();
+    let mut copies: LiteMap<Reverse<u64>, (u64, TimeUs, u64)> = LiteMap::new();
     let first = trace.first_index();
     let mut scanned = 0;
     for (i, r) in trace.records().enumerate().rev() {
@@ -505,17 +507,17 @@ where
         let in_span = r.t >= from_us;
         match &r.kind {
             RecordKind::Deliver { id, .. } if in_span => {
-                ends.insert(*id, (r.t, false));
+                ends.insert(Reverse(*id), (r.t, false));
             }
             RecordKind::Drop { id, .. } if in_span => {
-                ends.insert(*id, (r.t, true));
+                ends.insert(Reverse(*id), (r.t, true));
             }
             RecordKind::Duplicate { id, copy } => {
-                copies.insert(*id, (*copy, r.t, index));
+                copies.insert(Reverse(*id), (*copy, r.t, index));
             }
             RecordKind::Send { id, from, to, msg } => {
                 let mut arrow = |id: u64, sent_us: TimeUs, duplicate: bool, event: u64| {
-                    let end = ends.remove(&id);
+                    let end = ends.remove(&Reverse(id));
                     // Drawn if sent in the span or ending in it (`end_us: None`: not over by `to_us`).
                     if sent_us >= from_us || end.is_some() {
                         Some(Arrow {
@@ -534,7 +536,7 @@ where
                         None
                     }
                 };
-                if let Some((copy, t, event)) = copies.remove(id) {
+                if let Some((copy, t, event)) = copies.remove(&Reverse(*id)) {
                     if let Some(a) = arrow(copy, t, true, event) {
                         out.arrows.push(a);
                     }

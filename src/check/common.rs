@@ -4,7 +4,7 @@ use super::{Property, PropertyKind, Reads};
 use crate::core::{Protocol, TimeUs, US_PER_S};
 use crate::sim::time::format_duration;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 /// Liveness over the client history: once faults stop, every command a client invokes after a
 /// settling time completes successfully within a bound.
@@ -17,7 +17,7 @@ pub struct ClientProgress {
     pub settle_us: TimeUs,
     pub bound_us: TimeUs,
     /// Commands in flight: (client, seq) → (order of invocation, invoke time, command).
-    pending: BTreeMap<(u32, u64), (u64, TimeUs, String)>,
+    pending: LiteMap<(u32, u64), (u64, TimeUs, String)>,
     invoked: u64,
     /// The earliest-invoked command that ended late or badly in the fault-free stretch that began
     /// at the first field: (stretch start, order of invocation, what to report).
@@ -26,7 +26,7 @@ pub struct ClientProgress {
 
 impl Default for ClientProgress {
     fn default() -> Self {
-        ClientProgress { settle_us: US_PER_S, bound_us: 3 * US_PER_S, pending: BTreeMap::new(), invoked: 0, late: None }
+        ClientProgress { settle_us: US_PER_S, bound_us: 3 * US_PER_S, pending: LiteMap::new(), invoked: 0, late: None }
     }
 }
 

@@ -4,16 +4,16 @@
 //! the true majority, whatever quorum a planted bug uses.
 
 use super::{Checked, Property, PropertyKind};
-use crate::core::{Ballot, Command, NodeId, Observation, Protocol, TimeUs, US_PER_S};
+use crate::core::{Ballot, Command, LiteSet, NodeId, Observation, Protocol, TimeUs, US_PER_S};
 use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig};
 use crate::sim::{Rec, RecordKind, Simulation};
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
 
 /// The properties of either Paxos protocol.
 pub fn paxos_properties<P: Protocol>(config: &PaxosConfig) -> Vec<Box<dyn Property<P>>> {
     let majority = config.acceptors.len() / 2 + 1;
     vec![
-        Box::new(Agreement { chosen: Chosen::new(majority), learned: BTreeMap::new() }),
+        Box::new(Agreement { chosen: Chosen::new(majority), learned: LiteMap::new() }),
         Box::new(Validity::default()),
         Box::new(LearnOnlyChosen { chosen: Chosen::new(majority) }),
         Box::new(AcceptorKeepsPromise::default()),
@@ -43,9 +43,9 @@ impl Checked for MultiPaxos {
 #[derive(Clone, Debug, Default)]
 struct Chosen {
     majority: usize,
-    votes: BTreeMap<(u64, Ballot), (String, BTreeSet<NodeId>)>,
+    votes: LiteMap<(u64, Ballot), (String, LiteSet<NodeId>)>,
     /// Slot → (value, when it was first chosen). A second, different value is kept in `conflict`.
-    slots: BTreeMap<u64, (String, TimeUs)>,
+    slots: LiteMap<u64, (String, TimeUs)>,
 }
 
 impl Chosen {
@@ -57,7 +57,7 @@ impl Chosen {
         let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind else {
             return Ok(None);
         };
-        let entry = self.votes.entry((*slot, *ballot)).or_insert_with(|| (value.clone(), BTreeSet::new()));
+        let entry = self.votes.entry((*slot, *ballot)).or_insert_with(|| (value.clone(), LiteSet::new()));
         if entry.0 != *value {
             return Ok(None); // one-value-per-ballot reports this
         }
@@ -83,7 +83,7 @@ impl Chosen {
 #[derive(Clone, Debug)]
 struct Agreement {
     chosen: Chosen,
-    learned: BTreeMap<u64, String>,
+    learned: LiteMap<u64, String>,
 }
 
 impl<P: Protocol> Property<P> for Agreement {
@@ -116,7 +116,7 @@ impl<P: Protocol> Property<P> for Agreement {
 /// Only a proposed value can be chosen: a client's command, or a leader's no-op.
 #[derive(Clone, Debug, Default)]
 struct Validity {
-    proposed: BTreeSet<String>,
+    proposed: LiteSet<String>,
 }
 
 impl<P: Protocol> Property<P> for Validity {
@@ -182,7 +182,7 @@ impl<P: Protocol> Property<P> for LearnOnlyChosen {
 /// An acceptor never promises or accepts a ballot lower than one it promised — across restarts.
 #[derive(Clone, Debug, Default)]
 struct AcceptorKeepsPromise {
-    promised: BTreeMap<NodeId, Ballot>,
+    promised: LiteMap<NodeId, Ballot>,
 }
 
 impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
@@ -216,7 +216,7 @@ impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
 /// Acceptors accept one value per ballot and slot: a proposer never reuses a ballot.
 #[derive(Clone, Debug, Default)]
 struct OneValuePerBallot {
-    first: BTreeMap<(u64, Ballot), String>,
+    first: LiteMap<(u64, Ballot), String>,
 }
 
 impl<P: Protocol> Property<P> for OneValuePerBallot {
@@ -255,8 +255,8 @@ struct LearnersLearn {
     chosen: Chosen,
     learners: Vec<NodeId>,
     /// Per learner: the slots it learned since it last started.
-    learned: BTreeMap<NodeId, BTreeSet<u64>>,
-    started: BTreeMap<NodeId, TimeUs>,
+    learned: LiteMap<NodeId, LiteSet<u64>>,
+    started: LiteMap<NodeId, TimeUs>,
 }
 
 const LEARN_BOUND_US: TimeUs = 2 * US_PER_S;

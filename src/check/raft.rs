@@ -4,11 +4,12 @@
 //! liveness once faults stop.
 
 use super::{Checked, Property, PropertyKind, Reads};
-use crate::core::{Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
+use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
 use crate::protocols::raft::{Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::trace::StableHasher;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
-use std::collections::{BTreeMap, VecDeque};
+use litemap::LiteMap;
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
 impl Checked for Raft {
@@ -68,7 +69,7 @@ fn value_hash(value: &str) -> u64 {
 /// §5.2: at most one leader is elected in a term.
 #[derive(Clone, Debug, Default)]
 struct ElectionSafety {
-    leaders: BTreeMap<u64, NodeId>,
+    leaders: LiteMap<u64, NodeId>,
 }
 
 impl Property<Raft> for ElectionSafety {
@@ -98,8 +99,8 @@ impl Property<Raft> for ElectionSafety {
 /// Figure 3: a leader never overwrites or deletes entries in its log; it only appends.
 #[derive(Clone, Debug, Default)]
 struct LeaderAppendOnly {
-    leader: BTreeMap<NodeId, bool>,
-    len: BTreeMap<NodeId, u64>,
+    leader: LiteMap<NodeId, bool>,
+    len: LiteMap<NodeId, u64>,
 }
 
 impl Property<Raft> for LeaderAppendOnly {
@@ -155,7 +156,7 @@ impl Property<Raft> for LeaderAppendOnly {
 #[derive(Clone, Debug, Default)]
 struct LogMatching {
     /// (index, term) → hash of the value first seen there.
-    seen: BTreeMap<(u64, u64), u64>,
+    seen: LiteMap<(u64, u64), u64>,
     appends: u64,
 }
 
@@ -212,7 +213,8 @@ impl Property<Raft> for LogMatching {
                 Self::check_all(sim)?;
             }
             if self.appends % PRUNE_EVERY == 0 {
-                self.seen = self.seen.split_off(&(forget_below(sim) + 1, 0));
+                let floor = forget_below(sim);
+                self.seen.retain(|&(index, _), _| index > floor);
             }
         }
         Ok(())
@@ -229,7 +231,7 @@ impl Property<Raft> for LogMatching {
 #[derive(Clone, Debug, Default)]
 struct LeaderCompleteness {
     /// Per committed index: the entry's term and the term it was committed in.
-    committed: BTreeMap<u64, (u64, u64)>,
+    committed: LiteMap<u64, (u64, u64)>,
     /// Every index up to this one is known (or forgotten as compacted everywhere).
     known_upto: u64,
     commits: u64,
@@ -263,12 +265,12 @@ impl Property<Raft> for LeaderCompleteness {
                     // only by a server that had compacted it never fills its gap).
                     let floor = forget_below(sim);
                     self.known_upto = self.known_upto.max(floor);
-                    self.committed = self.committed.split_off(&(floor + 1));
+                    self.committed.retain(|&i, _| i > floor);
                 }
             }
             RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } => {
                 let log = disk(sim, *node);
-                for (&i, &(entry_term, commit_term)) in self.committed.range(log.snapshot.index + 1..) {
+                for (&i, &(entry_term, commit_term)) in range_from(&self.committed, &(log.snapshot.index + 1)) {
                     if commit_term >= *term {
                         continue;
                     }
@@ -289,7 +291,7 @@ impl Property<Raft> for LeaderCompleteness {
 /// §5.4.3: no two servers apply different entries at the same index.
 #[derive(Clone, Debug, Default)]
 struct StateMachineSafety {
-    applied: BTreeMap<u64, (u64, NodeId)>,
+    applied: LiteMap<u64, (u64, NodeId)>,
 }
 
 impl Property<Raft> for StateMachineSafety {
@@ -315,7 +317,8 @@ impl Property<Raft> for StateMachineSafety {
                 None => {
                     self.applied.insert(*index, (h, *node));
                     if *index % PRUNE_EVERY == 0 {
-                        self.applied = self.applied.split_off(&(forget_below(sim) + 1));
+                        let floor = forget_below(sim);
+                        self.applied.retain(|&i, _| i > floor);
                     }
                 }
             }
@@ -328,7 +331,7 @@ impl Property<Raft> for StateMachineSafety {
 /// A server's commit index never goes back while it runs.
 #[derive(Clone, Debug, Default)]
 struct CommitMonotonic {
-    commit: BTreeMap<NodeId, u64>,
+    commit: LiteMap<NodeId, u64>,
 }
 
 impl Property<Raft> for CommitMonotonic {
@@ -370,7 +373,7 @@ impl Property<Raft> for CommitMonotonic {
 /// A server's current term never decreases, even across restarts (it is persisted).
 #[derive(Clone, Debug, Default)]
 struct TermMonotonic {
-    term: BTreeMap<NodeId, u64>,
+    term: LiteMap<NodeId, u64>,
 }
 
 impl Property<Raft> for TermMonotonic {
@@ -398,7 +401,8 @@ impl Property<Raft> for TermMonotonic {
 /// §5.2: a server grants at most one vote per term, across restarts.
 #[derive(Clone, Debug, Default)]
 struct OneVotePerTerm {
-    votes: BTreeMap<(NodeId, u64), NodeId>,
+    /// (term, voter) → the candidate it voted for: keyed by term first, so new votes are appended.
+    votes: LiteMap<(u64, NodeId), NodeId>,
 }
 
 impl Property<Raft> for OneVotePerTerm {
@@ -415,12 +419,12 @@ impl Property<Raft> for OneVotePerTerm {
         if let RecordKind::Send { from, to, msg: RaftMsg::RequestVoteResponse { term, granted: true }, .. } =
             &record.kind
         {
-            if let Some(&first) = self.votes.get(&(*from, *term)) {
+            if let Some(&first) = self.votes.get(&(*term, *from)) {
                 if first != *to {
                     return Err(format!("{from} voted for {first} and for {to} in term {term}"));
                 }
             }
-            self.votes.insert((*from, *term), *to);
+            self.votes.insert((*term, *from), *to);
         }
         Ok(())
     }
@@ -479,11 +483,11 @@ impl Property<Raft> for LeaderElected {
 /// faults stop; an acknowledged command is never lost.
 #[derive(Clone, Debug, Default)]
 struct AckedApplied {
-    invoked: BTreeMap<(u32, u64), String>,
+    invoked: LiteMap<(u32, u64), String>,
     /// Per client, its newest acknowledged commands with the time of acknowledgement. A client
     /// has one command in flight at a time, so if a node executed one of them it executed every
     /// earlier one: a few per client are enough.
-    acked: BTreeMap<u32, VecDeque<(TimeUs, Command)>>,
+    acked: LiteMap<u32, VecDeque<(TimeUs, Command)>>,
 }
 
 const ACKED_PER_CLIENT: usize = 64;

@@ -4,7 +4,7 @@ use super::{Checked, Property};
 use crate::core::{Command, Observation};
 use crate::protocols::toy::{Toy, ToyConfig, PRIMARY};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 impl Checked for Toy {
     fn properties(_config: &ToyConfig) -> Vec<Box<dyn Property<Self>>> {
@@ -15,7 +15,7 @@ impl Checked for Toy {
 /// No two nodes ever hold different commands at the same log index.
 #[derive(Clone, Debug, Default)]
 struct IndexAgreement {
-    first: BTreeMap<u64, String>,
+    first: LiteMap<u64, String>,
 }
 
 impl Property<Toy> for IndexAgreement {
@@ -48,7 +48,7 @@ impl Property<Toy> for IndexAgreement {
 /// restarts.
 #[derive(Clone, Debug, Default)]
 struct AckedDurable {
-    invoked: BTreeMap<(u32, u64), String>,
+    invoked: LiteMap<(u32, u64), String>,
     acked: Vec<String>,
 }
 

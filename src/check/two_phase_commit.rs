@@ -3,10 +3,10 @@
 //! `conservation` adds up the balances on every participant's stable storage.
 
 use super::{Checked, Property, PropertyKind, Reads};
-use crate::core::{Decision, NodeId, Observation, TimeUs, US_PER_S};
+use crate::core::{Decision, LiteSet, NodeId, Observation, TimeUs, US_PER_S};
 use crate::protocols::two_phase_commit::{TpcConfig, TwoPhaseCommit, COORDINATOR};
 use crate::sim::{Rec, RecordKind, Simulation};
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
 
 impl Checked for TwoPhaseCommit {
     fn properties(config: &TpcConfig) -> Vec<Box<dyn Property<Self>>> {
@@ -27,11 +27,11 @@ impl Checked for TwoPhaseCommit {
 struct Txn {
     begun_us: TimeUs,
     participants: Vec<NodeId>,
-    yes: BTreeMap<NodeId, TimeUs>,
+    yes: LiteMap<NodeId, TimeUs>,
     /// Each node's decision (the first it made).
-    decided: BTreeMap<NodeId, Decision>,
+    decided: LiteMap<NodeId, Decision>,
     /// Every node that ever decided abort.
-    aborted: BTreeSet<NodeId>,
+    aborted: LiteSet<NodeId>,
 }
 
 /// How many of the newest transactions the properties remember in full. Older ones are
@@ -50,7 +50,7 @@ impl Txn {
 
 /// The transactions of a run as the observation events describe them.
 #[derive(Clone, Debug, Default)]
-struct Txns(BTreeMap<u64, Txn>, Window);
+struct Txns(LiteMap<u64, Txn>, Window);
 
 /// The newest transaction seen, and what is old enough to forget.
 #[derive(Clone, Copy, Debug, Default)]
@@ -82,7 +82,7 @@ impl Window {
 
 /// Forgets, when it is time, the entries of transactions older than the window (keys map to a
 /// transaction id).
-fn forget_old<K: Ord + Clone, V>(map: &mut BTreeMap<K, V>, window: &mut Window, txn_of: impl Fn(&K) -> u64) {
+fn forget_old<K: Ord + Clone, V>(map: &mut LiteMap<K, V>, window: &mut Window, txn_of: impl Fn(&K) -> u64) {
     if let Some(floor) = window.prune_floor() {
         map.retain(|k, _| txn_of(k) >= floor);
     }
@@ -105,9 +105,13 @@ impl Txns {
         }
         if let Some(floor) = self.1.prune_floor() {
             self.0.retain(|&id, t| id >= floor || t.in_doubt());
-            while self.0.len() > TXNS_HELD_MAX {
-                self.0.pop_first();
-            }
+            // The oldest go first (the map is in id order).
+            let mut excess = self.0.len().saturating_sub(TXNS_HELD_MAX);
+            self.0.retain(|_, _| {
+                let keep = excess == 0;
+                excess = excess.saturating_sub(1);
+                keep
+            });
         }
         match obs {
             Observation::Begin { txn, participants } => {
@@ -144,7 +148,7 @@ fn word(d: Decision) -> &'static str {
 /// No transaction is both committed and aborted anywhere.
 #[derive(Clone, Debug, Default)]
 struct Atomicity {
-    first: BTreeMap<u64, (NodeId, Decision)>,
+    first: LiteMap<u64, (NodeId, Decision)>,
     window: Window,
 }
 
@@ -259,8 +263,10 @@ impl Property<TwoPhaseCommit> for NoAbortAfterYes {
 /// A node's decision survives its crashes: it never decides the same transaction differently.
 #[derive(Clone, Debug, Default)]
 struct DecisionDurable {
-    decided: BTreeMap<(NodeId, u64), (Decision, u32)>,
-    crashes: BTreeMap<NodeId, u32>,
+    /// (transaction, node) → its decision and its crash count then: keyed by transaction first,
+    /// so new entries are appended.
+    decided: LiteMap<(u64, NodeId), (Decision, u32)>,
+    crashes: LiteMap<NodeId, u32>,
     window: Window,
 }
 
@@ -281,13 +287,13 @@ impl Property<TwoPhaseCommit> for DecisionDurable {
         }
         let Some((node, txn, decision)) = decide(record) else { return Ok(()) };
         let crashes = self.crashes.get(&node).copied().unwrap_or(0);
-        if !self.window.admit(txn) && !self.decided.contains_key(&(node, txn)) {
+        if !self.window.admit(txn) && !self.decided.contains_key(&(txn, node)) {
             return Ok(());
         }
-        match self.decided.get(&(node, txn)) {
+        match self.decided.get(&(txn, node)) {
             None => {
-                self.decided.insert((node, txn), (decision, crashes));
-                forget_old(&mut self.decided, &mut self.window, |&(_, id)| id);
+                self.decided.insert((txn, node), (decision, crashes));
+                forget_old(&mut self.decided, &mut self.window, |&(id, _)| id);
                 Ok(())
             }
             Some(&(d, before)) if d != decision => Err(format!(

@@ -8,9 +8,11 @@
 
 mod ctx;
 mod observation;
+mod set;
 
 pub use ctx::{Ctx, Disk, Effect};
 pub use observation::{Ballot, Decision, Observation, Role};
+pub use set::{range_from, LiteSet};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

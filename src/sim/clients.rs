@@ -13,9 +13,9 @@ use super::network::draw_latency;
 use super::trace::{Outcome, RecordKind};
 use super::{ClientArrival, ClientReplyArrival, EventKind, Simulation};
 use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, TimeUs};
+use litemap::LiteMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 struct Pending {
@@ -29,13 +29,13 @@ struct Pending {
 #[derive(Clone, Debug, Default)]
 struct Client {
     next_seq: u64,
-    pending: BTreeMap<u64, Pending>,
+    pending: LiteMap<u64, Pending>,
     leader_hint: Option<NodeId>,
 }
 
 #[derive(Clone, Debug)]
 pub(super) struct Clients {
-    clients: BTreeMap<u32, Client>,
+    clients: LiteMap<u32, Client>,
     /// The next client id for a command of the person.
     next_user: u32,
     /// Workload clients are 1..=active.

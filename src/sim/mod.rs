@@ -370,7 +370,7 @@ impl<P: Protocol> Simulation<P> {
                 _ => Ok(()),
             },
             Action::Partition { groups } => {
-                let mut seen = std::collections::BTreeSet::new();
+                let mut seen = crate::core::LiteSet::new();
                 for node in groups.iter().flatten() {
                     if !seen.insert(*node) {
                         return Err(format!("node {} is in two groups", node.0));

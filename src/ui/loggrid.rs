@@ -49,7 +49,7 @@ struct Grid<'a> {
     txns: bool,
     /// Paxos: entries held by a majority of acceptors in one ballot are chosen, whether or not
     /// any learner knows it yet.
-    holders: std::collections::BTreeMap<(u64, u64, &'a str), usize>,
+    holders: litemap::LiteMap<(u64, u64, &'a str), usize>,
     quorum: Option<usize>,
 }
 
@@ -65,7 +65,7 @@ impl<'a> Grid<'a> {
             .unwrap_or_default();
         // One column past the end, so a follower's nextIndex there is visible.
         let last = last.max(progress.iter().map(|p| p.1).max().unwrap_or(0));
-        let mut holders = std::collections::BTreeMap::new();
+        let mut holders = litemap::LiteMap::new();
         for log in logs() {
             for e in &log.entries {
                 *holders.entry((e.index, e.term, e.text.as_str())).or_default() += 1;

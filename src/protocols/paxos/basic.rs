@@ -1,11 +1,13 @@
 //! Single-decree Basic Paxos (Paxos Made Simple §2): slot 0 only.
 
 use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use crate::core::LiteSet;
 use crate::core::{
     Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
     Observation, OptionInfo, Protocol, RequestId,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
+use std::collections::BTreeMap;
 
 /// Clients a proposer keeps waiting for the decision.
 const WAITING_MAX: usize = 64;
@@ -56,13 +58,13 @@ pub struct Paxos {
     own_value: Option<String>,
     /// The value it proposes in phase 2.
     proposing: Option<String>,
-    promises: BTreeMap<NodeId, Vec<(u64, Ballot, String)>>,
+    promises: LiteMap<NodeId, Vec<(u64, Ballot, String)>>,
     waiting: Vec<RequestId>,
     /// Learners that have not acknowledged the decision.
-    unannounced: BTreeSet<NodeId>,
+    unannounced: LiteSet<NodeId>,
     rounds: u64,
     // Learner (and proposer): acceptances seen per ballot, and the value learned.
-    seen: BTreeMap<Ballot, (String, BTreeSet<NodeId>)>,
+    seen: LiteMap<Ballot, (String, LiteSet<NodeId>)>,
     chosen: Option<String>,
 }
 
@@ -129,7 +131,7 @@ impl Paxos {
     fn on_accepted(&mut self, from: NodeId, ballot: Ballot, value: String, ctx: &mut Ctx<'_, Self>) {
         // A majority of acceptors accepted one ballot's value (§2.3). Acceptors tell the ballot's
         // proposer as well as the learners, so this one tally serves both roles.
-        let entry = self.seen.entry(ballot).or_insert_with(|| (value, BTreeSet::new()));
+        let entry = self.seen.entry(ballot).or_insert_with(|| (value, LiteSet::new()));
         entry.1.insert(from);
         if entry.1.len() >= self.config.quorum() {
             let v = entry.0.clone();
@@ -180,11 +182,11 @@ impl Protocol for Paxos {
             highest_round: 0,
             own_value: None,
             proposing: None,
-            promises: BTreeMap::new(),
+            promises: LiteMap::new(),
             waiting: Vec::new(),
-            unannounced: BTreeSet::new(),
+            unannounced: LiteSet::new(),
             rounds: 0,
-            seen: BTreeMap::new(),
+            seen: LiteMap::new(),
             chosen: None,
         };
         if node.is(&config.learners) {
@@ -228,7 +230,7 @@ impl Protocol for Paxos {
                 let accepted = self.acceptor.on_accept(disk, from, slot, ballot, &value, ctx);
                 if accepted {
                     // To the proposer and to every learner (§2.3).
-                    let mut to: BTreeSet<NodeId> = self.config.learners.iter().copied().collect();
+                    let mut to: LiteSet<NodeId> = self.config.learners.iter().copied().collect();
                     to.insert(from);
                     for t in to {
                         ctx.send(t, PaxosMsg::Accepted { slot, ballot, value: value.clone() });

@@ -32,8 +32,10 @@ pub use basic::Paxos;
 pub use messages::PaxosMsg;
 pub use multi::MultiPaxos;
 
+use crate::core::range_from;
 use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
 use crate::sim::time::{parse_duration, parse_duration_range};
+use litemap::LiteMap;
 use std::collections::BTreeMap;
 
 pub const BUGS: &[BugInfo] = &[
@@ -198,7 +200,7 @@ fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AcceptorState {
     pub promised: Ballot,
-    pub accepted: BTreeMap<u64, (Ballot, String)>,
+    pub accepted: LiteMap<u64, (Ballot, String)>,
 }
 
 /// What a Paxos node persists.
@@ -245,7 +247,7 @@ impl Acceptor {
             self.persist(disk);
         }
         ctx.observe(Observation::Promise { slot: from, ballot });
-        Ok(self.state.accepted.range(from..).map(|(&slot, (b, v))| (slot, *b, v.clone())).collect())
+        Ok(range_from(&self.state.accepted, &from).map(|(&slot, (b, v))| (slot, *b, v.clone())).collect())
     }
 
     /// Phase 2b: accept unless a higher ballot was promised.
@@ -319,8 +321,8 @@ pub fn ballot_text(b: Ballot) -> String {
 }
 
 /// Promises from `from` on, merged: for each slot, the highest-ballot proposal reported (§2.2).
-pub fn highest_reported(promises: &BTreeMap<NodeId, Vec<(u64, Ballot, String)>>) -> BTreeMap<u64, (Ballot, String)> {
-    let mut best: BTreeMap<u64, (Ballot, String)> = BTreeMap::new();
+pub fn highest_reported(promises: &LiteMap<NodeId, Vec<(u64, Ballot, String)>>) -> LiteMap<u64, (Ballot, String)> {
+    let mut best: LiteMap<u64, (Ballot, String)> = LiteMap::new();
     for reports in promises.values() {
         for (slot, ballot, value) in reports {
             if best.get(slot).is_none_or(|(b, _)| ballot > b) {

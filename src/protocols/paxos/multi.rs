@@ -1,12 +1,14 @@
 //! Multi-Paxos (Paxos Made Simple §3, "Implementing a State Machine").
 
 use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use crate::core::{range_from, LiteSet};
 use crate::core::{
     Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId,
     NodeSummary, Observation, OptionInfo, Protocol, RequestId,
 };
 use crate::protocols::raft::StateMachine;
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
+use std::collections::BTreeMap;
 
 /// Slots a leader keeps in phase 2 at once; more client commands wait for the client to retry.
 const IN_FLIGHT_MAX: usize = 256;
@@ -44,7 +46,7 @@ impl MultiRole {
 #[derive(Clone, Debug)]
 struct Proposal {
     value: String,
-    accepts: BTreeSet<NodeId>,
+    accepts: LiteSet<NodeId>,
 }
 
 #[derive(Clone, Debug)]
@@ -58,15 +60,15 @@ pub struct MultiPaxos {
     /// The leader this node last heard from.
     leader: Option<(NodeId, Ballot)>,
     prepare_from: u64,
-    promises: BTreeMap<NodeId, Vec<(u64, Ballot, String)>>,
+    promises: LiteMap<NodeId, Vec<(u64, Ballot, String)>>,
     /// Acceptors that refused the current ballot.
-    nacks: BTreeSet<NodeId>,
+    nacks: LiteSet<NodeId>,
     next_slot: u64,
-    proposals: BTreeMap<u64, Proposal>,
+    proposals: LiteMap<u64, Proposal>,
     /// Clients waiting for their command, by (client, seq).
-    waiting: BTreeMap<(u32, u64), RequestId>,
+    waiting: LiteMap<(u32, u64), RequestId>,
     // Replica.
-    decided: BTreeMap<u64, String>,
+    decided: LiteMap<u64, String>,
     executed: u64,
     state: StateMachine,
 }
@@ -133,7 +135,7 @@ impl MultiPaxos {
         self.leader = Some((self.id, self.ballot));
         ctx.cancel_timer(MultiTimer::Election);
         let reported = highest_reported(&self.promises);
-        let last = reported.keys().next_back().copied().max(self.decided.keys().next_back().copied());
+        let last = reported.last().map(|(k, _)| k).copied().max(self.decided.last().map(|(k, _)| k).copied());
         self.next_slot = last.map_or(self.prepare_from, |l| (l + 1).max(self.prepare_from));
         for slot in self.prepare_from..self.next_slot {
             if self.decided.contains_key(&slot) {
@@ -154,7 +156,7 @@ impl MultiPaxos {
         for &a in &self.config.acceptors {
             ctx.send(a, PaxosMsg::Accept { slot, ballot: self.ballot, value: value.clone() });
         }
-        self.proposals.insert(slot, Proposal { value, accepts: BTreeSet::new() });
+        self.proposals.insert(slot, Proposal { value, accepts: LiteSet::new() });
     }
 
     fn heartbeat(&mut self, ctx: &mut Ctx<'_, Self>) {
@@ -243,12 +245,12 @@ impl Protocol for MultiPaxos {
             highest_round: 0,
             leader: None,
             prepare_from: 0,
-            promises: BTreeMap::new(),
-            nacks: BTreeSet::new(),
+            promises: LiteMap::new(),
+            nacks: LiteSet::new(),
             next_slot: 0,
-            proposals: BTreeMap::new(),
-            waiting: BTreeMap::new(),
-            decided: BTreeMap::new(),
+            proposals: LiteMap::new(),
+            waiting: LiteMap::new(),
+            decided: LiteMap::new(),
             executed: 0,
             state: StateMachine::default(),
         };
@@ -322,7 +324,7 @@ impl Protocol for MultiPaxos {
                 }
             }
             PaxosMsg::CatchUp { from: slot } => {
-                for (&s, v) in self.decided.range(slot..slot + CATCH_UP_MAX) {
+                for (&s, v) in range_from(&self.decided, &slot).take_while(|(&s, _)| s < slot + CATCH_UP_MAX) {
                     ctx.send(from, PaxosMsg::Chosen { slot: s, value: v.clone() });
                 }
             }
@@ -415,11 +417,9 @@ impl Protocol for MultiPaxos {
 
     fn log_view(volatile: Option<&Self>, disk: &PaxosDurable, tail: usize) -> Option<LogView> {
         let state = volatile.map_or(&disk.acceptor, |n| &n.acceptor.state);
-        let last = state.accepted.keys().next_back().copied().unwrap_or(0);
+        let last = state.accepted.last().map(|(k, _)| k).copied().unwrap_or(0);
         let from = last.saturating_sub(tail as u64);
-        let entries = state
-            .accepted
-            .range(from..)
+        let entries = range_from(&state.accepted, &from)
             .map(|(&slot, (b, v))| {
                 let shown = if v.is_empty() { "no-op" } else { v.as_str() };
                 LogEntryView { index: slot + 1, term: b.0, text: format!("{shown} @{}", ballot_text(*b)) }

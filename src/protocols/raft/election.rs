@@ -260,7 +260,7 @@ impl Raft {
                 return;
             }
         }
-        for p in self.progress.values_mut() {
+        for (_, p) in self.progress.iter_mut() {
             p.recently_active = false;
         }
         ctx.set_timer(RaftTimer::Election, self.config.election_us_max);

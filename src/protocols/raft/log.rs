@@ -3,6 +3,7 @@
 //! `snapshot.index`, and `entries[0]` is at `snapshot.index + 1`.
 
 use crate::core::{Command, NodeId};
+use litemap::LiteMap;
 use std::collections::BTreeMap;
 
 /// Cluster membership: voters count towards majorities; learners only receive the log
@@ -72,7 +73,7 @@ impl Entry {
 pub struct StateMachine {
     pub kv: BTreeMap<String, String>,
     /// Per client: the highest executed sequence number and its result.
-    pub sessions: BTreeMap<u32, (u64, String)>,
+    pub sessions: LiteMap<u32, (u64, String)>,
 }
 
 impl StateMachine {

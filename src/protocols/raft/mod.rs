@@ -40,11 +40,13 @@ pub use config::RaftConfig;
 pub use log::{Entry, EntryData, Membership, RaftDurable, Snapshot, StateMachine};
 pub use messages::RaftMsg;
 
+use crate::core::LiteSet;
 use crate::core::{
     BugInfo, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, Observation, OptionInfo,
     Protocol, RequestId, Role, TimeUs,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use litemap::LiteMap;
+use std::collections::BTreeMap;
 
 /// The most entries one AppendEntries carries.
 pub const ENTRIES_PER_MESSAGE_MAX: usize = 64;
@@ -91,15 +93,15 @@ pub struct Raft {
     membership: Membership,
     /// Under the planted bug `forget-vote`, the vote lives here instead of on disk.
     volatile_vote: Option<NodeId>,
-    votes: BTreeSet<NodeId>,
+    votes: LiteSet<NodeId>,
     /// When this server last heard from a leader (its local clock).
     leader_contact_us: Option<TimeUs>,
     // ----- leader only -----
-    progress: BTreeMap<NodeId, Progress>,
+    progress: LiteMap<NodeId, Progress>,
     round: u64,
     reads: Vec<PendingRead>,
     /// Client requests waiting for the entry at an index to be applied.
-    waiting: BTreeMap<u64, Vec<RequestId>>,
+    waiting: LiteMap<u64, Vec<RequestId>>,
     /// A leadership transfer in progress: the target and when to give up (local clock).
     transfer: Option<(NodeId, TimeUs)>,
 }
@@ -123,7 +125,7 @@ impl Raft {
     pub fn membership(&self) -> &Membership {
         &self.membership
     }
-    pub fn progress(&self) -> &BTreeMap<NodeId, Progress> {
+    pub fn progress(&self) -> &LiteMap<NodeId, Progress> {
         &self.progress
     }
 
@@ -216,12 +218,12 @@ impl Protocol for Raft {
             state: snapshot.state.clone(),
             membership: Membership::default(),
             volatile_vote: None,
-            votes: BTreeSet::new(),
+            votes: LiteSet::new(),
             leader_contact_us: None,
-            progress: BTreeMap::new(),
+            progress: LiteMap::new(),
             round: 0,
             reads: Vec::new(),
-            waiting: BTreeMap::new(),
+            waiting: LiteMap::new(),
             transfer: None,
         };
         node.refresh_membership(disk);

@@ -1,0 +1,118 @@
+//! [`LiteSet`]: the ordered set the protocols and properties use, a sorted vector.
+//!
+//! The sets here are small (node ids, a ballot's voters, slots a learner learned) or grow at the
+//! end (increasing slots), and they are cloned with every time-travel checkpoint. A sorted vector
+//! (`litemap`'s map with `()` values) suits that better than `BTreeSet`, and it is a fraction of the
+//! WebAssembly: every `BTreeSet`/`BTreeMap` key type costs ~8 KB of B-tree code, a `LiteMap` ~1 KB.
+
+use litemap::LiteMap;
+
+/// An ordered set kept as a sorted vector; iteration is in ascending order, as `BTreeSet`'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiteSet<K: Ord>(LiteMap<K, ()>);
+
+impl<K: Ord> Default for LiteSet<K> {
+    fn default() -> Self {
+        LiteSet(LiteMap::new())
+    }
+}
+
+impl<K: Ord> LiteSet<K> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds `key`; true if it was not there.
+    pub fn insert(&mut self, key: K) -> bool {
+        self.0.try_insert(key, ()).is_none()
+    }
+    pub fn contains(&self, key: &K) -> bool {
+        self.0.contains_key(key)
+    }
+    /// Removes `key`; true if it was there.
+    pub fn remove(&mut self, key: &K) -> bool {
+        self.0.remove(key).is_some()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn clear(&mut self) {
+        self.0.clear()
+    }
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &K> {
+        self.into_iter()
+    }
+    pub fn first(&self) -> Option<&K> {
+        self.0.first().map(|(k, _)| k)
+    }
+    pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        self.0.retain(|k, _| keep(k))
+    }
+}
+
+impl<K: Ord> FromIterator<K> for LiteSet<K> {
+    fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
+        let mut set = LiteSet::new();
+        for key in iter {
+            set.insert(key);
+        }
+        set
+    }
+}
+
+impl<K: Ord> Extend<K> for LiteSet<K> {
+    fn extend<I: IntoIterator<Item = K>>(&mut self, iter: I) {
+        for key in iter {
+            self.insert(key);
+        }
+    }
+}
+
+impl<'a, K: Ord> IntoIterator for &'a LiteSet<K> {
+    type Item = &'a K;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, ())>, fn(&'a (K, ())) -> &'a K>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.as_slice().iter().map(|(k, _)| k)
+    }
+}
+
+impl<K: Ord> IntoIterator for LiteSet<K> {
+    type Item = K;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<(K, ())>, fn((K, ())) -> K>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_tuple_vec().into_iter().map(|(k, _)| k)
+    }
+}
+
+/// The entries of `map` from `key` on, in order: `BTreeMap::range(key..)` for a [`LiteMap`].
+pub fn range_from<'a, K: Ord, V>(map: &'a LiteMap<K, V>, key: &K) -> impl DoubleEndedIterator<Item = (&'a K, &'a V)> {
+    let start = map.find_index(key).unwrap_or_else(|at| at);
+    map.as_slice()[start..].iter().map(|(k, v)| (k, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{range_from, LiteSet};
+    use litemap::LiteMap;
+
+    #[test]
+    fn keeps_keys_once_and_in_order() {
+        let mut s: LiteSet<u32> = [5, 1, 3].into_iter().collect();
+        assert!(s.insert(2));
+        assert!(!s.insert(3));
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), vec![1, 2, 3, 5]);
+        assert!(s.remove(&1) && !s.remove(&1));
+        assert_eq!((s.len(), s.contains(&5), s.contains(&1), s.first()), (3, true, false, Some(&2)));
+        s.retain(|&k| k > 2);
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), vec![3, 5]);
+    }
+
+    #[test]
+    fn range_from_starts_at_the_key_or_the_next_one() {
+        let map: LiteMap<u64, char> = [(1, 'a'), (3, 'b'), (7, 'c')].into_iter().collect();
+        let keys = |k| range_from(&map, &k).map(|(k, _)| *k).collect::<Vec<_>>();
+        assert_eq!((keys(0), keys(3), keys(4), keys(8)), (vec![1, 3, 7], vec![3, 7], vec![7], vec![]));
+    }
+}
