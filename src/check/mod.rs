@@ -15,7 +15,6 @@ pub use world::{Violation, World};
 
 use crate::core::Protocol;
 use crate::sim::{Rec, RecordKind, Simulation};
-use std::fmt;
 use std::ops::BitOr;
 
 /// Which kinds of record a property reads, a bit per kind. The world calls a property only for
@@ -105,7 +104,7 @@ pub enum PropertyKind {
 
 /// A named property. `observe` sees every record right after it happened, with the simulation in
 /// the state that record left it in.
-pub trait Property<P: Protocol>: fmt::Debug {
+pub trait Property<P: Protocol> {
     fn name(&self) -> &str;
     /// One sentence saying what the property means.
     fn explain(&self) -> &str;

@@ -20,7 +20,7 @@ const VIOLATIONS_MAX: usize = 1_000;
 
 /// A simulation with its properties, the running hash of its trace, and its violations.
 /// `World` is cheap enough to clone for checkpoints: it holds no trace records.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct World<P: Checked> {
     sim: Simulation<P>,
     properties: Vec<Box<dyn Property<P>>>,
@@ -37,6 +37,20 @@ pub struct World<P: Checked> {
     scratch: Vec<Rec<P>>,
     /// Records of steps replayed through [`Replayable`], for the caller to collect.
     replayed: Vec<Rec<P>>,
+}
+
+/// Properties are shown by name: `Property` has no `Debug` bound, which would put a `Debug`
+/// implementation of every property's state into the WebAssembly through its vtable.
+impl<P: Checked> std::fmt::Debug for World<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.properties.iter().map(|p| p.name()).collect();
+        f.debug_struct("World")
+            .field("sim", &self.sim)
+            .field("properties", &names)
+            .field("violations", &self.violations)
+            .field("records", &self.records)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<P: Checked> World<P> {
