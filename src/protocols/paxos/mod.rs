@@ -190,7 +190,7 @@ fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> 
         return Err(bad());
     }
     let mut ids: Vec<NodeId> = ids.into_iter().map(NodeId).collect();
-    ids.sort();
+    ids.sort_unstable();
     ids.dedup();
     Ok(ids)
 }
