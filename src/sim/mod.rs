@@ -12,6 +12,7 @@ mod clients;
 pub mod config;
 pub mod network;
 mod node;
+mod slab;
 pub mod time;
 pub mod timetravel;
 pub mod trace;
@@ -29,7 +30,7 @@ use network::Fate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 /// An input waiting in the queue.
 #[derive(Clone, Debug)]
@@ -140,7 +141,7 @@ pub struct Simulation<P: Protocol> {
     queue: BinaryHeap<Scheduled<P>>,
     nodes: Vec<NodeSlot<P>>,
     net: Network,
-    in_flight: BTreeMap<u64, InFlight<P>>,
+    in_flight: slab::Slab<InFlight<P>>,
     next_msg_id: u64,
     next_timer_gen: u64,
     clients: Clients,
@@ -175,7 +176,7 @@ impl<P: Protocol> Simulation<P> {
             next_seq: 0,
             rng,
             queue: BinaryHeap::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: slab::Slab::default(),
             next_msg_id: 1,
             next_timer_gen: 1,
             chaos,
@@ -234,7 +235,7 @@ impl<P: Protocol> Simulation<P> {
         &self.net
     }
     pub fn in_flight(&self) -> impl Iterator<Item = (u64, &InFlight<P>)> {
-        self.in_flight.iter().map(|(&id, m)| (id, m))
+        self.in_flight.iter()
     }
     pub fn chaos(&self) -> Option<&ChaosParams> {
         self.chaos.as_ref()
@@ -356,7 +357,7 @@ impl<P: Protocol> Simulation<P> {
                 Err("an operator command is 1 to 200 characters".into())
             }
             Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::DelayMessage { id, .. }
-                if !self.in_flight.contains_key(id) =>
+                if !self.in_flight.contains(*id) =>
             {
                 Err(format!("message #{id} is not in flight"))
             }
@@ -430,7 +431,7 @@ impl<P: Protocol> Simulation<P> {
         if slot.deferred.len() < limit {
             slot.deferred.push(kind.clone());
         } else if let EventKind::Deliver { id } = kind {
-            if let Some(m) = self.in_flight.remove(id) {
+            if let Some(m) = self.in_flight.remove(*id) {
                 self.stats.dropped += 1;
                 self.record(RecordKind::Drop { id: *id, from: m.from, to: m.to, reason: DropReason::Overflow });
             }
@@ -538,7 +539,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn deliver(&mut self, id: u64) {
-        let Some(m) = self.in_flight.get(&id) else {
+        let Some(m) = self.in_flight.get(id) else {
             return;
         }; // dropped by hand
         if !m.held && m.deliver_us != self.now_us {
@@ -547,20 +548,20 @@ impl<P: Protocol> Simulation<P> {
         let (from, to, held) = (m.from, m.to, m.held);
         // A message already queued at a paused node has crossed the network.
         if !held && self.net.blocked(from, to) {
-            self.in_flight.remove(&id);
+            self.in_flight.remove(id);
             return self.drop_record(id, from, to, DropReason::Partition);
         }
         if !self.nodes[to.index()].is_up() {
-            self.in_flight.remove(&id);
+            self.in_flight.remove(id);
             return self.drop_record(id, from, to, DropReason::NodeDown);
         }
         if self.defer_if_paused(to, &EventKind::Deliver { id }) {
-            if let Some(m) = self.in_flight.get_mut(&id) {
+            if let Some(m) = self.in_flight.get_mut(id) {
                 m.held = true;
             }
             return;
         }
-        let Some(m) = self.in_flight.remove(&id) else {
+        let Some(m) = self.in_flight.remove(id) else {
             return;
         };
         self.stats.delivered += 1;
@@ -596,7 +597,7 @@ impl<P: Protocol> Simulation<P> {
         // Input queued at the node dies with it.
         for kind in deferred {
             if let EventKind::Deliver { id: msg_id } = kind {
-                if let Some(m) = self.in_flight.remove(&msg_id) {
+                if let Some(m) = self.in_flight.remove(msg_id) {
                     self.drop_record(msg_id, m.from, m.to, DropReason::NodeDown);
                 }
             }
@@ -664,12 +665,12 @@ impl<P: Protocol> Simulation<P> {
             Action::Request { node, op } => self.user_request(node, op),
             Action::Workload { clients, interval_us } => self.set_workload(clients, interval_us),
             Action::DropMessage { id } => {
-                if let Some(m) = self.in_flight.remove(&id) {
+                if let Some(m) = self.in_flight.remove(id) {
                     self.drop_record(id, m.from, m.to, DropReason::Manual);
                 }
             }
             Action::DuplicateMessage { id } => {
-                if let Some(m) = self.in_flight.get(&id).cloned() {
+                if let Some(m) = self.in_flight.get(id).cloned() {
                     let copy = self.next_msg_id;
                     self.next_msg_id += 1;
                     self.stats.duplicated += 1;
@@ -679,7 +680,7 @@ impl<P: Protocol> Simulation<P> {
                 }
             }
             Action::DelayMessage { id, by_us } => {
-                if let Some(m) = self.in_flight.get_mut(&id) {
+                if let Some(m) = self.in_flight.get_mut(id) {
                     if !m.held {
                         m.deliver_us += by_us;
                         let at = m.deliver_us;
