@@ -10,14 +10,17 @@ weighs today plus a little headroom, so growth is caught while the goal is worke
 docs/performance.md). Issue 5 (timeline, space-time diagram, share links with DEFLATE, lessons,
 embedding) added 58 KB gzipped and moved the budget from 425,000 to 480,000. Issue 8's
 throughput and memory work (per-word hasher, incremental client-progress, windowed checks) added
-7.2 KB gzipped (479,574 bytes) and moved it to 485,000.
+7.2 KB gzipped (479,574 bytes) and moved it to 485,000. Sorted-vector maps instead of B-trees
+(one B-tree instantiation per key/value type was ~8 KB of code), one B-tree for the messages in
+flight, records printed through one non-generic path and no `Debug` in the property vtables took
+it to 413,307 bytes, and the budget to 420,000.
 """
 import glob
 import gzip
 import os
 import sys
 
-BUDGET_GZ_BYTES = 485_000
+BUDGET_GZ_BYTES = 420_000
 GOAL_GZ_BYTES = 350 * 1024
 
 dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
