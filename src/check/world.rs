@@ -117,11 +117,13 @@ impl<P: Checked> World<P> {
 
     /// Hashes, checks and hands over every record the simulation produced.
     fn drain(&mut self, sink: &mut dyn FnMut(Rec<P>)) {
-        self.sim.take_records(&mut self.scratch);
-        let records = std::mem::take(&mut self.scratch);
-        for record in records {
+        // The two record buffers change places at every step, so neither is allocated again.
+        let mut records = std::mem::take(&mut self.scratch);
+        self.sim.take_records(&mut records);
+        for record in records.drain(..) {
             self.accept(record, sink);
         }
+        self.scratch = records;
     }
 
     fn accept(&mut self, record: Rec<P>, sink: &mut dyn FnMut(Rec<P>)) {
