@@ -2,7 +2,7 @@
 //! caption and the scenario panel.
 
 use super::app::{App, Msg};
-use crate::playground::SpaceTime;
+use crate::playground::{Mark, SpaceTime};
 use crate::sim::time::format_duration;
 use wasm_bindgen::JsCast;
 use yew::html::Scope;
@@ -197,6 +197,45 @@ impl Segment {
 /// How close (in drawing units) a click must be to an arrow to select it.
 const CLICK_SLOP: f64 = 6.0;
 
+/// Roughly how wide a mark's label is drawn, in drawing units (bold 10 px text: ~6.5 units a
+/// character), with `+N` when `more` marks are merged into it, plus a little room.
+fn label_width(label: &str, more: usize) -> f64 {
+    let suffix = if more == 0 { 0 } else { 2 + more.to_string().len() };
+    (label.chars().count() + suffix) as f64 * 6.5 + 6.0
+}
+
+/// Marks drawn as one: the earliest, how many more, and every mark's text for the tooltip.
+struct MarkGroup<'a> {
+    first: &'a Mark,
+    x: f64,
+    more: usize,
+    title: String,
+}
+
+/// The marks in lane and time order; a mark whose label would overlap its group's (the labels are
+/// centred on their marks) is merged into the group, whose label gets `+N`, so a busy moment does
+/// not print labels over each other. A click on a group selects its first event.
+fn mark_groups<'a>(marks: &'a [Mark], x: &dyn Fn(u64) -> f64) -> Vec<MarkGroup<'a>> {
+    let mut order: Vec<&Mark> = marks.iter().collect();
+    order.sort_unstable_by_key(|m| (m.node, m.t_us, m.event)); // events are unique
+    let mut groups: Vec<MarkGroup> = Vec::new();
+    for m in order {
+        let mx = x(m.t_us);
+        match groups.last_mut() {
+            Some(g)
+                if g.first.node == m.node
+                    && mx - g.x < (label_width(&g.first.label, g.more) + label_width(&m.label, 0)) / 2.0 =>
+            {
+                g.more += 1;
+                g.title.push('\n');
+                g.title.push_str(&m.text);
+            }
+            _ => groups.push(MarkGroup { first: m, x: mx, more: 0, title: m.text.clone() }),
+        }
+    }
+    groups
+}
+
 /// The space-time (Lamport) diagram: one lane per node, time to the right, an arrow per message.
 /// The arrows of each kind are one `<path>`, so a busy span is a handful of elements however many
 /// messages it holds; a click finds the nearest arrow.
@@ -257,13 +296,15 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         segments.push(segment);
     }
     let classes = ["arrow", "arrow reply", "arrow flight", "arrow dropped", "arrow duplicate"];
-    let marks = st.marks.iter().map(|m| {
-        let event = m.event;
+    let marks = mark_groups(&st.marks, &x).into_iter().map(|g| {
+        let event = g.first.event;
+        let label = if g.more == 0 { g.first.label.clone() } else { format!("{} +{}", g.first.label, g.more) };
         html! {
-            <text class={classes!("mark", m.kind)} x={x(m.t_us).to_string()} y={(y(m.node) - 7.0).to_string()}
+            <text class={classes!("mark", g.first.kind)} x={g.x.to_string()} y={(y(g.first.node) - 7.0).to_string()}
+                  data-marks={(g.more + 1).to_string()}
                   onclick={link.callback(move |e: MouseEvent| { e.stop_propagation(); Msg::SelectEvent(event) })}>
-                <title>{ &m.text }</title>
-                { &m.label }
+                <title>{ g.title }</title>
+                { label }
             </text>
         }
     });
@@ -332,5 +373,30 @@ pub fn spacetime_panel(app: &App, link: &Scope<App>) -> Html {
             }
             <p class="hint">{ "Arrows go from send to delivery; × marks a drop, orange a duplicate, blue a message still in flight. Click one to select it." }</p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mark_groups;
+    use crate::playground::Mark;
+
+    fn mark(node: u32, t_us: u64, label: &str, event: u64) -> Mark {
+        Mark { node, t_us, kind: "decide", label: label.into(), text: format!("#{event}"), event }
+    }
+
+    #[test]
+    fn marks_close_on_one_lane_are_drawn_as_one_label() {
+        // Scanned newest first, as the space-time view lists them.
+        let marks =
+            [mark(2, 5, "A3", 6), mark(1, 30, "C3", 5), mark(1, 2, "C3", 3), mark(1, 1, "C3", 2), mark(2, 1, "C3", 1)];
+        // "C3" is drawn ~19 units wide, so marks 2.8 units apart overlap, 81 apart do not.
+        let x = |t: u64| t as f64 * 2.8;
+        let groups = mark_groups(&marks, &x);
+        let shown: Vec<(u32, u64, usize, &str)> =
+            groups.iter().map(|g| (g.first.node, g.first.event, g.more, g.title.as_str())).collect();
+        // Lane 1: events 2 and 3 overlap (one label, "C3 +1"), 5 is far from them; lane 2:
+        // events 1 and 6 overlap.
+        assert_eq!(shown, vec![(1, 2, 1, "#2\n#3"), (1, 5, 0, "#5"), (2, 1, 1, "#1\n#6")]);
     }
 }
