@@ -18,37 +18,11 @@ fn main() {
 mod native {
     use consensus_playground::check::{Checked, Run};
     use consensus_playground::core::US_PER_S;
+    use consensus_playground::heap::{live_bytes, measured_clone, peak_bytes, Counting};
     use consensus_playground::protocols::paxos::MultiPaxos;
     use consensus_playground::protocols::raft::Raft;
     use consensus_playground::protocols::two_phase_commit::TwoPhaseCommit;
     use consensus_playground::sim::{FaultPreset, Setup};
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    struct Counting;
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-    static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-            System.alloc(layout)
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            System.dealloc(ptr, layout)
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            if new_size >= layout.size() {
-                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-            System.realloc(ptr, layout, new_size)
-        }
-    }
 
     #[global_allocator]
     static ALLOCATOR: Counting = Counting;
@@ -84,11 +58,8 @@ mod native {
         for minute in 1..=minutes {
             run.run_until(minute * 60 * US_PER_S, u64::MAX);
             if minute == 1 || minute % 10 == 0 {
-                let live = LIVE.load(Ordering::Relaxed);
-                let before = LIVE.load(Ordering::Relaxed);
-                let world = run.world().clone();
-                let world_bytes = LIVE.load(Ordering::Relaxed) - before;
-                drop(world);
+                let live = live_bytes();
+                let world_bytes = measured_clone(run.world()).1;
                 println!(
                     "| {minute} | {} | {} | {} | {} |",
                     run.world().steps(),
@@ -101,7 +72,7 @@ mod native {
         run.finish();
         println!(
             "peak live heap {} after {:.1} s of wall time, {} violations",
-            mb(PEAK.load(Ordering::Relaxed)),
+            mb(peak_bytes()),
             start.elapsed().as_secs_f64(),
             run.world().violations().len()
         );

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod check;
 pub mod core;
+pub mod heap;
 pub mod playground;
 pub mod protocols;
 pub mod scenario;

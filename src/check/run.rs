@@ -6,6 +6,9 @@ use crate::sim::{Action, RunStatus, Setup, Trace};
 /// How often (in steps) a run starts with taking checkpoints, and how many it keeps.
 const CHECKPOINT_INTERVAL: u64 = 2_000;
 const CHECKPOINTS_MAX: usize = 64;
+/// What the checkpoints may weigh together (where the heap is counted: the page). A world that
+/// grows (Multi-Paxos keeps every slot) would otherwise cost 64 times its size.
+const CHECKPOINT_BYTES_MAX: usize = 64 << 20;
 
 /// A whole run: the checked world, its bounded trace, and time travel.
 #[derive(Clone, Debug)]
@@ -45,7 +48,7 @@ impl<P: Checked> Run<P> {
         for record in world.take_replayed() {
             trace.push(record);
         }
-        let travel = TimeTravel::new(&world, checkpoint_interval, CHECKPOINTS_MAX);
+        let travel = TimeTravel::new(&world, checkpoint_interval, CHECKPOINTS_MAX, CHECKPOINT_BYTES_MAX);
         Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0, horizon_us: 0 })
     }
 
@@ -158,6 +161,12 @@ impl<P: Checked> Run<P> {
     /// Every action of this timeline, with the step it was given after and its virtual time.
     pub fn inputs(&self) -> impl Iterator<Item = (u64, TimeUs, &Action)> {
         self.travel.inputs().map(|(position, (at_us, action))| (*position, *at_us, action))
+    }
+
+    /// Time travel's checkpoints: how many, and what they weigh together (0 bytes where the heap
+    /// is not counted, see [`crate::heap`]).
+    pub fn checkpoints(&self) -> (usize, usize) {
+        (self.travel.checkpoints(), self.travel.bytes())
     }
 
     pub fn finish(&mut self) {

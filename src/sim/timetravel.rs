@@ -2,9 +2,10 @@
 //! with bounded memory.
 //!
 //! A checkpoint is a clone of the world taken right after a step (before any input given at that
-//! moment). Checkpoints are taken every `interval` steps; when there are more than `max`, every
-//! other one is dropped and the interval doubles, so memory stays bounded on long runs while the
-//! replay needed to reach any step stays proportional to the run's length divided by `max`.
+//! moment). Checkpoints are taken every `interval` steps; when there are more than `max`, or they
+//! weigh more than `bytes_max` together, every other one is dropped and the interval doubles, so
+//! memory stays bounded on long runs (also when the world itself grows) while the replay needed to
+//! reach any step stays proportional to the run's length divided by the checkpoints kept.
 
 /// A world that can be stepped, fed inputs, and cloned.
 pub trait Replayable: Clone {
@@ -14,6 +15,11 @@ pub trait Replayable: Clone {
     /// Processes one event; `false` when there is nothing left.
     fn replay_step(&mut self) -> bool;
     fn replay_input(&mut self, input: Self::Input) -> Result<(), String>;
+    /// A copy for a checkpoint and the bytes it weighs: by default what the clone allocated (see
+    /// [`crate::heap`]; 0 where the counting allocator is not installed).
+    fn checkpoint(&self) -> (Self, usize) {
+        crate::heap::measured_clone(self)
+    }
 }
 
 /// The most inputs a run keeps for replay.
@@ -23,17 +29,20 @@ pub const INPUTS_MAX: usize = 100_000;
 pub struct TimeTravel<W: Replayable> {
     interval: u64,
     max: usize,
-    checkpoints: Vec<W>,
+    bytes_max: usize,
+    /// Worlds with what each weighs, oldest first.
+    checkpoints: Vec<(W, usize)>,
     /// Inputs with the position they were given at, in order.
     inputs: Vec<(u64, W::Input)>,
 }
 
 impl<W: Replayable> TimeTravel<W> {
-    pub fn new(initial: &W, interval: u64, max: usize) -> Self {
+    pub fn new(initial: &W, interval: u64, max: usize, bytes_max: usize) -> Self {
         TimeTravel {
             interval: interval.max(1),
             max: max.max(2),
-            checkpoints: vec![initial.clone()],
+            bytes_max,
+            checkpoints: vec![initial.checkpoint()],
             inputs: Vec::new(),
         }
     }
@@ -41,22 +50,27 @@ impl<W: Replayable> TimeTravel<W> {
     /// Call after every step.
     pub fn note_step(&mut self, world: &W) {
         let position = world.position();
-        let newest = self.checkpoints.last().map_or(0, W::position);
+        let newest = self.checkpoints.last().map_or(0, |(w, _)| w.position());
         if position % self.interval != 0 || position <= newest {
             return;
         }
-        self.checkpoints.push(world.clone());
-        if self.checkpoints.len() > self.max {
+        self.checkpoints.push(world.checkpoint());
+        while self.checkpoints.len() > 2 && (self.checkpoints.len() > self.max || self.bytes() > self.bytes_max) {
             self.interval *= 2;
             let interval = self.interval;
             let mut index = 0;
             // Keep the first checkpoint and every one on the new, doubled grid.
-            self.checkpoints.retain(|w| {
+            self.checkpoints.retain(|(w, _)| {
                 let keep = index == 0 || w.position() % interval == 0;
                 index += 1;
                 keep
             });
         }
+    }
+
+    /// What the checkpoints weigh together.
+    pub fn bytes(&self) -> usize {
+        self.checkpoints.iter().map(|(_, bytes)| bytes).sum()
     }
 
     /// Call after an input was applied successfully at the world's current position.
@@ -83,9 +97,9 @@ impl<W: Replayable> TimeTravel<W> {
             .checkpoints
             .iter()
             .rev()
-            .find(|w| w.position() <= target)
+            .find(|(w, _)| w.position() <= target)
             .ok_or_else(|| format!("no checkpoint at or before step {target}"))?;
-        let mut world = checkpoint.clone();
+        let mut world = checkpoint.0.clone();
         let start = world.position();
         let mut inputs = self.inputs.iter().skip_while(|(p, _)| *p < start).peekable();
         while world.position() < target {
@@ -104,7 +118,7 @@ impl<W: Replayable> TimeTravel<W> {
     /// Keeps the first `inputs` inputs and the checkpoints up to `position`, forgetting the rest:
     /// acting at a past moment forks a new future.
     pub fn fork(&mut self, inputs: usize, position: u64) {
-        self.checkpoints.retain(|w| w.position() <= position);
+        self.checkpoints.retain(|(w, _)| w.position() <= position);
         self.inputs.truncate(inputs);
     }
 
@@ -144,12 +158,16 @@ mod tests {
             self.add += input;
             Ok(())
         }
+        /// A world that grows: 100 bytes per step taken.
+        fn checkpoint(&self) -> (Self, usize) {
+            (self.clone(), 100 * self.steps as usize)
+        }
     }
 
     #[test]
     fn restore_replays_inputs_and_memory_stays_bounded() {
         let mut world = Counter { steps: 0, total: 0, add: 1 };
-        let mut travel = TimeTravel::new(&world, 4, 8);
+        let mut travel = TimeTravel::new(&world, 4, 8, usize::MAX);
         let mut snapshots = vec![world.clone()];
         for step in 1..=1000u64 {
             if step % 37 == 0 {
@@ -171,7 +189,7 @@ mod tests {
     #[test]
     fn fork_forgets_the_old_future() {
         let mut world = Counter { steps: 0, total: 0, add: 1 };
-        let mut travel = TimeTravel::new(&world, 2, 8);
+        let mut travel = TimeTravel::new(&world, 2, 8, usize::MAX);
         for _ in 0..10 {
             world.replay_step();
             travel.note_step(&world);
@@ -181,5 +199,28 @@ mod tests {
         assert_eq!(travel.inputs().count(), 0);
         let restored = travel.restore(8, |_| {}).unwrap();
         assert_eq!(restored.total, 8);
+    }
+
+    #[test]
+    fn checkpoints_keep_within_their_byte_budget_as_the_world_grows() {
+        let mut world = Counter { steps: 0, total: 0, add: 1 };
+        let mut travel = TimeTravel::new(&world, 4, 64, 200_000);
+        let mut snapshots = vec![world.clone()];
+        for step in 1..=5000u64 {
+            if step % 101 == 0 {
+                world.replay_input(step).unwrap();
+                travel.note_input(world.position(), step).unwrap();
+            }
+            world.replay_step();
+            travel.note_step(&world);
+            snapshots.push(world.clone());
+            // Within the budget after every step, unless only two checkpoints are left.
+            assert!(travel.bytes() <= 200_000 || travel.checkpoints() <= 2, "step {step}: {} bytes", travel.bytes());
+        }
+        // The count limit alone would have kept 33 to 64; the weight allows fewer.
+        assert!(travel.checkpoints() < 33, "{} checkpoints", travel.checkpoints());
+        for target in [0, 1, 100, 101, 2500, 4999, 5000] {
+            assert_eq!(travel.restore(target, |_| {}).unwrap(), snapshots[target as usize], "step {target}");
+        }
     }
 }
