@@ -436,8 +436,9 @@ fn input_value(page: &Page, selector: &str) -> String {
     input.value()
 }
 
-/// Clicks the middle of the first arrow of the space-time diagram, where a person would.
-fn click_first_arrow(page: &Page) {
+/// Clicks the middle of the first arrow of the space-time diagram, where a person would; returns
+/// the point clicked, in the drawing's units.
+fn click_first_arrow(page: &Page) -> (f64, f64) {
     let svg = page.one("#spacetime-svg").expect("the diagram is shown");
     let d = page.attr("#spacetime-svg path.arrow", "d").expect("an arrow");
     let numbers: Vec<f64> =
@@ -451,6 +452,7 @@ fn click_first_arrow(page: &Page) {
     init.set_client_y((rect.top() + my * rect.height() / view[3]).round() as i32);
     let click = web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
     svg.dispatch_event(&click).unwrap();
+    (mx, my)
 }
 
 fn timeline(page: &Page) -> (u64, u64) {
@@ -484,9 +486,20 @@ async fn scrubbing_back_shows_the_past_and_acting_there_forks_a_new_future() {
     assert_eq!(page.attr("#stats", "data-hash"), end_hash, "replay reaches the very same end");
     // The space-time diagram draws the messages; clicking one selects its send.
     assert!(page.attr("#spacetime-svg", "data-arrows").unwrap().parse::<u64>().unwrap() > 0);
-    click_first_arrow(&page);
-    page.settle().await;
-    assert!(page.one("#spacetime-svg line.selected[data-message]").is_some(), "the arrow is drawn selected");
+    let (mx, my) = click_first_arrow(&page);
+    // The diagram is a child component: it may be drawn a scheduler slice after the click.
+    assert!(
+        wait_for(3000, || page.one("#spacetime-svg line.selected[data-message]").is_some()).await,
+        "the arrow is drawn selected (selected event: {:?})",
+        page.text("#selected-event")
+    );
+    // ... and it is the arrow under the pointer (the point is within a pixel's rounding of it).
+    let end = |name: &str| page.attr("#spacetime-svg line.selected", name).unwrap().parse::<f64>().unwrap();
+    let (x1, y1, x2, y2) = (end("x1"), end("y1"), end("x2"), end("y2"));
+    let (dx, dy) = (x2 - x1, y2 - y1);
+    let t = (((mx - x1) * dx + (my - y1) * dy) / (dx * dx + dy * dy).max(1e-9)).clamp(0.0, 1.0);
+    let off = ((mx - x1 - t * dx).powi(2) + (my - y1 - t * dy).powi(2)).sqrt();
+    assert!(off < 1.5, "the selected arrow ({x1},{y1})-({x2},{y2}) is {off:.1} units from the click ({mx},{my})");
     assert!(page.text("#selected-event").contains("send"), "{}", page.text("#selected-event"));
     // Acting at a past moment forks: the old future is gone, this moment is the new end.
     page.type_into("#scrubber", &(horizon / 2).to_string());

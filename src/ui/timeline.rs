@@ -312,7 +312,10 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         let segments = std::rc::Rc::new(segments);
         let view_h = height;
         link.batch_callback(move |e: MouseEvent| {
-            let svg: web_sys::Element = e.current_target()?.dyn_into().ok()?;
+            // Yew delegates events: `current_target` is the app's root, not the diagram, so the
+            // diagram is found from the element clicked (the svg or a shape in it).
+            let clicked: web_sys::Element = e.target()?.dyn_into().ok()?;
+            let svg = clicked.closest("#spacetime-svg").ok()??;
             let rect = svg.get_bounding_client_rect();
             if rect.width() <= 0.0 || rect.height() <= 0.0 {
                 return None;
