@@ -151,9 +151,8 @@ pub struct App {
     last_frame: Option<f64>,
     /// When the slow parts were last drawn (animation-frame time).
     slow_at: f64,
-    slow_turn: usize,
-    /// Full turns of the slow parts so far.
-    slow_cycles: u64,
+    /// Turns of the slow parts so far: the part is `PART_TURNS[turns % 4]`, the cycle `turns / 4`.
+    slow_turns: u64,
     /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
     /// after anything a person does and once every [`SPACETIME_MS`] while playing, not at every
     /// frame (at 10× the messages in flight turn over every few frames, and rewriting hundreds
@@ -664,8 +663,7 @@ impl Component for App {
             behind: false,
             last_frame: None,
             slow_at: 0.0,
-            slow_turn: 0,
-            slow_cycles: 0,
+            slow_turns: 0,
             index_version: 0,
             index_due: false,
             slow_dirty: std::cell::Cell::new(PARTS_ALL),
@@ -721,14 +719,15 @@ impl Component for App {
                 self.check_captions();
                 if ts - self.slow_at >= SLOW_PANELS_MS / PART_TURNS.len() as f64 {
                     self.slow_at = ts;
-                    self.slow_turn = (self.slow_turn + 1) % PART_TURNS.len();
-                    self.slow_cycles += u64::from(self.slow_turn == 0);
-                    let mut part = PART_TURNS[self.slow_turn];
+                    self.slow_turns += 1;
+                    let turns = PART_TURNS.len() as u64;
+                    let (cycle, turn) = (self.slow_turns / turns, (self.slow_turns % turns) as usize);
+                    let mut part = PART_TURNS[turn];
                     // A big cluster's log grid (~600 cells) is the costliest panel to redraw
                     // (51 nodes at 10×: 9 % of frames missed a vsync with it, none without):
                     // every other cycle.
                     if part == PART_LOGS && self.run.setup().nodes > LOG_GRID_FULL_RATE_NODES_MAX {
-                        part = if self.slow_cycles % 2 == 0 { PART_LOGS } else { 0 };
+                        part = if cycle % 2 == 0 { PART_LOGS } else { 0 };
                     }
                     // The timeline at every turn: its numbers move, but a range input redrawn
                     // at every frame cost more than the rest of the controls.
