@@ -164,21 +164,40 @@ mod tests {
         }
     }
 
-    #[test]
-    fn restore_replays_inputs_and_memory_stays_bounded() {
-        let mut world = Counter { steps: 0, total: 0, add: 1 };
-        let mut travel = TimeTravel::new(&world, 4, 8, usize::MAX);
+    impl Counter {
+        fn new() -> Self {
+            Counter { steps: 0, total: 0, add: 1 }
+        }
+    }
+
+    /// Runs a counter `steps` steps under `travel`, with an input every `input_every` steps;
+    /// `check` looks at the travel after each step. Returns the world after every step (index 0:
+    /// before the first).
+    fn drive(
+        travel: &mut TimeTravel<Counter>,
+        steps: u64,
+        input_every: u64,
+        mut check: impl FnMut(&TimeTravel<Counter>, u64),
+    ) -> Vec<Counter> {
+        let mut world = Counter::new();
         let mut snapshots = vec![world.clone()];
-        for step in 1..=1000u64 {
-            if step % 37 == 0 {
+        for step in 1..=steps {
+            if step % input_every == 0 {
                 world.replay_input(step).unwrap();
                 travel.note_input(world.position(), step).unwrap();
             }
             world.replay_step();
             travel.note_step(&world);
             snapshots.push(world.clone());
-            assert!(travel.checkpoints() <= 9);
+            check(travel, step);
         }
+        snapshots
+    }
+
+    #[test]
+    fn restore_replays_inputs_and_memory_stays_bounded() {
+        let mut travel = TimeTravel::new(&Counter::new(), 4, 8, usize::MAX);
+        let snapshots = drive(&mut travel, 1000, 37, |travel, _| assert!(travel.checkpoints() <= 9));
         for target in [0, 1, 36, 37, 38, 500, 999, 1000] {
             let restored = travel.restore(target, |_| {}).unwrap();
             // Inputs at `target` itself are not applied yet: compare with the snapshot after step target.
@@ -188,7 +207,7 @@ mod tests {
 
     #[test]
     fn fork_forgets_the_old_future() {
-        let mut world = Counter { steps: 0, total: 0, add: 1 };
+        let mut world = Counter::new();
         let mut travel = TimeTravel::new(&world, 2, 8, usize::MAX);
         for _ in 0..10 {
             world.replay_step();
@@ -203,20 +222,11 @@ mod tests {
 
     #[test]
     fn checkpoints_keep_within_their_byte_budget_as_the_world_grows() {
-        let mut world = Counter { steps: 0, total: 0, add: 1 };
-        let mut travel = TimeTravel::new(&world, 4, 64, 200_000);
-        let mut snapshots = vec![world.clone()];
-        for step in 1..=5000u64 {
-            if step % 101 == 0 {
-                world.replay_input(step).unwrap();
-                travel.note_input(world.position(), step).unwrap();
-            }
-            world.replay_step();
-            travel.note_step(&world);
-            snapshots.push(world.clone());
+        let mut travel = TimeTravel::new(&Counter::new(), 4, 64, 200_000);
+        let snapshots = drive(&mut travel, 5000, 101, |travel, step| {
             // Within the budget after every step, unless only two checkpoints are left.
             assert!(travel.bytes() <= 200_000 || travel.checkpoints() <= 2, "step {step}: {} bytes", travel.bytes());
-        }
+        });
         // The count limit alone would have kept 33 to 64; the weight allows fewer.
         assert!(travel.checkpoints() < 33, "{} checkpoints", travel.checkpoints());
         for target in [0, 1, 100, 101, 2500, 4999, 5000] {
