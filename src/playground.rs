@@ -585,7 +585,7 @@ fn marks_of<M, T>(kind: &RecordKind<M, T>) -> Vec<(NodeId, &'static str, String)
             }
             Observation::Chosen { slot, .. } => vec![(*node, "decide", format!("✓{slot}"))],
             Observation::Decide { txn, decision } => {
-                vec![(*node, "decide", format!("{}{txn}", decision.as_str()[..1].to_uppercase()))]
+                vec![(*node, "decide", format!("{}{txn}", decision.as_str()[..1].to_ascii_uppercase()))]
             }
             _ => Vec::new(),
         },

@@ -7,6 +7,7 @@
 //! [`Effect`].
 
 mod ctx;
+pub mod decimal;
 mod observation;
 mod set;
 

@@ -62,7 +62,7 @@ pub fn format_duration(us: TimeUs) -> String {
     } else if us >= US_PER_MS && us % US_PER_MS == 0 {
         format!("{}ms", us / US_PER_MS)
     } else if us >= US_PER_MS {
-        format!("{}ms", trim_float(us as f64 / US_PER_MS as f64))
+        format!("{}ms", crate::core::decimal::format_scaled_trimmed(us as i64, 3))
     } else if us == 0 {
         "0s".to_string()
     } else {
@@ -70,19 +70,15 @@ pub fn format_duration(us: TimeUs) -> String {
     }
 }
 
-fn trim_float(x: f64) -> String {
-    let s = format!("{x:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 /// Parses a percentage (`12.5%`) into parts per million.
 pub fn parse_percent_ppm(text: &str) -> Result<u32, String> {
     let number = text.trim().strip_suffix('%').ok_or_else(|| format!("{text:?} is not a percentage (e.g. 10%)"))?;
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a percentage (e.g. 10%)"))?;
-    if !(0.0..=100.0).contains(&value) {
+    let ppm = crate::core::decimal::parse_scaled(number, 4)
+        .ok_or_else(|| format!("{text:?} is not a percentage (e.g. 10%)"))?;
+    if !(0..=1_000_000).contains(&ppm) {
         return Err(format!("{text:?} is not between 0% and 100%"));
     }
-    Ok((value * 10_000.0).round() as u32)
+    Ok(ppm as u32)
 }
 
 /// Parts per million as an exact percentage (`12.3456%`).

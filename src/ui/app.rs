@@ -8,6 +8,7 @@ use super::loggrid::{current_leader, LogGrid};
 use super::panels;
 use super::params::{parse_params, PageParams};
 use super::{lessons, share, timeline};
+use crate::core::decimal::format_fixed as fixed;
 use crate::core::{NodeId, TimeUs};
 use crate::playground::{self, Caption, ClusterView, EventFilter, Playground, ProtocolInfo, ViewDetail};
 use crate::sim::time::format_duration;
@@ -252,8 +253,9 @@ fn default_fields(params: &PageParams) -> BTreeMap<String, String> {
     put("link-both", "on".into());
     put("link-drop", "50".into());
     put("link-latency", "50ms..100ms".into());
-    put("global-drop", format!("{}", s.link.drop_ppm as f64 / 10_000.0));
-    put("global-dup", format!("{}", s.link.duplicate_ppm as f64 / 10_000.0));
+    let percent = |ppm: u32| crate::core::decimal::format_scaled_trimmed(i64::from(ppm), 4);
+    put("global-drop", percent(s.link.drop_ppm));
+    put("global-dup", percent(s.link.duplicate_ppm));
     put(
         "global-latency",
         format!("{}..{}", format_duration(s.link.latency_us_min), format_duration(s.link.latency_us_max)),
@@ -290,7 +292,7 @@ impl App {
     }
 
     pub(super) fn speed(&self) -> f64 {
-        10f64.powf(self.speed_exp)
+        super::math::pow(10.0, self.speed_exp)
     }
 
     fn node_count(&self) -> usize {
@@ -645,7 +647,7 @@ impl Component for App {
         let mut app = App {
             protocols: playground::protocols(),
             fields: default_fields(&params),
-            speed_exp: params.speed.log10().clamp(SPEED_EXP_RANGE.0, SPEED_EXP_RANGE.1),
+            speed_exp: super::math::log10(params.speed).clamp(SPEED_EXP_RANGE.0, SPEED_EXP_RANGE.1),
             playing: !params.paused,
             params,
             run,
@@ -940,7 +942,7 @@ impl Component for App {
         let speed = self.speed();
         let on_speed = link.callback(|e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            Msg::Speed(input.value().parse::<f64>().unwrap_or(-1.0))
+            Msg::Speed(crate::core::decimal::parse_f64(&input.value(), 6).unwrap_or(-1.0))
         });
         let on_seed = panels::field_input(link, "seed");
         let subtitle = format!(
@@ -990,8 +992,8 @@ impl Component for App {
                     if control("speed") {
                         <label class="speed" title="Virtual time per wall-clock time, from 0.01× to 100× (+ / −)">
                             { "Speed " }
-                            <input id="speed" type="range" min={SPEED_EXP_RANGE.0.to_string()} max={SPEED_EXP_RANGE.1.to_string()} step="0.05"
-                                   value={format!("{:.2}", self.speed_exp)} oninput={on_speed} aria-valuetext={format!("{speed:.2}×")} />
+                            <input id="speed" type="range" min={fixed(SPEED_EXP_RANGE.0, 0)} max={fixed(SPEED_EXP_RANGE.1, 0)} step="0.05"
+                                   value={fixed(self.speed_exp, 2)} oninput={on_speed} aria-valuetext={format!("{}×", fixed(speed, 2))} />
                             <output>{ format_speed(speed) }</output>
                         </label>
                     }
@@ -1240,11 +1242,12 @@ fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
 }
 
 pub fn format_speed(speed: f64) -> String {
-    if speed >= 10.0 {
-        format!("{speed:.0}×")
+    let decimals = if speed >= 10.0 {
+        0
     } else if speed >= 1.0 {
-        format!("{speed:.1}×")
+        1
     } else {
-        format!("{speed:.2}×")
-    }
+        2
+    };
+    format!("{}×", fixed(speed, decimals))
 }

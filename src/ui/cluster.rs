@@ -32,7 +32,7 @@ fn position(index: usize, count: usize) -> (f64, f64) {
         return (SIZE / 2.0, SIZE / 2.0);
     }
     let angle = std::f64::consts::TAU * index as f64 / count as f64 - std::f64::consts::FRAC_PI_2;
-    (SIZE / 2.0 + RING * angle.cos(), SIZE / 2.0 + RING * angle.sin())
+    (SIZE / 2.0 + RING * super::math::cos(angle), SIZE / 2.0 + RING * super::math::sin(angle))
 }
 
 /// The point `at` (0..1) of the way from `a` to `b`, starting and ending `inset` from the centres.
@@ -60,7 +60,7 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
     let count = view.nodes.len();
     let radius = (RING * std::f64::consts::PI / count.max(1) as f64 * 0.55).clamp(7.0, 30.0);
     let centre = |id: u32| position(id as usize - 1, count);
-    let f = |x: f64| format!("{x:.1}");
+    let f = |x: f64| crate::core::decimal::format_fixed(x, 1);
 
     // Cut links: each unordered pair once, both ways or one way.
     let mut cuts = Vec::new();

@@ -6,6 +6,7 @@ mod cluster;
 pub mod forms;
 mod lessons;
 mod loggrid;
+mod math;
 mod panels;
 mod params;
 pub mod share;

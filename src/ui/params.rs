@@ -218,9 +218,12 @@ pub fn params_from_pairs(pairs: Vec<(String, String)>) -> PageParams {
                 Ok(f) => p.setup.faults = f,
                 Err(e) => p.errors.push(e),
             },
-            "speed" => match value.parse::<f64>() {
-                Ok(s) if (0.001..=100.0).contains(&s) => p.speed = s,
-                _ => p.errors.push(format!("speed={shown:?} is not between 0.001 and 100; using {}", p.speed)),
+            "speed" => match crate::core::decimal::parse_f64(&value, 6) {
+                Some(s) if (0.001..=100.0).contains(&s) => p.speed = s,
+                _ => p.errors.push(format!(
+                    "speed={shown:?} is not between 0.001 and 100; using {}",
+                    crate::core::decimal::format_trimmed(p.speed, 6)
+                )),
             },
             "debug" => match value.as_str() {
                 "panic" => p.debug_panic = true,

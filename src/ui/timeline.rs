@@ -2,6 +2,7 @@
 //! caption and the scenario panel.
 
 use super::app::{App, Msg};
+use crate::core::decimal::format_fixed as fixed;
 use crate::playground::{Mark, SpaceTime};
 use crate::sim::time::format_duration;
 use wasm_bindgen::JsCast;
@@ -247,8 +248,8 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
     let lanes = (1..=st.nodes).map(|n| {
         html! {
             <g>
-                <line class="lane" x1={LEFT.to_string()} x2={(WIDTH - 8.0).to_string()} y1={y(n).to_string()} y2={y(n).to_string()} />
-                <text class="lane-label" x="4" y={y(n).to_string()}>{ format!("n{n}") }</text>
+                <line class="lane" x1={fixed(LEFT, 1)} x2={fixed(WIDTH - 8.0, 1)} y1={fixed(y(n), 1)} y2={fixed(y(n), 1)} />
+                <text class="lane-label" x="4" y={fixed(y(n), 1)}>{ format!("n{n}") }</text>
             </g>
         }
     });
@@ -257,8 +258,8 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         let tx = x(t);
         html! {
             <g>
-                <line class="tickline" x1={tx.to_string()} x2={tx.to_string()} y1={(TOP - 4.0).to_string()} y2={height.to_string()} />
-                <text class="tick" x={tx.to_string()} y="10" text-anchor={if k == 4 { "end" } else if k == 0 { "start" } else { "middle" }}>{ format_duration(t) }</text>
+                <line class="tickline" x1={fixed(tx, 1)} x2={fixed(tx, 1)} y1={fixed(TOP - 4.0, 1)} y2={fixed(height, 1)} />
+                <text class="tick" x={fixed(tx, 1)} y="10" text-anchor={if k == 4 { "end" } else if k == 0 { "start" } else { "middle" }}>{ format_duration(t) }</text>
             </g>
         }
     });
@@ -285,7 +286,7 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         } else {
             0
         };
-        paths[kind].push_str(&format!("M{x1:.1} {y1:.1}L{x2:.1} {y2:.1}"));
+        paths[kind].push_str(&format!("M{} {}L{} {}", fixed(x1, 1), fixed(y1, 1), fixed(x2, 1), fixed(y2, 1)));
         if a.dropped {
             drops.push((x2, y2));
         }
@@ -300,7 +301,7 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         let event = g.first.event;
         let label = if g.more == 0 { g.first.label.clone() } else { format!("{} +{}", g.first.label, g.more) };
         html! {
-            <text class={classes!("mark", g.first.kind)} x={g.x.to_string()} y={(y(g.first.node) - 7.0).to_string()}
+            <text class={classes!("mark", g.first.kind)} x={fixed(g.x, 1)} y={fixed(y(g.first.node) - 7.0, 1)}
                   data-marks={(g.more + 1).to_string()}
                   onclick={link.callback(move |e: MouseEvent| { e.stop_propagation(); Msg::SelectEvent(event) })}>
                 <title>{ g.title }</title>
@@ -338,12 +339,12 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
             { for ticks }
             { for lanes }
             { for paths.iter().zip(classes).filter(|(d, _)| !d.is_empty()).map(|(d, class)| html! { <path class={class} d={d.clone()} /> }) }
-            { for drops.iter().map(|(dx, dy)| html! { <text class="drop-x" x={format!("{dx:.1}")} y={format!("{dy:.1}")}>{ "×" }</text> }) }
+            { for drops.iter().map(|(dx, dy)| html! { <text class="drop-x" x={fixed(*dx, 1)} y={fixed(*dy, 1)}>{ "×" }</text> }) }
             if let Some(s) = selected {
-                <line class="arrow selected" data-message={s.id.to_string()} x1={s.x1.to_string()} y1={s.y1.to_string()} x2={s.x2.to_string()} y2={s.y2.to_string()} />
+                <line class="arrow selected" data-message={s.id.to_string()} x1={fixed(s.x1, 1)} y1={fixed(s.y1, 1)} x2={fixed(s.x2, 1)} y2={fixed(s.y2, 1)} />
             }
             { for marks }
-            <line class="now" x1={x(now_us).to_string()} x2={x(now_us).to_string()} y1={(TOP - 4.0).to_string()} y2={height.to_string()} />
+            <line class="now" x1={fixed(x(now_us), 1)} x2={fixed(x(now_us), 1)} y1={fixed(TOP - 4.0, 1)} y2={fixed(height, 1)} />
         </svg>
     }
 }

@@ -184,14 +184,10 @@ impl TpcConfig {
                         .ok_or_else(|| format!("option balance: a whole number from 0 to 1000000000, not {v:?}"))?
                 }
                 "no-vote" => {
-                    let pct: f64 = v
-                        .strip_suffix('%')
-                        .unwrap_or(v)
-                        .parse()
-                        .ok()
-                        .filter(|p: &f64| (0.0..=100.0).contains(p))
+                    let ppm = crate::core::decimal::parse_scaled(v.strip_suffix('%').unwrap_or(v), 4)
+                        .filter(|p| (0..=1_000_000).contains(p))
                         .ok_or_else(|| format!("option no-vote: a percentage from 0% to 100%, not {v:?}"))?;
-                    config.no_vote_ppm = (pct * 10_000.0).round() as u32;
+                    config.no_vote_ppm = ppm as u32;
                 }
                 "work" => config.work_us = duration(key, v, 0)?,
                 "vote-timeout" => config.vote_timeout_us = duration(key, v, US_PER_MS)?,
