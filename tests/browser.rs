@@ -531,7 +531,8 @@ async fn a_share_link_opens_the_same_run_with_the_same_trace_hash() {
     page.settle().await;
     let here = (timeline(&page), page.attr("#stats", "data-hash"), page.now_us());
     page.click("#share");
-    page.settle().await;
+    // The browser compresses the link asynchronously.
+    assert!(wait_for(3000, || page.one("#share-url").is_some()).await, "a link is made");
     let url = input_value(&page, "#share-url");
     let (_, query) = url.split_once('?').expect("a link with parameters");
     assert!(query.starts_with("run=1."), "{query}");
@@ -552,7 +553,7 @@ async fn malformed_truncated_or_hostile_links_get_a_message_and_a_default_run() 
         let page = Page::open("?seed=9&speed=2").await;
         sleep(200).await;
         page.click("#share");
-        page.settle().await;
+        assert!(wait_for(3000, || page.one("#share-url").is_some()).await, "a link is made");
         input_value(&page, "#share-url").split_once("run=").unwrap().1.to_string()
     };
     let cut = &good[..good.len() * 2 / 3];

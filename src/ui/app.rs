@@ -102,6 +102,8 @@ pub enum Msg {
     StepBack,
     /// Makes a share link of the whole run and copies it.
     CopyLink,
+    /// The link made for the `CopyLink` with this number (the browser compresses asynchronously).
+    LinkMade(u64, Result<String, String>),
     /// Goes on after a caption that waits.
     ContinueCaption,
     HideCaption,
@@ -178,6 +180,8 @@ pub struct App {
     pub(super) pan_us: u64,
     /// The last share link made.
     pub(super) share_link: Option<String>,
+    /// Counts `CopyLink`s and rebuilds, so a link finished after either is not shown.
+    share_requests: u64,
     /// This run's settings and scenario in the full page (the embed's Open link).
     full_link: String,
 }
@@ -480,6 +484,7 @@ impl App {
         self.caption = None;
         self.captions_seen = 0;
         self.share_link = None;
+        self.share_requests += 1;
         self.pan_us = 0;
         self.full_link = self.full_page_link();
         self.action_error = None;
@@ -567,7 +572,7 @@ impl App {
     }
 
     /// Makes the share link of the whole run, shows it and copies it to the clipboard.
-    fn copy_link(&mut self) {
+    fn copy_link(&mut self, link: &yew::html::Scope<App>) {
         if self.run.horizon() > share::LINK_STEPS_MAX {
             self.action_error = Some(format!(
                 "this run is {} steps long; a share link replays at most {} (restart and share sooner)",
@@ -585,9 +590,13 @@ impl App {
         let location = web_sys::window().map(|w| w.location());
         let base =
             location.and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))).unwrap_or_default();
-        let url = format!("{base}?run={}", share::encode(&shared));
-        copy_to_clipboard(&url);
-        self.share_link = Some(url);
+        self.share_requests += 1;
+        let request = self.share_requests;
+        let link = link.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let made = share::make_link(&shared).await.map(|value| format!("{base}?run={value}"));
+            link.send_message(Msg::LinkMade(request, made));
+        });
     }
 
     /// The scenario's expectations as judged so far (final at the end of the run).
@@ -679,6 +688,7 @@ impl Component for App {
             zoom: timeline::ZOOM_DEFAULT,
             pan_us: 0,
             share_link: None,
+            share_requests: 0,
             full_link: String::new(),
         };
         app.full_link = app.full_page_link();
@@ -759,7 +769,19 @@ impl Component for App {
             }
             Msg::Scrub(step) => self.scrub(step),
             Msg::StepBack => self.scrub(self.run.steps().saturating_sub(1)),
-            Msg::CopyLink => self.copy_link(),
+            Msg::CopyLink => self.copy_link(ctx.link()),
+            Msg::LinkMade(request, made) => {
+                if request != self.share_requests {
+                    return false;
+                }
+                match made {
+                    Ok(url) => {
+                        copy_to_clipboard(&url);
+                        self.share_link = Some(url);
+                    }
+                    Err(e) => self.action_error = Some(e),
+                }
+            }
             Msg::ContinueCaption => {
                 self.playing = true;
                 self.violation = None;

@@ -3,8 +3,10 @@
 //!
 //! The run is written as lines of text — a header, the settings, where the run ended, one line per
 //! action in the scenario language (`action STEP TIME_US crash 3`), then the scenario script if
-//! there is one — compressed with DEFLATE (`miniz_oxide`) and encoded as base64url, behind a
-//! version prefix (`1.`). Opening a link replays the run from its seed, giving each action again at
+//! there is one — compressed with raw DEFLATE and encoded as base64url, behind a version prefix
+//! (`1.`). The page compresses with the browser's own `CompressionStream("deflate-raw")` (so the
+//! WebAssembly carries no compressor: −9.5 KB gzipped); it inflates with `miniz_oxide`, bounded, and
+//! so does the native build, which also compresses with it. Opening a link replays the run from its seed, giving each action again at
 //! its step and time, so the trace (and its hash) is the same as the sharer's. A link is untrusted
 //! input: its size, its unpacked size, its actions and its length in steps are all bounded, its
 //! settings go through the URL parameters' own checks, its actions through the scenario parser and
@@ -131,10 +133,58 @@ impl SharedRun {
     }
 }
 
-/// The `run=` value for a run.
-pub fn encode(run: &SharedRun) -> String {
-    let packed = miniz_oxide::deflate::compress_to_vec(run.to_text().as_bytes(), 9);
+/// The `run=` value of a run's compressed text.
+fn link_value(packed: &[u8]) -> String {
     format!("{VERSION_PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// The `run=` value for a run.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn encode(run: &SharedRun) -> String {
+    link_value(&miniz_oxide::deflate::compress_to_vec(run.to_text().as_bytes(), 9))
+}
+
+/// The `run=` value for a run, as the page makes it (natively: [`encode`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn make_link(run: &SharedRun) -> Result<String, String> {
+    Ok(encode(run))
+}
+
+/// The `run=` value for a run, compressed by the browser; `Err` says why it could not be made.
+#[cfg(target_arch = "wasm32")]
+pub async fn make_link(run: &SharedRun) -> Result<String, String> {
+    let packed = deflate_raw(run.to_text().as_bytes())
+        .await
+        .map_err(|e| format!("the browser could not compress the link ({})", describe_js_error(&e)))?;
+    Ok(link_value(&packed))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn describe_js_error(e: &wasm_bindgen::JsValue) -> String {
+    js_sys::Error::from(e.clone()).message().as_string().unwrap_or_else(|| "an unknown error".into())
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The Compression Streams API (web-sys has it only behind `web_sys_unstable_apis`).
+    type CompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<CompressionStream, wasm_bindgen::JsValue>;
+}
+
+/// Raw DEFLATE (RFC 1951) of `bytes` by the browser: a blob's stream piped through a
+/// `CompressionStream`, read back whole through a `Response`.
+#[cfg(target_arch = "wasm32")]
+async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
+    let compressor = CompressionStream::new("deflate-raw")?;
+    let stream = blob.stream().pipe_through(compressor.unchecked_ref());
+    let response = web_sys::Response::new_with_opt_readable_stream(Some(&stream))?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer()?).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// Reads a `run=` value; every way it can be wrong is a sentence for the page.
@@ -201,7 +251,8 @@ pub fn replay(run: &mut dyn Playground, shared: &SharedRun) -> Result<(), String
     Ok(())
 }
 
-#[cfg(test)]
+// Native only: the page compresses through the browser (see the browser tests).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::core::NodeId;
