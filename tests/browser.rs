@@ -87,6 +87,9 @@ impl Page {
         let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
         sleep(30).await;
         flush().await;
+        // A share link is inflated by the browser asynchronously.
+        let opening = || root.query_selector("[data-opening]").unwrap().is_some();
+        assert!(wait_for(3000, || !opening()).await, "the share link is read");
         Page { root, handle: Some(handle) }
     }
     fn all(&self, selector: &str) -> Vec<web_sys::Element> {
@@ -570,6 +573,25 @@ async fn malformed_truncated_or_hostile_links_get_a_message_and_a_default_run() 
         assert!(page.all("script").is_empty(), "nothing from the link becomes markup");
         assert!(wait_for(8000, || page.leader().is_some()).await, "and it runs");
     }
+}
+
+#[wasm_bindgen_test]
+async fn links_made_natively_open_in_the_browser_and_bombs_are_refused() {
+    // Made by miniz (the native build, and every page build before links were compressed by the
+    // browser): pinned by the native test `links_made_natively_are_stable`. Node 2 crashed at 0.
+    let native = "1.HYs7DsAgDMV2TsHEVqm_lcMgSD8SSlBeGHr7lsqLPTgLgxgdU6vpOVU6F6-dHcjs5hO-qZhkqVHTYYGlEOIWQFTivgS0Iaujb5sHLmW7hf_ImnD51b0";
+    let page = Page::open(&format!("?run={native}")).await;
+    assert!(page.all(".notice").is_empty(), "{}", page.text(".notice"));
+    assert_eq!(page.all("#cluster [data-node]").len(), 3);
+    assert_eq!(page.attr("#cluster [data-node=\"2\"]", "data-status").as_deref(), Some("crashed"));
+    assert_eq!(page.attr(".playground", "data-playing").as_deref(), Some("false"), "it opens paused");
+    // 1,034 bytes of raw DEFLATE that inflate to 1 MiB + 10 spaces: the browser's inflater is
+    // stopped at the limit.
+    let bomb = format!("1.7cExAQAAAMKgKuuf0hKeQAE{}vAw", "A".repeat(1353));
+    let page = Page::open(&format!("?run={bomb}&speed=2")).await;
+    let notice = page.text(".notice");
+    assert!(notice.contains("could not be opened") && notice.contains("unpacks to more than"), "{notice}");
+    assert!(wait_for(8000, || page.leader().is_some()).await, "the default run runs");
 }
 
 #[wasm_bindgen_test]

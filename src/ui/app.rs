@@ -104,6 +104,8 @@ pub enum Msg {
     CopyLink,
     /// The link made for the `CopyLink` with this number (the browser compresses asynchronously).
     LinkMade(u64, Result<String, String>),
+    /// The page's share link, read (the browser inflates asynchronously), for the run numbered so.
+    LinkOpened(u64, Result<share::SharedRun, String>),
     /// Goes on after a caption that waits.
     ContinueCaption,
     HideCaption,
@@ -182,19 +184,18 @@ pub struct App {
     pub(super) share_link: Option<String>,
     /// Counts `CopyLink`s and rebuilds, so a link finished after either is not shown.
     share_requests: u64,
+    /// Counts the runs built, so a share link read after the person started another run is ignored.
+    builds: u64,
+    /// A share link is being read: the page shows the default run, paused, until it is.
+    opening_link: bool,
     /// This run's settings and scenario in the full page (the embed's Open link).
     full_link: String,
 }
 
-/// Builds the page's run: from a share link, or from the settings and a scenario. Whatever is
-/// wrong becomes a notice and the default cluster (keeping the viewing preferences).
+/// Builds the page's run from the settings and a scenario (a share link is opened afterwards,
+/// asynchronously: [`Msg::LinkOpened`]). Whatever is wrong becomes a notice and the default
+/// cluster (keeping the viewing preferences).
 fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn Playground>) {
-    if let Some(link) = &params.run {
-        match open_link(link, params) {
-            Ok(built) => return built,
-            Err(e) => notices.push(format!("This share link could not be opened: {e}. Showing a default run instead.")),
-        }
-    }
     let scenario = params.scenario.as_deref().map(|s| lessons::lesson(s.trim()).unwrap_or(s).to_string());
     let params = PageParams { run: None, scenario, ..params.clone() };
     match build_run(&params) {
@@ -228,8 +229,7 @@ fn build_run(params: &PageParams) -> Result<(PageParams, Box<dyn Playground>), S
 }
 
 /// Rebuilds a shared run and replays it to the moment it was shared at, paused there.
-fn open_link(link: &str, viewer: &PageParams) -> Result<(PageParams, Box<dyn Playground>), String> {
-    let shared = share::decode(link)?;
+fn open_link(shared: share::SharedRun, viewer: &PageParams) -> Result<(PageParams, Box<dyn Playground>), String> {
     let mut p = shared.params()?;
     // How to look at it is the viewer's choice.
     p.keep_view_of(viewer);
@@ -478,6 +478,13 @@ impl App {
         }
         let mut notices = Vec::new();
         let (params, run) = build(&params, &mut notices);
+        self.install(params, run, notices);
+    }
+
+    /// Shows a newly built run (and forgets everything about the previous one).
+    fn install(&mut self, params: PageParams, run: Box<dyn Playground>, notices: Vec<String>) {
+        self.builds += 1;
+        self.opening_link = false;
         self.params = params;
         self.run = run;
         self.notices = notices;
@@ -629,6 +636,7 @@ impl Component for App {
             panic!("a deliberate panic, asked for by debug=panic");
         }
         let mut notices = params.errors.clone();
+        let shared_link = params.run.clone();
         let (params, run) = build(&params, &mut notices);
         let keys = {
             let link = ctx.link().clone();
@@ -689,11 +697,22 @@ impl Component for App {
             pan_us: 0,
             share_link: None,
             share_requests: 0,
+            builds: 0,
+            opening_link: false,
             full_link: String::new(),
         };
         app.full_link = app.full_page_link();
         if let Some(text) = &app.params.scenario {
             app.fields.insert("script".into(), text.clone());
+        }
+        if let Some(text) = shared_link {
+            // The browser inflates the link asynchronously; until then the default run waits.
+            app.opening_link = true;
+            app.playing = false;
+            let (link, build) = (ctx.link().clone(), app.builds);
+            wasm_bindgen_futures::spawn_local(async move {
+                link.send_message(Msg::LinkOpened(build, share::open(&text).await));
+            });
         }
         app.request_frame(ctx);
         app
@@ -770,6 +789,24 @@ impl Component for App {
             Msg::Scrub(step) => self.scrub(step),
             Msg::StepBack => self.scrub(self.run.steps().saturating_sub(1)),
             Msg::CopyLink => self.copy_link(ctx.link()),
+            Msg::LinkOpened(build, shared) => {
+                if build != self.builds {
+                    return false;
+                }
+                self.opening_link = false;
+                match shared.and_then(|s| open_link(s, &self.params)) {
+                    Ok((params, run)) => {
+                        self.playing = false;
+                        let notices = std::mem::take(&mut self.notices);
+                        self.install(params, run, notices);
+                    }
+                    Err(e) => {
+                        self.notices
+                            .push(format!("This share link could not be opened: {e}. Showing a default run instead."));
+                        self.playing = !self.params.paused;
+                    }
+                }
+            }
             Msg::LinkMade(request, made) => {
                 if request != self.share_requests {
                     return false;
@@ -979,7 +1016,8 @@ impl Component for App {
         let p = &self.params;
         let (panel, control) = (|n: &str| p.shows_panel(n), |n: &str| p.shows_control(n));
         html! {
-            <div class={classes!("playground", p.embed.then_some("embed"))} data-playing={self.playing.to_string()}>
+            <div class={classes!("playground", p.embed.then_some("embed"))} data-playing={self.playing.to_string()}
+                 data-opening={self.opening_link.then_some("true")} aria-busy={self.opening_link.then_some("true")}>
                 if p.embed {
                     <header class="embed-header">
                         <span class="subtitle" title={self.info().about}>{ subtitle }</span>

@@ -171,6 +171,43 @@ extern "C" {
     type CompressionStream;
     #[wasm_bindgen(constructor, catch)]
     fn new(format: &str) -> Result<CompressionStream, wasm_bindgen::JsValue>;
+    type DecompressionStream;
+    #[wasm_bindgen(constructor, catch, js_class = "DecompressionStream")]
+    fn new(format: &str) -> Result<DecompressionStream, wasm_bindgen::JsValue>;
+}
+
+#[cfg(target_arch = "wasm32")]
+enum Inflate {
+    TooBig,
+    Damaged,
+}
+
+/// Inflates raw DEFLATE with the browser's `DecompressionStream`, reading chunk by chunk and
+/// stopping (cancelling the stream) as soon as the output passes `max` bytes: a small link cannot
+/// unpack into gigabytes. Damaged or truncated input makes the stream fail.
+#[cfg(target_arch = "wasm32")]
+async fn inflate_raw(packed: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(packed));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| Inflate::Damaged)?;
+    let inflater = DecompressionStream::new("deflate-raw").map_err(|_| Inflate::Damaged)?;
+    let stream = blob.stream().pipe_through(inflater.unchecked_ref());
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|_| Inflate::Damaged)?;
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).unwrap_or_default();
+        if field("done").is_truthy() {
+            return Ok(out);
+        }
+        let bytes: js_sys::Uint8Array = field("value").dyn_into().map_err(|_| Inflate::Damaged)?;
+        if out.len() + bytes.length() as usize > max {
+            let _ = reader.cancel();
+            return Err(Inflate::TooBig);
+        }
+        out.extend_from_slice(&bytes.to_vec());
+    }
 }
 
 /// Raw DEFLATE (RFC 1951) of `bytes` by the browser: a blob's stream piped through a
@@ -188,7 +225,30 @@ async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, wasm_bindgen::JsValue> {
 }
 
 /// Reads a `run=` value; every way it can be wrong is a sentence for the page.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn decode(text: &str) -> Result<SharedRun, String> {
+    read_unpacked(inflate(&packed(text)?)?)
+}
+
+/// Reads a `run=` value as the page does (natively: [`decode`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn open(text: &str) -> Result<SharedRun, String> {
+    decode(text)
+}
+
+/// Reads a `run=` value, inflated by the browser; every way it can be wrong is a sentence.
+#[cfg(target_arch = "wasm32")]
+pub async fn open(text: &str) -> Result<SharedRun, String> {
+    let packed = packed(text)?;
+    let bytes = inflate_raw(&packed, LINK_BYTES_MAX).await.map_err(|e| match e {
+        Inflate::TooBig => format!("it unpacks to more than {LINK_BYTES_MAX} bytes"),
+        Inflate::Damaged => "it is damaged (it does not unpack); was it cut short?".to_string(),
+    })?;
+    read_unpacked(bytes)
+}
+
+/// The compressed bytes of a `run=` value.
+fn packed(text: &str) -> Result<Vec<u8>, String> {
     let body = text
         .trim()
         .strip_prefix(VERSION_PREFIX)
@@ -196,15 +256,22 @@ pub fn decode(text: &str) -> Result<SharedRun, String> {
     if body.len() > super::params::URL_RUN_CHARS_MAX {
         return Err("it is too long".into());
     }
-    let packed =
-        URL_SAFE_NO_PAD.decode(body).map_err(|_| "it is damaged (not base64url); was it cut short?".to_string())?;
-    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, LINK_BYTES_MAX).map_err(|e| {
+    URL_SAFE_NO_PAD.decode(body).map_err(|_| "it is damaged (not base64url); was it cut short?".to_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn inflate(packed: &[u8]) -> Result<Vec<u8>, String> {
+    miniz_oxide::inflate::decompress_to_vec_with_limit(packed, LINK_BYTES_MAX).map_err(|e| {
         if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
             format!("it unpacks to more than {LINK_BYTES_MAX} bytes")
         } else {
             "it is damaged (it does not unpack); was it cut short?".to_string()
         }
-    })?;
+    })
+}
+
+/// The run in a link's unpacked text, checked.
+fn read_unpacked(bytes: Vec<u8>) -> Result<SharedRun, String> {
     let text = String::from_utf8(bytes).map_err(|_| "it is damaged (not text)".to_string())?;
     let run = SharedRun::from_text(&text)?;
     if run.steps > LINK_STEPS_MAX {
@@ -378,6 +445,24 @@ mod tests {
         let mut replayed = build("2pc", opened.setup, Some(&reparsed)).unwrap();
         replay(replayed.as_mut(), &back).unwrap();
         assert_eq!((replayed.hash(), replayed.steps()), (run.hash(), run.steps()));
+    }
+
+    /// A link as every build before the browser compressed links made it (miniz, level 9); the
+    /// browser test `links_made_natively_open_in_the_browser` opens this same text.
+    pub const NATIVE_LINK: &str = "1.HYs7DsAgDMV2TsHEVqm_lcMgSD8SSlBeGHr7lsqLPTgLgxgdU6vpOVU6F6-dHcjs5hO-qZhkqVHTYYGlEOIWQFTivgS0Iaujb5sHLmW7hf_ImnD51b0";
+
+    #[test]
+    fn links_made_natively_are_stable() {
+        let run = SharedRun {
+            settings: "protocol=raft&nodes=3&seed=41&speed=2".into(),
+            scenario: None,
+            steps: 0,
+            now_us: 0,
+            at_step: 0,
+            actions: vec![(0, 0, Action::Crash { node: NodeId(2) })],
+        };
+        assert_eq!(encode(&run), NATIVE_LINK);
+        assert_eq!(decode(NATIVE_LINK).unwrap(), run);
     }
 
     #[test]
