@@ -15,6 +15,7 @@ use crate::sim::trace::format_hash;
 use crate::ui::{params_from_pairs, PageParams};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The longest a single `runUntil` or `step` call may work, in simulated events.
 const EVENTS_PER_CALL_MAX: u64 = 50_000_000;
@@ -25,34 +26,55 @@ fn pairs(config: &JsValue) -> Result<Vec<(String, String)>, JsError> {
     if config.is_undefined() || config.is_null() {
         return Ok(Vec::new());
     }
-    let value: serde_json::Value = serde_wasm_bindgen::from_value(config.clone())
-        .map_err(|e| JsError::new(&format!("settings must be a plain object: {e}")))?;
-    let serde_json::Value::Object(map) = value else {
+    // Walked by hand rather than through serde: deserializing links serde's error texts, which
+    // format floats (~6 KB gzipped of Grisu/Dragon code), for an object of a few plain values.
+    let plain = |v: &JsValue| v.is_object() && !js_sys::Array::is_array(v) && !v.is_function();
+    if !plain(config) {
         return Err(JsError::new("settings must be a plain object, e.g. { protocol: \"raft\", nodes: 5 }"));
-    };
-    let text = |key: &str, v: &serde_json::Value| -> Result<String, JsError> {
-        match v {
-            serde_json::Value::String(s) => Ok(s.clone()),
-            serde_json::Value::Number(n) => Ok(n.to_string()),
-            serde_json::Value::Bool(b) => Ok(if *b { "on" } else { "off" }.to_string()),
-            _ => Err(JsError::new(&format!("setting {key:?} must be a string, a number or a boolean"))),
+    }
+    let text = |key: &str, v: &JsValue| -> Result<String, JsError> {
+        if let Some(s) = v.as_string() {
+            Ok(s)
+        } else if let Some(b) = v.as_bool() {
+            Ok(if b { "on" } else { "off" }.to_string())
+        } else if v.as_f64().is_some_and(f64::is_finite) {
+            // JavaScript writes the number (`5`, `2.5`), as it was typed.
+            Ok(String::from(js_sys::Number::from(v.clone()).to_string_with_radix(10).unwrap_or_else(|_| "NaN".into())))
+        } else {
+            Err(JsError::new(&format!("setting {key:?} must be a string, a number or a boolean")))
         }
     };
+    let entries = |object: &JsValue| -> Vec<(String, JsValue)> {
+        js_sys::Object::entries(object.unchecked_ref())
+            .iter()
+            .take(SETTINGS_MAX + 1)
+            .filter_map(|pair| {
+                let pair: js_sys::Array = pair.unchecked_into();
+                Some((pair.get(0).as_string()?, pair.get(1)))
+            })
+            .collect()
+    };
     let mut out = Vec::new();
-    for (key, v) in &map {
+    for (key, v) in entries(config) {
         if key == "options" {
-            let serde_json::Value::Object(options) = v else {
+            if !plain(&v) {
                 return Err(JsError::new("options must be an object, e.g. { prevote: \"off\" }"));
-            };
-            for (k, v) in options {
-                out.push((format!("opt.{k}"), text(k, v)?));
+            }
+            for (k, v) in entries(&v) {
+                out.push((format!("opt.{k}"), text(&k, &v)?));
             }
         } else {
-            out.push((key.clone(), text(key, v)?));
+            out.push((key.clone(), text(&key, &v)?));
+        }
+        if out.len() > SETTINGS_MAX {
+            return Err(JsError::new(&format!("settings may have at most {SETTINGS_MAX} entries")));
         }
     }
     Ok(out)
 }
+
+/// The most settings (options included) one call may pass.
+const SETTINGS_MAX: usize = 200;
 
 fn settings(config: &JsValue) -> Result<(PageParams, Option<scenario::Scenario>), JsError> {
     let mut all = pairs(config)?;

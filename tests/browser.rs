@@ -429,6 +429,16 @@ fn the_js_api_runs_a_headless_simulation() {
     assert!(bad(&[("scenario", "at 1s explode 2".into())]).contains("explode"));
     let e = Simulation::new(wasm_bindgen::JsValue::from(5)).err().unwrap();
     assert!(error_text(e).contains("plain object"));
+    let e = Simulation::new(js_sys::Array::of1(&"raft".into()).into()).err().unwrap();
+    assert!(error_text(e).contains("plain object"), "an array is not settings");
+    assert!(bad(&[("options", js_sys::Array::new().into())]).contains("options must be an object"));
+    assert!(bad(&[("nodes", js_sys::Object::new().into())]).contains("must be a string, a number or a boolean"));
+    assert!(bad(&[("nodes", f64::NAN.into())]).contains("must be a string, a number or a boolean"));
+    // Numbers are written as JavaScript writes them: 2.5 is not a whole number of nodes.
+    assert!(bad(&[("nodes", 2.5.into())]).contains("2.5"), "{}", bad(&[("nodes", 2.5.into())]));
+    let many: Vec<(String, wasm_bindgen::JsValue)> = (0..300).map(|i| (format!("k{i}"), "x".into())).collect();
+    let many: Vec<(&str, wasm_bindgen::JsValue)> = many.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    assert!(bad(&many).contains("at most 200"));
     assert!(error_text(sim.inject("crash 99").unwrap_err()).contains("99"));
     assert!(error_text(sim.inject("dance").unwrap_err()).contains("dance"));
     assert!(sim.run_until(f64::NAN, None).is_err());

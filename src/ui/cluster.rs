@@ -215,7 +215,7 @@ pub fn cluster_svg(props: &ClusterProps) -> Html {
     let more = view.messages.len() - drawn;
     html! {
         <div class="cluster-wrap">
-        <svg id="cluster" ref={svg_ref} viewBox={format!("0 0 {SIZE} {SIZE}")} role="group" aria-label="the cluster"
+        <svg id="cluster" ref={svg_ref} viewBox={format!("0 0 {0} {0}", crate::core::decimal::format_fixed(SIZE, 0))} role="group" aria-label="the cluster"
              data-virtual-time={view.now_us.to_string()} onclick={on_click} onmousemove={on_move}>
             <defs>
                 <marker id="cut-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

@@ -116,7 +116,8 @@ fn open_file(link: &Scope<App>) -> Callback<Event> {
             let size = js_sys::Reflect::get(&file, &"size".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0);
             if size > crate::scenario::SCENARIO_BYTES_MAX as f64 {
                 return Err(format!(
-                    "the file is {size} bytes; a scenario is at most {}",
+                    "the file is {} bytes; a scenario is at most {}",
+                    fixed(size, 0),
                     crate::scenario::SCENARIO_BYTES_MAX
                 ));
             }
@@ -332,7 +333,7 @@ pub fn spacetime_svg(st: &SpaceTime, now_us: u64, selected_message: Option<u64>,
         })
     };
     html! {
-        <svg id="spacetime-svg" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")}
+        <svg id="spacetime-svg" xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 1))}
              role="img" aria-label="space-time diagram: click an arrow to select its message" onclick={onclick}
              data-arrows={st.arrows.len().to_string()}>
             <style>{ SPACETIME_STYLE }</style>
