@@ -4,8 +4,8 @@
 # downloads a prebuilt binary from elsewhere. See ../shared/TOOLCHAIN.md for why each pin.
 #
 #   scripts/setup.sh test    tools for the test command (wasm target, wasm-bindgen-cli, wasm-pack,
-#                            chromium + chromedriver, wasm-opt, trunk, playwright-core from npm)
-#   scripts/setup.sh serve   tools for building and serving the page (adds trunk)
+#                            chromium + chromedriver, wasm-opt, trunk, playwright-core + terser from npm)
+#   scripts/setup.sh serve   tools for building and serving the page (trunk, terser)
 #   scripts/setup.sh all     both
 set -euo pipefail
 
@@ -78,10 +78,11 @@ ensure_trunk() {
 }
 
 ensure_node_modules() {
-  # playwright-core only drives the Debian Chromium; it never downloads a browser.
+  # playwright-core only drives the Debian Chromium; it never downloads a browser. terser
+  # minifies the release build's JS glue (a Trunk hook: scripts/minify-js.mjs).
   if ! command -v npm >/dev/null 2>&1; then ensure_apt /usr/bin/npm nodejs npm; fi
-  if [ ! -f node_modules/playwright-core/package.json ]; then
-    log "installing playwright-core from npm (package-lock.json)"
+  if [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/terser/package.json ]; then
+    log "installing playwright-core and terser from npm (package-lock.json)"
     npm ci --no-audit --no-fund --silent
   fi
 }
@@ -93,7 +94,7 @@ ensure_browser() {
 
 case "$mode" in
   test)  ensure_rust; ensure_browser; ensure_wasm_opt; ensure_wasm_bindgen; ensure_wasm_pack; ensure_trunk; ensure_node_modules ;;
-  serve) ensure_rust; ensure_wasm_opt; ensure_wasm_bindgen; ensure_trunk ;;
+  serve) ensure_rust; ensure_wasm_opt; ensure_wasm_bindgen; ensure_trunk; ensure_node_modules ;;
   all)   ensure_rust; ensure_browser; ensure_wasm_opt; ensure_wasm_bindgen; ensure_wasm_pack; ensure_trunk; ensure_node_modules ;;
   *) log "usage: scripts/setup.sh [test|serve|all]"; exit 2 ;;
 esac
