@@ -159,7 +159,7 @@ pub struct App {
     /// Turns of the slow parts so far: the part is `PART_TURNS[turns % 4]`, the cycle `turns / 4`.
     slow_turns: u64,
     /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
-    /// after anything a person does and once every [`SPACETIME_MS`] while playing, not at every
+    /// after anything a person does and with the space-time diagram while playing, not at every
     /// frame (at 10× the messages in flight turn over every few frames, and rewriting hundreds
     /// of elements at a frame cost more than drawing them).
     index_version: u64,
@@ -169,6 +169,8 @@ pub struct App {
     slow_versions: [std::cell::Cell<u64>; 6],
     /// When the space-time diagram was last drawn while playing (it is the costliest part).
     spacetime_at: f64,
+    /// Arrows and marks in the diagram last drawn: a small diagram is redrawn more often.
+    pub(super) spacetime_drawn: std::cell::Cell<usize>,
     frame: Option<PendingFrame>,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
     pub(super) script_errors: Vec<String>,
@@ -688,6 +690,7 @@ impl Component for App {
             slow_dirty: std::cell::Cell::new(PARTS_ALL),
             slow_versions: Default::default(),
             spacetime_at: 0.0,
+            spacetime_drawn: std::cell::Cell::new(0),
             frame: None,
             keys,
             script_errors: Vec::new(),
@@ -764,11 +767,15 @@ impl Component for App {
                     // at every frame cost more than the rest of the controls.
                     self.slow_dirty.set(self.slow_dirty.get() | part | PART_TIMELINE);
                 }
-                if ts - self.spacetime_at >= SPACETIME_MS {
+                // A small diagram (a run's first second, a quiet cluster) is cheap: drawn four
+                // times as often, it does not stay empty for a second after the page opens.
+                let period =
+                    if self.spacetime_drawn.get() < SPACETIME_SMALL { SPACETIME_MS / 4.0 } else { SPACETIME_MS };
+                if ts - self.spacetime_at >= period {
                     self.spacetime_at = ts;
                     self.slow_dirty.set(self.slow_dirty.get() | PART_SPACETIME);
                     self.index_due = true;
-                } else if self.index_due && ts - self.spacetime_at >= SPACETIME_MS / 2.0 {
+                } else if self.index_due && ts - self.spacetime_at >= period / 2.0 {
                     // Half a period after the diagram, so the two never share a frame.
                     self.index_due = false;
                     self.index_version += 1;
@@ -1182,6 +1189,8 @@ const PART_TOOLS: u8 = 8;
 /// thousands of arrows), and at once after anything a person does.
 const PART_SPACETIME: u8 = 16;
 const SPACETIME_MS: f64 = 1000.0;
+/// A diagram with fewer arrows and marks than this is redrawn every `SPACETIME_MS / 4`.
+const SPACETIME_SMALL: usize = 150;
 /// The timeline (scrubber): redrawn at every turn of the others.
 const PART_TIMELINE: u8 = 32;
 const PARTS_ALL: u8 = 63;

@@ -358,8 +358,10 @@ pub fn spacetime_panel(app: &App, link: &Scope<App>) -> Html {
     // Early in a run the span starts at 0 and reaches past the moment shown.
     let from = end.saturating_sub(span);
     let st = app.run.spacetime(from, from + span);
+    app.spacetime_drawn.set(st.arrows.len() + st.marks.len());
     html! {
-        <section id="spacetime" class="panel spacetime" aria-label="space-time diagram" data-span={span.to_string()}>
+        <section id="spacetime" class="panel spacetime" aria-label="space-time diagram" data-span={span.to_string()}
+                 data-now={now.to_string()}>
             <div class="row">
                 <h2>{ "Space-time" }</h2>
                 <button id="st-zoom-in" title="Show less time" disabled={app.zoom == 0} onclick={link.callback(|_| Msg::Zoom(-1))}>{ "+" }</button>
