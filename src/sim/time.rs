@@ -1,5 +1,6 @@
 //! Parsing and printing virtual durations: `250us`, `10ms`, `1.5s`, `2m`.
 
+use crate::core::decimal::format_scaled_trimmed;
 use crate::core::{TimeUs, US_PER_MS, US_PER_S};
 
 /// The longest duration accepted anywhere (a day of virtual time).
@@ -51,18 +52,9 @@ pub fn parse_duration_range(text: &str) -> Result<(TimeUs, TimeUs), String> {
 /// Prints a duration with the largest unit that keeps it exact enough to read.
 pub fn format_duration(us: TimeUs) -> String {
     if us >= US_PER_S {
-        let whole = us / US_PER_S;
-        let frac = format!("{:06}", us % US_PER_S);
-        let frac = frac.trim_end_matches('0');
-        if frac.is_empty() {
-            format!("{whole}s")
-        } else {
-            format!("{whole}.{frac}s")
-        }
-    } else if us >= US_PER_MS && us % US_PER_MS == 0 {
-        format!("{}ms", us / US_PER_MS)
+        format!("{}s", format_scaled_trimmed(us as i64, 6))
     } else if us >= US_PER_MS {
-        format!("{}ms", crate::core::decimal::format_scaled_trimmed(us as i64, 3))
+        format!("{}ms", format_scaled_trimmed(us as i64, 3))
     } else if us == 0 {
         "0s".to_string()
     } else {
@@ -83,13 +75,7 @@ pub fn parse_percent_ppm(text: &str) -> Result<u32, String> {
 
 /// Parts per million as an exact percentage (`12.3456%`).
 pub fn format_ppm(ppm: u32) -> String {
-    let frac = format!("{:04}", ppm % 10_000);
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        format!("{}%", ppm / 10_000)
-    } else {
-        format!("{}.{frac}%", ppm / 10_000)
-    }
+    format!("{}%", format_scaled_trimmed(i64::from(ppm), 4))
 }
 
 #[cfg(test)]

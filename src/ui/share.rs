@@ -4,9 +4,9 @@
 //! The run is written as lines of text — a header, the settings, where the run ended, one line per
 //! action in the scenario language (`action STEP TIME_US crash 3`), then the scenario script if
 //! there is one — compressed with raw DEFLATE and encoded as base64url, behind a version prefix
-//! (`1.`). The page compresses with the browser's own `CompressionStream("deflate-raw")` (so the
-//! WebAssembly carries no compressor: −9.5 KB gzipped); it inflates with `miniz_oxide`, bounded, and
-//! so does the native build, which also compresses with it. Opening a link replays the run from its seed, giving each action again at
+//! (`1.`). The page compresses and inflates with the browser's own `CompressionStream` /
+//! `DecompressionStream("deflate-raw")`, so the WebAssembly carries no DEFLATE code (−12.6 KB
+//! gzipped); the native build uses `miniz_oxide`. Opening a link replays the run from its seed, giving each action again at
 //! its step and time, so the trace (and its hash) is the same as the sharer's. A link is untrusted
 //! input: its size, its unpacked size, its actions and its length in steps are all bounded, its
 //! settings go through the URL parameters' own checks, its actions through the scenario parser and
@@ -176,10 +176,28 @@ extern "C" {
     fn new(format: &str) -> Result<DecompressionStream, wasm_bindgen::JsValue>;
 }
 
-#[cfg(target_arch = "wasm32")]
+/// Why a link's bytes did not inflate.
 enum Inflate {
     TooBig,
     Damaged,
+}
+
+impl Inflate {
+    fn explain(self) -> String {
+        match self {
+            Inflate::TooBig => format!("it unpacks to more than {LINK_BYTES_MAX} bytes"),
+            Inflate::Damaged => "it is damaged (it does not unpack); was it cut short?".to_string(),
+        }
+    }
+}
+
+/// A stream of `bytes` piped through a `CompressionStream` or `DecompressionStream`.
+#[cfg(target_arch = "wasm32")]
+fn piped(bytes: &[u8], transform: &wasm_bindgen::JsValue) -> Result<web_sys::ReadableStream, wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
+    Ok(blob.stream().pipe_through(transform.unchecked_ref()))
 }
 
 /// Inflates raw DEFLATE with the browser's `DecompressionStream`, reading chunk by chunk and
@@ -189,10 +207,8 @@ enum Inflate {
 async fn inflate_raw(packed: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(packed));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| Inflate::Damaged)?;
     let inflater = DecompressionStream::new("deflate-raw").map_err(|_| Inflate::Damaged)?;
-    let stream = blob.stream().pipe_through(inflater.unchecked_ref());
+    let stream = piped(packed, &inflater).map_err(|_| Inflate::Damaged)?;
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut out = Vec::new();
     loop {
@@ -214,11 +230,8 @@ async fn inflate_raw(packed: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
 /// `CompressionStream`, read back whole through a `Response`.
 #[cfg(target_arch = "wasm32")]
 async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, wasm_bindgen::JsValue> {
-    use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
     let compressor = CompressionStream::new("deflate-raw")?;
-    let stream = blob.stream().pipe_through(compressor.unchecked_ref());
+    let stream = piped(bytes, &compressor)?;
     let response = web_sys::Response::new_with_opt_readable_stream(Some(&stream))?;
     let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer()?).await?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
@@ -227,7 +240,7 @@ async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, wasm_bindgen::JsValue> {
 /// Reads a `run=` value; every way it can be wrong is a sentence for the page.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn decode(text: &str) -> Result<SharedRun, String> {
-    read_unpacked(inflate(&packed(text)?)?)
+    read_unpacked(inflate(&packed(text)?).map_err(Inflate::explain)?)
 }
 
 /// Reads a `run=` value as the page does (natively: [`decode`]).
@@ -240,11 +253,7 @@ pub async fn open(text: &str) -> Result<SharedRun, String> {
 #[cfg(target_arch = "wasm32")]
 pub async fn open(text: &str) -> Result<SharedRun, String> {
     let packed = packed(text)?;
-    let bytes = inflate_raw(&packed, LINK_BYTES_MAX).await.map_err(|e| match e {
-        Inflate::TooBig => format!("it unpacks to more than {LINK_BYTES_MAX} bytes"),
-        Inflate::Damaged => "it is damaged (it does not unpack); was it cut short?".to_string(),
-    })?;
-    read_unpacked(bytes)
+    read_unpacked(inflate_raw(&packed, LINK_BYTES_MAX).await.map_err(Inflate::explain)?)
 }
 
 /// The compressed bytes of a `run=` value.
@@ -260,12 +269,12 @@ fn packed(text: &str) -> Result<Vec<u8>, String> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn inflate(packed: &[u8]) -> Result<Vec<u8>, String> {
+fn inflate(packed: &[u8]) -> Result<Vec<u8>, Inflate> {
     miniz_oxide::inflate::decompress_to_vec_with_limit(packed, LINK_BYTES_MAX).map_err(|e| {
         if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
-            format!("it unpacks to more than {LINK_BYTES_MAX} bytes")
+            Inflate::TooBig
         } else {
-            "it is damaged (it does not unpack); was it cut short?".to_string()
+            Inflate::Damaged
         }
     })
 }
@@ -448,7 +457,8 @@ mod tests {
     }
 
     /// A link as every build before the browser compressed links made it (miniz, level 9); the
-    /// browser test `links_made_natively_open_in_the_browser` opens this same text.
+    /// browser test `links_made_natively_open_in_the_browser_and_bombs_are_refused` opens this same
+    /// text.
     pub const NATIVE_LINK: &str = "1.HYs7DsAgDMV2TsHEVqm_lcMgSD8SSlBeGHr7lsqLPTgLgxgdU6vpOVU6F6-dHcjs5hO-qZhkqVHTYYGlEOIWQFTivgS0Iaujb5sHLmW7hf_ImnD51b0";
 
     #[test]
