@@ -75,6 +75,16 @@ impl Reads {
         }
     }
 
+    /// Every record kind's bit, by position (`NOTE`, the last, is bit 20).
+    pub fn kinds() -> impl Iterator<Item = Reads> {
+        (0..=Self::NOTE.position()).map(|position| Reads(1 << position))
+    }
+
+    /// The position of a single kind's bit (see [`Reads::of`]).
+    pub fn position(self) -> usize {
+        self.0.trailing_zeros() as usize
+    }
+
     /// Whether any kind of `other` is read.
     pub fn any(self, other: Reads) -> bool {
         self.0 & other.0 != 0

@@ -4,7 +4,7 @@
 //! the true majority, whatever quorum a planted bug uses.
 
 use super::{Checked, Property, PropertyKind};
-use crate::core::{Ballot, Command, LiteSet, NodeId, Observation, Protocol, TimeUs, US_PER_S};
+use crate::core::{Ballot, Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
 use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
@@ -43,9 +43,9 @@ impl Checked for MultiPaxos {
 #[derive(Clone, Debug, Default)]
 struct Chosen {
     majority: usize,
-    votes: LiteMap<(u64, Ballot), (String, LiteSet<NodeId>)>,
+    votes: LiteMap<(u64, Ballot), (Text, LiteSet<NodeId>)>,
     /// Slot → (value, when it was first chosen). A second, different value is kept in `conflict`.
-    slots: LiteMap<u64, (String, TimeUs)>,
+    slots: LiteMap<u64, (Text, TimeUs)>,
 }
 
 impl Chosen {
@@ -53,7 +53,7 @@ impl Chosen {
         Chosen { majority, ..Chosen::default() }
     }
     /// Notes an acceptance; returns `Err` if it chose a second value for the slot.
-    fn note<M, T>(&mut self, record: &crate::sim::Record<M, T>) -> Result<Option<(u64, String)>, String> {
+    fn note<M, T>(&mut self, record: &crate::sim::Record<M, T>) -> Result<Option<(u64, Text)>, String> {
         let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind else {
             return Ok(None);
         };
@@ -83,7 +83,7 @@ impl Chosen {
 #[derive(Clone, Debug)]
 struct Agreement {
     chosen: Chosen,
-    learned: LiteMap<u64, String>,
+    learned: LiteMap<u64, Text>,
 }
 
 impl<P: Protocol> Property<P> for Agreement {
@@ -116,7 +116,7 @@ impl<P: Protocol> Property<P> for Agreement {
 /// Only a proposed value can be chosen: a client's command, or a leader's no-op.
 #[derive(Clone, Debug, Default)]
 struct Validity {
-    proposed: LiteSet<String>,
+    proposed: LiteSet<Text>,
 }
 
 impl<P: Protocol> Property<P> for Validity {
@@ -129,7 +129,7 @@ impl<P: Protocol> Property<P> for Validity {
     fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
         match &record.kind {
             RecordKind::Invoke { client, seq, op } => {
-                self.proposed.insert(Command { client: *client, seq: *seq, op: op.clone() }.value());
+                self.proposed.insert(Command { client: *client, seq: *seq, op: op.clone() }.value().into());
             }
             RecordKind::Observe { node, obs: Observation::Accept { slot, value, .. } }
             | RecordKind::Observe { node, obs: Observation::Chosen { slot, value } }
@@ -216,7 +216,7 @@ impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
 /// Acceptors accept one value per ballot and slot: a proposer never reuses a ballot.
 #[derive(Clone, Debug, Default)]
 struct OneValuePerBallot {
-    first: LiteMap<(u64, Ballot), String>,
+    first: LiteMap<(u64, Ballot), Text>,
 }
 
 impl<P: Protocol> Property<P> for OneValuePerBallot {

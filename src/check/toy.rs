@@ -1,7 +1,7 @@
 //! Properties of the toy primary-backup protocol.
 
 use super::{Checked, Property};
-use crate::core::{Command, Observation};
+use crate::core::{Command, Observation, Text};
 use crate::protocols::toy::{Toy, ToyConfig, PRIMARY};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
@@ -15,7 +15,7 @@ impl Checked for Toy {
 /// No two nodes ever hold different commands at the same log index.
 #[derive(Clone, Debug, Default)]
 struct IndexAgreement {
-    first: LiteMap<u64, String>,
+    first: LiteMap<u64, Text>,
 }
 
 impl Property<Toy> for IndexAgreement {

@@ -24,8 +24,9 @@ const VIOLATIONS_MAX: usize = 1_000;
 pub struct World<P: Checked> {
     sim: Simulation<P>,
     properties: Vec<Box<dyn Property<P>>>,
-    /// What each property (by position) reads.
-    reads: Vec<Reads>,
+    /// For each record kind (by its bit's position in [`Reads`]), the positions of the
+    /// properties that read it: a record visits only those.
+    readers: Vec<Vec<usize>>,
     violations: Vec<Violation>,
     /// Reports of [`PropertyKind::Blocking`] properties: not violations, kept apart.
     blocked: Vec<Violation>,
@@ -63,7 +64,11 @@ impl<P: Checked> World<P> {
         properties.extend(extra);
         let mut world = World {
             broken: vec![false; properties.len()],
-            reads: properties.iter().map(|p| p.reads()).collect(),
+            readers: Reads::kinds()
+                .map(|kind| {
+                    properties.iter().enumerate().filter(|(_, p)| p.reads().any(kind)).map(|(i, _)| i).collect()
+                })
+                .collect(),
             sim,
             properties,
             violations: Vec::new(),
@@ -128,12 +133,8 @@ impl<P: Checked> World<P> {
 
     fn accept(&mut self, record: Rec<P>, sink: &mut dyn FnMut(Rec<P>)) {
         let mut found = Vec::new();
-        let kind = Reads::of(&record.kind);
-        for (i, property) in self.properties.iter_mut().enumerate() {
-            if !self.reads[i].any(kind) {
-                continue;
-            }
-            if let Err(detail) = property.observe(&record, &self.sim) {
+        for &i in &self.readers[Reads::of(&record.kind).position()] {
+            if let Err(detail) = self.properties[i].observe(&record, &self.sim) {
                 found.push((i, detail));
             }
         }

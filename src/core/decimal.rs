@@ -43,6 +43,22 @@ pub fn parse_f64(text: &str, decimals: u32) -> Option<f64> {
     parse_scaled(text, decimals).map(|v| v as f64 / 10f64.powi(decimals as i32))
 }
 
+/// Appends the decimal digits of `n` (without `format!`, which costs several times more).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
 /// Writes `scaled / 10^decimals` with exactly `decimals` places: `format_scaled(5, 1) == "0.5"`.
 pub fn format_scaled(scaled: i64, decimals: u32) -> String {
     let sign = if scaled < 0 { "-" } else { "" };

@@ -1,7 +1,7 @@
 //! The observation events of `shared/TRACE.md`. Their names and fields are fixed: tools outside
 //! the project read them to check a run independently.
 
-use super::NodeId;
+use super::{NodeId, Text};
 use serde::{Deserialize, Serialize};
 
 /// A Raft-style role (other protocols map their roles onto these where it makes sense).
@@ -48,14 +48,14 @@ impl Decision {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Observation {
     Role { role: Role, term: u64 },
-    Append { index: u64, term: u64, value: String },
+    Append { index: u64, term: u64, value: Text },
     Truncate { from: u64 },
     Commit { index: u64 },
-    Apply { index: u64, term: u64, value: String },
+    Apply { index: u64, term: u64, value: Text },
     Snapshot { index: u64, term: u64 },
     Promise { slot: u64, ballot: Ballot },
-    Accept { slot: u64, ballot: Ballot, value: String },
-    Chosen { slot: u64, value: String },
+    Accept { slot: u64, ballot: Ballot, value: Text },
+    Chosen { slot: u64, value: Text },
     Begin { txn: u64, participants: Vec<NodeId> },
     Vote { txn: u64, yes: bool },
     Decide { txn: u64, decision: Decision },
@@ -94,7 +94,7 @@ impl Observation {
             Observation::Append { index, term, value } | Observation::Apply { index, term, value } => {
                 put("index", json!(index));
                 put("term", json!(term));
-                put("value", json!(value));
+                put("value", json!(&**value));
             }
             Observation::Truncate { from } => put("from", json!(from)),
             Observation::Commit { index } => put("index", json!(index)),
@@ -109,11 +109,11 @@ impl Observation {
             Observation::Accept { slot, ballot, value } => {
                 put("slot", json!(slot));
                 put("ballot", json!([ballot.0, ballot.1]));
-                put("value", json!(value));
+                put("value", json!(&**value));
             }
             Observation::Chosen { slot, value } => {
                 put("slot", json!(slot));
-                put("value", json!(value));
+                put("value", json!(&**value));
             }
             Observation::Begin { txn, participants } => {
                 put("txn", json!(txn));

@@ -35,17 +35,38 @@ use std::collections::BinaryHeap;
 /// An input waiting in the queue.
 #[derive(Clone, Debug)]
 pub(crate) enum EventKind<P: Protocol> {
-    Deliver { id: u64 },
-    Timer { node: NodeId, timer: P::Timer, gen: u64 },
-    ClientTick { client: u32 },
+    /// `slot`: where the message waits in the in-flight slab.
+    Deliver {
+        id: u64,
+        slot: u32,
+    },
+    Timer {
+        node: NodeId,
+        timer: P::Timer,
+        gen: u64,
+    },
+    ClientTick {
+        client: u32,
+    },
     // The rare, big events are boxed: every event moves up and down the queue's heap, and an
     // event as big as its biggest variant made each move copy 80 bytes instead of 40.
     ClientArrive(Box<ClientArrival>),
     ClientReplyArrive(Box<ClientReplyArrival>),
-    ClientTimeout { client: u32, seq: u64, attempt: u32 },
-    ClientRetry { client: u32, seq: u64, attempt: u32 },
+    ClientTimeout {
+        client: u32,
+        seq: u64,
+        attempt: u32,
+    },
+    ClientRetry {
+        client: u32,
+        seq: u64,
+        attempt: u32,
+    },
     Action(Box<Action>),
-    Resume { node: NodeId, pause_gen: u64 },
+    Resume {
+        node: NodeId,
+        pause_gen: u64,
+    },
     ChaosTick,
     HealPhase,
 }
@@ -357,7 +378,7 @@ impl<P: Protocol> Simulation<P> {
                 Err("an operator command is 1 to 200 characters".into())
             }
             Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::DelayMessage { id, .. }
-                if !self.in_flight.contains(*id) =>
+                if self.in_flight.find(*id).is_none() =>
             {
                 Err(format!("message #{id} is not in flight"))
             }
@@ -397,7 +418,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn handle(&mut self, kind: EventKind<P>) {
         match kind {
-            EventKind::Deliver { id } => self.deliver(id),
+            EventKind::Deliver { id, slot } => self.deliver(id, slot),
             EventKind::Timer { node, timer, gen } => self.fire_timer(node, timer, gen),
             EventKind::ClientTick { client } => self.client_tick(client),
             EventKind::ClientArrive(arrival) => self.client_arrive(arrival),
@@ -430,8 +451,8 @@ impl<P: Protocol> Simulation<P> {
         }
         if slot.deferred.len() < limit {
             slot.deferred.push(kind.clone());
-        } else if let EventKind::Deliver { id } = kind {
-            if let Some(m) = self.in_flight.remove(*id) {
+        } else if let EventKind::Deliver { id, slot } = kind {
+            if let Some(m) = self.in_flight.remove(*slot, *id) {
                 self.stats.dropped += 1;
                 self.record(RecordKind::Drop { id: *id, from: m.from, to: m.to, reason: DropReason::Overflow });
             }
@@ -529,8 +550,8 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         let deliver_us = self.now_us + latency_us;
-        self.in_flight.insert(id, InFlight { from, to, msg, sent_us: self.now_us, deliver_us, held: false });
-        self.schedule_kind(deliver_us, EventKind::Deliver { id });
+        let slot = self.in_flight.insert(id, InFlight { from, to, msg, sent_us: self.now_us, deliver_us, held: false });
+        self.schedule_kind(deliver_us, EventKind::Deliver { id, slot });
     }
 
     fn drop_record(&mut self, id: u64, from: NodeId, to: NodeId, reason: DropReason) {
@@ -538,8 +559,8 @@ impl<P: Protocol> Simulation<P> {
         self.record(RecordKind::Drop { id, from, to, reason });
     }
 
-    fn deliver(&mut self, id: u64) {
-        let Some(m) = self.in_flight.get(id) else {
+    fn deliver(&mut self, id: u64, slot: u32) {
+        let Some(m) = self.in_flight.get(slot, id) else {
             return;
         }; // dropped by hand
         if !m.held && m.deliver_us != self.now_us {
@@ -548,20 +569,20 @@ impl<P: Protocol> Simulation<P> {
         let (from, to, held) = (m.from, m.to, m.held);
         // A message already queued at a paused node has crossed the network.
         if !held && self.net.blocked(from, to) {
-            self.in_flight.remove(id);
+            self.in_flight.remove(slot, id);
             return self.drop_record(id, from, to, DropReason::Partition);
         }
         if !self.nodes[to.index()].is_up() {
-            self.in_flight.remove(id);
+            self.in_flight.remove(slot, id);
             return self.drop_record(id, from, to, DropReason::NodeDown);
         }
-        if self.defer_if_paused(to, &EventKind::Deliver { id }) {
-            if let Some(m) = self.in_flight.get_mut(id) {
+        if self.defer_if_paused(to, &EventKind::Deliver { id, slot }) {
+            if let Some(m) = self.in_flight.get_mut(slot, id) {
                 m.held = true;
             }
             return;
         }
-        let Some(m) = self.in_flight.remove(id) else {
+        let Some(m) = self.in_flight.remove(slot, id) else {
             return;
         };
         self.stats.delivered += 1;
@@ -596,8 +617,8 @@ impl<P: Protocol> Simulation<P> {
         self.record(RecordKind::Crash { node: id });
         // Input queued at the node dies with it.
         for kind in deferred {
-            if let EventKind::Deliver { id: msg_id } = kind {
-                if let Some(m) = self.in_flight.remove(msg_id) {
+            if let EventKind::Deliver { id: msg_id, slot } = kind {
+                if let Some(m) = self.in_flight.remove(slot, msg_id) {
                     self.drop_record(msg_id, m.from, m.to, DropReason::NodeDown);
                 }
             }
@@ -665,12 +686,12 @@ impl<P: Protocol> Simulation<P> {
             Action::Request { node, op } => self.user_request(node, op),
             Action::Workload { clients, interval_us } => self.set_workload(clients, interval_us),
             Action::DropMessage { id } => {
-                if let Some(m) = self.in_flight.remove(id) {
+                if let Some(m) = self.in_flight.find(id).and_then(|slot| self.in_flight.remove(slot, id)) {
                     self.drop_record(id, m.from, m.to, DropReason::Manual);
                 }
             }
             Action::DuplicateMessage { id } => {
-                if let Some(m) = self.in_flight.get(id).cloned() {
+                if let Some(m) = self.in_flight.find(id).and_then(|slot| self.in_flight.get(slot, id)).cloned() {
                     let copy = self.next_msg_id;
                     self.next_msg_id += 1;
                     self.stats.duplicated += 1;
@@ -680,11 +701,12 @@ impl<P: Protocol> Simulation<P> {
                 }
             }
             Action::DelayMessage { id, by_us } => {
-                if let Some(m) = self.in_flight.get_mut(id) {
+                let slot = self.in_flight.find(id);
+                if let Some((slot, m)) = slot.and_then(|slot| Some((slot, self.in_flight.get_mut(slot, id)?))) {
                     if !m.held {
                         m.deliver_us += by_us;
                         let at = m.deliver_us;
-                        self.schedule_kind(at, EventKind::Deliver { id });
+                        self.schedule_kind(at, EventKind::Deliver { id, slot });
                     }
                 }
             }

@@ -103,7 +103,7 @@ impl Paxos {
             return;
         }
         if self.is(&self.config.learners) {
-            ctx.observe(Observation::Chosen { slot: 0, value: value.clone() });
+            ctx.observe(Observation::Chosen { slot: 0, value: value.as_str().into() });
         }
         self.chosen = Some(value.clone());
         ctx.cancel_timer(PaxosTimer::Ask);

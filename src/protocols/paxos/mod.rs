@@ -265,7 +265,7 @@ impl Acceptor {
         self.state.promised = ballot;
         self.state.accepted.insert(slot, (ballot, value.to_string()));
         self.persist(disk);
-        ctx.observe(Observation::Accept { slot, ballot, value: value.to_string() });
+        ctx.observe(Observation::Accept { slot, ballot, value: value.into() });
         Ok(())
     }
 }

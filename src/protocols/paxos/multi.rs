@@ -183,14 +183,14 @@ impl MultiPaxos {
             return;
         }
         if self.is(&self.config.learners) {
-            ctx.observe(Observation::Chosen { slot, value: value.clone() });
+            ctx.observe(Observation::Chosen { slot, value: value.as_str().into() });
         }
         self.decided.insert(slot, value);
         while let Some(value) = self.decided.get(&self.executed).cloned() {
             if let Some(command) = parse_value(&value) {
                 let result = self.state.execute(&command);
                 if let Some(request) = self.waiting.remove(&(command.client, command.seq)) {
-                    ctx.reply(request, ClientReply::Ok(result));
+                    ctx.reply(request, ClientReply::Ok(result.to_string()));
                 }
             }
             self.executed += 1;
@@ -356,7 +356,7 @@ impl Protocol for MultiPaxos {
         if self.state.executed(command.client, command.seq) {
             // A retry of an executed command: its first result (the session), never twice.
             let result = self.state.execute(&command);
-            return ctx.reply(request.id, ClientReply::Ok(result));
+            return ctx.reply(request.id, ClientReply::Ok(result.to_string()));
         }
         let key = (command.client, command.seq);
         let value = command.value();

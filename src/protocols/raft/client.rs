@@ -33,14 +33,14 @@ impl Raft {
         }
         // §6.3: a command already executed is answered from its session.
         if self.state.executed(command.client, command.seq) {
-            let result = self.state.sessions.get(&command.client).map(|(_, r)| r.clone()).unwrap_or_default();
+            let result = self.state.sessions.get(&command.client).map(|(_, r)| r.to_string()).unwrap_or_default();
             ctx.reply(request.id, ClientReply::Ok(result));
             return;
         }
         // A retry of a command still in the log waits for that entry.
         let d = disk.read();
         let pending = (self.commit_index + 1..=d.last_index()).find(|&i| {
-            matches!(d.entry(i), Some(e) if matches!(&e.data, EntryData::Command(c) if c.client == command.client && c.seq == command.seq))
+            matches!(d.entry(i), Some(e) if matches!(e.data(), EntryData::Command(c) if c.client == command.client && c.seq == command.seq))
         });
         match pending {
             Some(index) => self.waiting.entry(index).or_default().push(request.id),

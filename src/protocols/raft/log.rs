@@ -2,9 +2,12 @@
 //! extended paper). Index 0 is "before the first entry"; the snapshot covers indexes up to
 //! `snapshot.index`, and `entries[0]` is at `snapshot.index + 1`.
 
-use crate::core::{Command, NodeId};
+use crate::core::{Command, NodeId, Text};
 use litemap::LiteMap;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock};
 
 /// Cluster membership: voters count towards majorities; learners only receive the log
 /// (dissertation §4.2.1, new servers catch up as non-voting members first).
@@ -50,20 +53,53 @@ pub enum EntryData {
     Config(Membership),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A log entry. Its data and its value's text are made once, when the leader appends it, and
+/// shared from then on: the copies in AppendEntries messages, in every follower's log and in the
+/// trace's observations are reference counts, not new strings.
+#[derive(Clone)]
 pub struct Entry {
     pub term: u64,
-    pub data: EntryData,
+    shared: Arc<(EntryData, Text)>,
 }
 
 impl Entry {
+    pub fn new(term: u64, data: EntryData) -> Entry {
+        let value: Text = match &data {
+            EntryData::Noop => "".into(),
+            EntryData::Command(c) => c.value().into(),
+            EntryData::Config(m) => m.describe().into(),
+        };
+        Entry { term, shared: Arc::new((data, value)) }
+    }
+    pub fn data(&self) -> &EntryData {
+        &self.shared.0
+    }
     /// The `value` of this entry in the trace's `append` and `apply` events.
-    pub fn value(&self) -> String {
-        match &self.data {
-            EntryData::Noop => String::new(),
-            EntryData::Command(c) => c.value(),
-            EntryData::Config(m) => m.describe(),
-        }
+    pub fn value(&self) -> &Text {
+        &self.shared.1
+    }
+}
+
+/// Equal terms and data (the value is made from the data).
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.term == other.term && (Arc::ptr_eq(&self.shared, &other.shared) || self.data() == other.data())
+    }
+}
+
+impl Eq for Entry {}
+
+/// Hashes what a derived `Hash` of `{ term, data }` would: runs hash as they always have.
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.term.hash(state);
+        self.data().hash(state);
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry").field("term", &self.term).field("data", self.data()).finish()
     }
 }
 
@@ -73,12 +109,15 @@ impl Entry {
 pub struct StateMachine {
     pub kv: BTreeMap<String, String>,
     /// Per client: the highest executed sequence number and its result.
-    pub sessions: LiteMap<u32, (u64, String)>,
+    pub sessions: LiteMap<u32, (u64, Text)>,
 }
+
+/// The result of a write: one shared string, not a new one for every command on every node.
+static OK: LazyLock<Text> = LazyLock::new(|| Text::from("ok"));
 
 impl StateMachine {
     /// Executes a command once per (client, seq); a repeat returns the first result.
-    pub fn execute(&mut self, command: &Command) -> String {
+    pub fn execute(&mut self, command: &Command) -> Text {
         if let Some((seq, result)) = self.sessions.get(&command.client) {
             if command.seq <= *seq {
                 return result.clone();
@@ -87,13 +126,27 @@ impl StateMachine {
         let mut words = command.op.split_whitespace();
         let result = match (words.next(), words.next(), words.next()) {
             (Some("set"), Some(key), Some(value)) => {
-                self.kv.insert(key.to_string(), value.to_string());
-                "ok".to_string()
+                // Overwriting a key reuses its string.
+                match self.kv.get_mut(key) {
+                    Some(old) => {
+                        old.clear();
+                        old.push_str(value);
+                    }
+                    None => {
+                        self.kv.insert(key.to_string(), value.to_string());
+                    }
+                }
+                OK.clone()
             }
-            (Some("get"), Some(key), None) => self.read(key),
-            _ => "ok".to_string(),
+            (Some("get"), Some(key), None) => self.read(key).into(),
+            _ => OK.clone(),
         };
-        self.sessions.insert(command.client, (command.seq, result.clone()));
+        match self.sessions.get_mut(&command.client) {
+            Some(session) => *session = (command.seq, result.clone()),
+            None => {
+                self.sessions.insert(command.client, (command.seq, result.clone()));
+            }
+        }
         result
     }
 
@@ -178,7 +231,7 @@ impl RaftDurable {
     pub fn membership_at(&self, index: u64, initial: &Membership) -> Membership {
         let upto = index.min(self.last_index());
         for i in (self.snapshot.index + 1..=upto).rev() {
-            if let Some(Entry { data: EntryData::Config(m), .. }) = self.entry(i) {
+            if let Some(EntryData::Config(m)) = self.entry(i).map(Entry::data) {
                 return m.clone();
             }
         }
@@ -190,7 +243,7 @@ impl RaftDurable {
     }
     /// Whether the log holds a configuration entry after `index`.
     pub fn has_config_after(&self, index: u64) -> bool {
-        self.slice(index + 1, self.last_index()).iter().any(|e| matches!(e.data, EntryData::Config(_)))
+        self.slice(index + 1, self.last_index()).iter().any(|e| matches!(e.data(), EntryData::Config(_)))
     }
 }
 
@@ -199,7 +252,7 @@ mod tests {
     use super::*;
 
     fn entry(term: u64) -> Entry {
-        Entry { term, data: EntryData::Noop }
+        Entry::new(term, EntryData::Noop)
     }
 
     #[test]

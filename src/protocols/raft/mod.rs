@@ -156,7 +156,7 @@ impl Raft {
 
 /// An entry's value in a few characters.
 fn entry_text(e: &Entry) -> String {
-    match &e.data {
+    match e.data() {
         EntryData::Noop => "noop".to_string(),
         EntryData::Command(c) => c.op.chars().take(16).collect(),
         EntryData::Config(m) => m.describe(),

@@ -12,9 +12,9 @@ impl Raft {
         data: EntryData,
         ctx: &mut Ctx<'_, Self>,
     ) -> u64 {
-        let entry = Entry { term: disk.read().term, data };
-        let value = entry.value();
-        let is_config = matches!(entry.data, EntryData::Config(_));
+        let entry = Entry::new(disk.read().term, data);
+        let value = entry.value().clone();
+        let is_config = matches!(entry.data(), EntryData::Config(_));
         let d = disk.write();
         d.entries.push(entry);
         let index = d.last_index();
@@ -177,8 +177,8 @@ impl Raft {
                 }
                 None => {}
             }
-            config_changed |= matches!(entry.data, EntryData::Config(_));
-            let value = entry.value();
+            config_changed |= matches!(entry.data(), EntryData::Config(_));
+            let value = entry.value().clone();
             let term = entry.term;
             disk.write().entries.push(entry);
             ctx.observe(Observation::Append { index, term, value });
@@ -313,13 +313,13 @@ impl Raft {
             let index = self.last_applied + 1;
             let Some(entry) = disk.read().entry(index).cloned() else { break };
             self.last_applied = index;
-            let result = match &entry.data {
-                EntryData::Command(c) => self.state.execute(c),
-                _ => String::new(),
+            let result = match entry.data() {
+                EntryData::Command(c) => Some(self.state.execute(c)),
+                _ => None,
             };
-            ctx.observe(Observation::Apply { index, term: entry.term, value: entry.value() });
+            ctx.observe(Observation::Apply { index, term: entry.term, value: entry.value().clone() });
             for request in self.waiting.remove(&index).unwrap_or_default() {
-                ctx.reply(request, ClientReply::Ok(result.clone()));
+                ctx.reply(request, ClientReply::Ok(result.as_deref().unwrap_or_default().to_string()));
             }
         }
         self.serve_reads(disk, ctx);

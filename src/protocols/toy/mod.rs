@@ -96,7 +96,11 @@ impl Toy {
         for entry in entries {
             self.log.push(entry);
             let last = self.log.last().expect("just pushed");
-            ctx.observe(Observation::Append { index: self.log.len() as u64, term: 1, value: last.value.clone() });
+            ctx.observe(Observation::Append {
+                index: self.log.len() as u64,
+                term: 1,
+                value: last.value.as_str().into(),
+            });
         }
     }
 
@@ -140,7 +144,7 @@ impl Toy {
             self.last_applied += 1;
             let entry = self.log[self.last_applied as usize - 1].clone();
             let result = self.execute(&entry);
-            ctx.observe(Observation::Apply { index: self.last_applied, term: 1, value: entry.value.clone() });
+            ctx.observe(Observation::Apply { index: self.last_applied, term: 1, value: entry.value.as_str().into() });
             for request in self.waiting.remove(&self.last_applied).unwrap_or_default() {
                 ctx.reply(request, ClientReply::Ok(result.clone()));
             }
