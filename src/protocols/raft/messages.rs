@@ -3,6 +3,13 @@
 
 use super::log::{Entry, Snapshot};
 use crate::core::Message;
+use std::sync::{Arc, LazyLock};
+
+/// The entries of every heartbeat: one empty slice, so a heartbeat allocates nothing.
+pub fn no_entries() -> Arc<[Entry]> {
+    static EMPTY: LazyLock<Arc<[Entry]>> = LazyLock::new(|| Arc::from(Vec::new()));
+    EMPTY.clone()
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RaftMsg {
@@ -27,11 +34,13 @@ pub enum RaftMsg {
         term: u64,
         granted: bool,
     },
+    /// `entries` are shared: the copy of the message in the trace's `send` record (and a
+    /// duplicate) costs a reference count, not a vector. A heartbeat's are [`no_entries`].
     AppendEntries {
         term: u64,
         prev_index: u64,
         prev_term: u64,
-        entries: Vec<Entry>,
+        entries: Arc<[Entry]>,
         commit: u64,
         round: u64,
     },

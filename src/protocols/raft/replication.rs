@@ -1,8 +1,10 @@
 //! Log replication (§5.3), the commit rule (§5.4.2), applying, and compaction with
 //! InstallSnapshot (§7).
 
+use super::messages::no_entries;
 use super::{Entry, EntryData, Raft, RaftDurable, RaftMsg, RaftTimer, Snapshot, ENTRIES_PER_MESSAGE_MAX};
 use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role};
+use std::sync::Arc;
 
 impl Raft {
     /// The leader appends one entry of its term (persisted before anything is sent).
@@ -41,7 +43,10 @@ impl Raft {
         let prev_index = p.next_index - 1;
         let prev_term = d.term_at(prev_index).unwrap_or(0);
         let last = (prev_index + ENTRIES_PER_MESSAGE_MAX as u64).min(d.last_index());
-        let entries = d.slice(p.next_index, last).to_vec();
+        let entries = match d.slice(p.next_index, last) {
+            [] => no_entries(),
+            some => Arc::from(some),
+        };
         let msg = RaftMsg::AppendEntries {
             term,
             prev_index,
@@ -79,7 +84,7 @@ impl Raft {
         term: u64,
         mut prev_index: u64,
         mut prev_term: u64,
-        mut entries: Vec<Entry>,
+        entries: Arc<[Entry]>,
         leader_commit: u64,
         round: u64,
         ctx: &mut Ctx<'_, Self>,
@@ -104,9 +109,10 @@ impl Raft {
         self.reset_election_timer(ctx);
         // Entries already covered by our snapshot are committed and known to match.
         let snap = disk.read().snapshot.index;
+        let mut entries = &entries[..];
         if prev_index < snap {
             let skip = (snap - prev_index) as usize;
-            entries.drain(..skip.min(entries.len()));
+            entries = &entries[skip.min(entries.len())..];
             prev_index = snap;
             prev_term = disk.read().snapshot.term;
         }
@@ -154,7 +160,7 @@ impl Raft {
         &mut self,
         disk: &mut Disk<RaftDurable>,
         prev_index: u64,
-        entries: Vec<Entry>,
+        entries: &[Entry],
         ctx: &mut Ctx<'_, Self>,
     ) {
         let mut config_changed = false;
@@ -164,7 +170,7 @@ impl Raft {
             ctx.observe(Observation::Truncate { from: prev_index + 1 });
             config_changed = true;
         }
-        for (k, entry) in entries.into_iter().enumerate() {
+        for (k, entry) in entries.iter().enumerate() {
             let index = prev_index + 1 + k as u64;
             match disk.read().term_at(index) {
                 Some(t) if t == entry.term => continue,
@@ -180,7 +186,7 @@ impl Raft {
             config_changed |= matches!(entry.data(), EntryData::Config(_));
             let value = entry.value().clone();
             let term = entry.term;
-            disk.write().entries.push(entry);
+            disk.write().entries.push(entry.clone());
             ctx.observe(Observation::Append { index, term, value });
         }
         if config_changed {
