@@ -13,17 +13,18 @@ pub use common::ClientProgress;
 pub use run::Run;
 pub use world::{Violation, World};
 
-use crate::core::Protocol;
+use crate::core::{Observation, Protocol};
 use crate::sim::{Rec, RecordKind, Simulation};
 use std::ops::BitOr;
 
-/// Which kinds of record a property reads, a bit per kind. The world calls a property only for
-/// the kinds it reads: most records are sends, deliveries and timers, which most properties skip.
+/// Which kinds of record a property reads, a bit per kind (and per kind of observation). The
+/// world calls a property only for the kinds it reads: most records are sends, deliveries,
+/// timers and observations of kinds a given property skips.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Reads(u32);
+pub struct Reads(u64);
 
 impl Reads {
-    pub const ALL: Reads = Reads(u32::MAX);
+    pub const ALL: Reads = Reads(u64::MAX);
     pub const NONE: Reads = Reads(0);
     // One bit per record kind, each number written once here.
     pub const RUN: Reads = Reads(1 << 0);
@@ -43,12 +44,26 @@ impl Reads {
     pub const REQUEST: Reads = Reads(1 << 14);
     pub const REPLY: Reads = Reads(1 << 15);
     pub const RETURN: Reads = Reads(1 << 16);
-    pub const OBSERVE: Reads = Reads(1 << 17);
-    pub const VIOLATION: Reads = Reads(1 << 18);
-    pub const PHASE: Reads = Reads(1 << 19);
-    pub const NOTE: Reads = Reads(1 << 20);
+    pub const VIOLATION: Reads = Reads(1 << 17);
+    pub const PHASE: Reads = Reads(1 << 18);
+    pub const NOTE: Reads = Reads(1 << 19);
+    // Observations, a bit per kind of observation.
+    pub const ROLE: Reads = Reads(1 << 20);
+    pub const APPEND: Reads = Reads(1 << 21);
+    pub const TRUNCATE: Reads = Reads(1 << 22);
+    pub const COMMIT: Reads = Reads(1 << 23);
+    pub const APPLY: Reads = Reads(1 << 24);
+    pub const SNAPSHOT: Reads = Reads(1 << 25);
+    pub const PROMISE: Reads = Reads(1 << 26);
+    pub const ACCEPT: Reads = Reads(1 << 27);
+    pub const CHOSEN: Reads = Reads(1 << 28);
+    pub const BEGIN: Reads = Reads(1 << 29);
+    pub const VOTE: Reads = Reads(1 << 30);
+    pub const DECIDE: Reads = Reads(1 << 31);
+    /// Every observation.
+    pub const OBSERVE: Reads = Reads(((1 << 32) - 1) & !((1 << 20) - 1));
 
-    /// The bit of one record's kind.
+    /// The bit of one record's kind (an observation's own kind).
     pub fn of<M, T>(kind: &RecordKind<M, T>) -> Reads {
         match kind {
             RecordKind::Run { .. } => Self::RUN,
@@ -68,16 +83,29 @@ impl Reads {
             RecordKind::Request { .. } => Self::REQUEST,
             RecordKind::Reply { .. } => Self::REPLY,
             RecordKind::Return { .. } => Self::RETURN,
-            RecordKind::Observe { .. } => Self::OBSERVE,
+            RecordKind::Observe { obs, .. } => match obs {
+                Observation::Role { .. } => Self::ROLE,
+                Observation::Append { .. } => Self::APPEND,
+                Observation::Truncate { .. } => Self::TRUNCATE,
+                Observation::Commit { .. } => Self::COMMIT,
+                Observation::Apply { .. } => Self::APPLY,
+                Observation::Snapshot { .. } => Self::SNAPSHOT,
+                Observation::Promise { .. } => Self::PROMISE,
+                Observation::Accept { .. } => Self::ACCEPT,
+                Observation::Chosen { .. } => Self::CHOSEN,
+                Observation::Begin { .. } => Self::BEGIN,
+                Observation::Vote { .. } => Self::VOTE,
+                Observation::Decide { .. } => Self::DECIDE,
+            },
             RecordKind::Violation { .. } => Self::VIOLATION,
             RecordKind::Phase { .. } => Self::PHASE,
             RecordKind::Note { .. } => Self::NOTE,
         }
     }
 
-    /// Every record kind's bit, by position (`NOTE`, the last, is bit 20).
+    /// Every kind's bit, by position (`DECIDE`, the last, is bit 31).
     pub fn kinds() -> impl Iterator<Item = Reads> {
-        (0..=Self::NOTE.position()).map(|position| Reads(1 << position))
+        (0..=Self::DECIDE.position()).map(|position| Reads(1 << position))
     }
 
     /// The position of a single kind's bit (see [`Reads::of`]).
@@ -148,4 +176,40 @@ pub trait Checked: Protocol {
 /// Name, kind and explanation of every property of a protocol, for `sim list` and the page.
 pub fn catalog<P: Checked>(config: &P::Config) -> Vec<(String, PropertyKind, String)> {
     P::properties(config).iter().map(|p| (p.name().to_string(), p.kind(), p.explain().to_string())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reads;
+    use crate::core::{Ballot, Decision, NodeId, Observation, Role};
+    use crate::sim::RecordKind;
+
+    #[test]
+    fn every_observation_has_its_own_bit_within_observe() {
+        let node = NodeId(1);
+        let observations = [
+            Observation::Role { role: Role::Leader, term: 1 },
+            Observation::Append { index: 1, term: 1, value: "v".into() },
+            Observation::Truncate { from: 1 },
+            Observation::Commit { index: 1 },
+            Observation::Apply { index: 1, term: 1, value: "v".into() },
+            Observation::Snapshot { index: 1, term: 1 },
+            Observation::Promise { slot: 1, ballot: Ballot(1, 1) },
+            Observation::Accept { slot: 1, ballot: Ballot(1, 1), value: "v".into() },
+            Observation::Chosen { slot: 1, value: "v".into() },
+            Observation::Begin { txn: 1, participants: vec![node] },
+            Observation::Vote { txn: 1, yes: true },
+            Observation::Decide { txn: 1, decision: Decision::Commit },
+        ];
+        let mut seen = Reads::NONE;
+        for obs in observations {
+            let bit = Reads::of(&RecordKind::<(), ()>::Observe { node, obs });
+            assert_eq!(bit.0.count_ones(), 1);
+            assert!(Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
+            assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
+            seen = seen | bit;
+        }
+        assert_eq!(seen, Reads::OBSERVE, "OBSERVE is exactly the observations");
+        assert!(!Reads::OBSERVE.any(Reads::of(&RecordKind::<(), ()>::Crash { node })));
+    }
 }

@@ -80,7 +80,7 @@ impl Property<Raft> for ElectionSafety {
         "at most one leader is elected in any term"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE
+        Reads::ROLE
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } = &record.kind {
@@ -111,7 +111,7 @@ impl Property<Raft> for LeaderAppendOnly {
         "a leader never overwrites or deletes entries in its log; it only appends"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE | Reads::CRASH | Reads::RESTART
+        Reads::ROLE | Reads::APPEND | Reads::TRUNCATE | Reads::SNAPSHOT | Reads::CRASH | Reads::RESTART
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -191,7 +191,7 @@ impl Property<Raft> for LogMatching {
         "two logs with an entry of the same index and term are identical up to that entry"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE
+        Reads::APPEND
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Append { index, term, value } } = &record.kind {
@@ -245,7 +245,7 @@ impl Property<Raft> for LeaderCompleteness {
         "an entry committed in one term is in the log of every leader of every later term"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE
+        Reads::COMMIT | Reads::ROLE
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -302,7 +302,7 @@ impl Property<Raft> for StateMachineSafety {
         "no two servers apply different entries at the same log index"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE
+        Reads::APPLY
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Apply { index, value, .. } } = &record.kind {
@@ -342,7 +342,7 @@ impl Property<Raft> for CommitMonotonic {
         "a server's commit index never decreases between restarts, and it never deletes an entry at or below it"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE | Reads::CRASH | Reads::RESTART
+        Reads::COMMIT | Reads::TRUNCATE | Reads::CRASH | Reads::RESTART
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
@@ -384,7 +384,7 @@ impl Property<Raft> for TermMonotonic {
         "a server's current term never decreases, across restarts too"
     }
     fn reads(&self) -> Reads {
-        Reads::OBSERVE
+        Reads::ROLE
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Role { term, .. } } = &record.kind {

@@ -38,7 +38,8 @@ impl<P: Checked> Run<P> {
 
     /// A run that keeps no trace records and takes no checkpoints (it cannot go back in time):
     /// what a sweep needs, which only asks for violations, and costs a third less time per event.
-    pub fn unrecorded(world: World<P>) -> Result<Self, String> {
+    pub fn unrecorded(mut world: World<P>) -> Result<Self, String> {
+        world.discard_records();
         Self::with_memory(world, 0, u64::MAX)
     }
 
@@ -73,6 +74,9 @@ impl<P: Checked> Run<P> {
     }
 
     fn note_clock(&mut self) {
+        // A run that keeps no trace is given no records (see `World::discard_records`): its
+        // trace only counts them.
+        self.trace.count_upto(self.world.records());
         if self.world.steps() >= self.horizon {
             self.horizon = self.world.steps();
             self.horizon_us = self.horizon_us.max(self.world.sim().now_us());
@@ -172,6 +176,7 @@ impl<P: Checked> Run<P> {
     pub fn finish(&mut self) {
         let trace = &mut self.trace;
         self.world.finish(&mut |r| trace.push(r));
+        self.trace.count_upto(self.world.records());
     }
 
     /// Goes back (or forward, by replay) to the moment right after step `target`, anywhere up to

@@ -36,6 +36,9 @@ pub struct World<P: Checked> {
     records: u64,
     finished: bool,
     scratch: Vec<Rec<P>>,
+    /// Whether records go to the sink; if not (see [`World::discard_records`]) they are
+    /// checked, hashed and counted where they lie, and dropped there.
+    keep_records: bool,
     /// Records of steps replayed through [`Replayable`], for the caller to collect.
     replayed: Vec<Rec<P>>,
 }
@@ -77,6 +80,7 @@ impl<P: Checked> World<P> {
             records: 0,
             finished: false,
             scratch: Vec::new(),
+            keep_records: true,
             replayed: Vec::new(),
         };
         // The records of booting wait in `replayed` for the run to collect.
@@ -112,6 +116,12 @@ impl<P: Checked> World<P> {
     pub fn records(&self) -> u64 {
         self.records
     }
+    /// From now on no record reaches a sink: they are still checked, hashed and counted (the
+    /// hash and the violations' positions are the same), then dropped where they lie. For runs
+    /// that keep no trace, such as sweeps; it saves moving every record out.
+    pub fn discard_records(&mut self) {
+        self.keep_records = false;
+    }
     /// Takes the records of replayed steps (see [`Replayable`]).
     pub fn take_replayed(&mut self) -> Vec<Rec<P>> {
         std::mem::take(&mut self.replayed)
@@ -135,7 +145,13 @@ impl<P: Checked> World<P> {
                 }
             }
         }
-        if found.is_empty() {
+        if found.is_empty() && !self.keep_records {
+            for record in &records {
+                record.hash(&mut self.hasher);
+            }
+            self.records += records.len() as u64;
+            records.clear();
+        } else if found.is_empty() {
             // The common case, kept apart: the loop below costs every record a few percent more.
             for record in records.drain(..) {
                 self.push_record(record, sink);
@@ -156,7 +172,9 @@ impl<P: Checked> World<P> {
     fn push_record(&mut self, record: Rec<P>, sink: &mut dyn FnMut(Rec<P>)) {
         record.hash(&mut self.hasher);
         self.records += 1;
-        sink(record);
+        if self.keep_records {
+            sink(record);
+        }
     }
 
     fn report(&mut self, i: usize, detail: String, t_us: TimeUs, sink: &mut dyn FnMut(Rec<P>)) {

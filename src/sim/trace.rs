@@ -300,6 +300,11 @@ impl<P: Protocol> Trace<P> {
         self.records.push_back(record);
     }
 
+    /// Counts records not given to the trace, up to `total` in all (nothing if it has more).
+    pub fn count_upto(&mut self, total: u64) {
+        self.first_index += total.saturating_sub(self.len());
+    }
+
     /// Records of the whole run so far (including those no longer held).
     pub fn len(&self) -> u64 {
         self.first_index + self.records.len() as u64
