@@ -12,6 +12,7 @@ mod clients;
 pub mod config;
 pub mod network;
 mod node;
+mod queue;
 mod slab;
 pub mod time;
 pub mod timetravel;
@@ -29,8 +30,6 @@ use clients::Clients;
 use network::Fate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// An input waiting in the queue.
 #[derive(Clone, Debug)]
@@ -91,31 +90,6 @@ pub(crate) struct ClientReplyArrival {
     reply: ClientReply,
 }
 
-#[derive(Clone, Debug)]
-struct Scheduled<P: Protocol> {
-    time: TimeUs,
-    seq: u64,
-    kind: EventKind<P>,
-}
-
-impl<P: Protocol> PartialEq for Scheduled<P> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-impl<P: Protocol> Eq for Scheduled<P> {}
-impl<P: Protocol> PartialOrd for Scheduled<P> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<P: Protocol> Ord for Scheduled<P> {
-    // Reversed: `BinaryHeap` is a max-heap and the earliest (time, seq) must come out first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
-    }
-}
-
 /// A message on the wire.
 #[derive(Clone, Debug)]
 pub struct InFlight<P: Protocol> {
@@ -159,7 +133,7 @@ pub struct Simulation<P: Protocol> {
     now_us: TimeUs,
     next_seq: u64,
     rng: ChaCha8Rng,
-    queue: BinaryHeap<Scheduled<P>>,
+    queue: queue::EventQueue<EventKind<P>>,
     nodes: Vec<NodeSlot<P>>,
     net: Network,
     in_flight: slab::Slab<InFlight<P>>,
@@ -196,7 +170,7 @@ impl<P: Protocol> Simulation<P> {
             now_us: 0,
             next_seq: 0,
             rng,
-            queue: BinaryHeap::new(),
+            queue: queue::EventQueue::default(),
             in_flight: slab::Slab::default(),
             next_msg_id: 1,
             next_timer_gen: 1,
@@ -266,7 +240,7 @@ impl<P: Protocol> Simulation<P> {
         self.stable_since_us
     }
     pub fn next_event_us(&self) -> Option<TimeUs> {
-        self.queue.peek().map(|e| e.time)
+        self.queue.next_time()
     }
     pub fn queue_len(&self) -> usize {
         self.queue.len()
@@ -282,13 +256,13 @@ impl<P: Protocol> Simulation<P> {
 
     /// Processes the next event. Returns `false` when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some(event) = self.queue.pop() else {
+        let Some((time, kind)) = self.queue.pop() else {
             return false;
         };
-        debug_assert!(event.time >= self.now_us, "time never goes backwards");
-        self.now_us = event.time;
+        debug_assert!(time >= self.now_us, "time never goes backwards");
+        self.now_us = time;
         self.stats.steps += 1;
-        self.handle(event.kind);
+        self.handle(kind);
         true
     }
 
@@ -297,8 +271,8 @@ impl<P: Protocol> Simulation<P> {
     pub fn run_until(&mut self, until_us: TimeUs, steps_max: u64) -> RunStatus {
         let steps_max = steps_max.min(self.setup.limits.steps_per_call_max);
         for _ in 0..steps_max {
-            match self.queue.peek() {
-                Some(e) if e.time <= until_us => {
+            match self.queue.next_time() {
+                Some(t) if t <= until_us => {
                     self.step();
                 }
                 _ => {
@@ -307,8 +281,8 @@ impl<P: Protocol> Simulation<P> {
                 }
             }
         }
-        match self.queue.peek() {
-            Some(e) if e.time <= until_us => RunStatus::StepLimit,
+        match self.queue.next_time() {
+            Some(t) if t <= until_us => RunStatus::StepLimit,
             _ => {
                 self.now_us = self.now_us.max(until_us);
                 RunStatus::Reached
@@ -413,7 +387,7 @@ impl<P: Protocol> Simulation<P> {
     fn schedule_kind(&mut self, at_us: TimeUs, kind: EventKind<P>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.push(Scheduled { time: at_us, seq, kind });
+        self.queue.push(at_us, seq, kind);
     }
 
     fn handle(&mut self, kind: EventKind<P>) {
