@@ -87,13 +87,7 @@ impl Raft {
             return;
         }
         let majority = self.membership.majority();
-        let acked = |round: u64| {
-            self.membership
-                .voters
-                .iter()
-                .filter(|&&v| v == self.id || self.progress.get(&v).is_some_and(|p| p.acked_round >= round))
-                .count()
-        };
+        let acked = |round: u64| self.count_voters(|p| p.acked_round >= round);
         let confirmed: Vec<bool> = self.reads.iter().map(|r| acked(r.round) >= majority).collect();
         for (read, ok) in self.reads.iter_mut().zip(confirmed) {
             if ok && read.round != 0 {

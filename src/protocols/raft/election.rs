@@ -249,11 +249,7 @@ impl Raft {
             self.transfer = None;
         }
         if self.config.check_quorum {
-            let voters = self.membership.voters.clone();
-            let active = voters
-                .iter()
-                .filter(|&&v| v == self.id || self.progress.get(&v).is_some_and(|p| p.recently_active))
-                .count();
+            let active = self.count_voters(|p| p.recently_active);
             if active < self.membership.majority() {
                 let term = disk.read().term;
                 self.become_follower(disk, term, None, ctx);

@@ -149,9 +149,39 @@ impl Raft {
         ctx.observe(Observation::Role { role: self.role, term: disk.read().term });
     }
 
+    /// How many voters `reached` holds for (see [`count_reached`]).
+    fn count_voters(&self, reached: impl Fn(&Progress) -> bool) -> usize {
+        count_reached(&self.membership.voters, self.id, &self.progress, reached)
+    }
+
     fn refresh_membership(&mut self, disk: &Disk<RaftDurable>) {
         self.membership = disk.read().membership_at(u64::MAX, &self.config.initial);
     }
+}
+
+/// How many of `voters` `reached` holds for: `me` (the leader) always counts, a voter without
+/// progress never does. The voters are walked alongside the progress map (both sorted by id)
+/// rather than looked up one by one, which cost the leader of a 51-node cluster a third of its
+/// time; voters out of order (a removed server added back) are looked up.
+fn count_reached(
+    voters: &[NodeId],
+    me: NodeId,
+    progress: &LiteMap<NodeId, Progress>,
+    reached: impl Fn(&Progress) -> bool,
+) -> usize {
+    if !voters.is_sorted() {
+        return voters.iter().filter(|&&v| v == me || progress.get(&v).is_some_and(&reached)).count();
+    }
+    let mut peers = progress.iter().peekable();
+    let mut count = 0;
+    for &v in voters {
+        while peers.next_if(|(id, _)| **id < v).is_some() {}
+        let p = peers.next_if(|(id, _)| **id == v).map(|(_, p)| p);
+        if v == me || p.is_some_and(&reached) {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// An entry's value in a few characters.
@@ -390,6 +420,43 @@ impl Protocol for Raft {
             Some("add") if words.len() == 2 => self.add_server(disk, node(words.get(1))?, ctx),
             Some("remove") if words.len() == 2 => self.remove_server(disk, node(words.get(1))?, ctx),
             _ => Err(format!("unknown command {command:?}: use timeout, transfer N, add N or remove N")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{count_reached, Progress};
+    use crate::core::NodeId;
+    use litemap::LiteMap;
+
+    #[test]
+    fn counting_voters_walks_or_looks_up_the_same() {
+        let progress: LiteMap<NodeId, Progress> = [2, 3, 5, 6, 9]
+            .into_iter()
+            .map(|id| {
+                (
+                    NodeId(id),
+                    Progress { next_index: 1, match_index: u64::from(id), acked_round: 0, recently_active: false },
+                )
+            })
+            .collect();
+        let naive = |voters: &[NodeId], at_least: u64| {
+            voters
+                .iter()
+                .filter(|&&v| v == NodeId(1) || progress.get(&v).is_some_and(|p| p.match_index >= at_least))
+                .count()
+        };
+        let ids = |v: &[u32]| v.iter().map(|&i| NodeId(i)).collect::<Vec<_>>();
+        // Sorted (walked), unsorted (looked up), voters without progress (4, 7), learners in the
+        // progress map (5, 9 in some cases), the leader (1) anywhere.
+        for voters in
+            [ids(&[1, 2, 3, 4, 5]), ids(&[1, 2, 3, 6, 7, 9]), ids(&[3, 1, 2, 6]), ids(&[2, 4, 6, 8]), ids(&[])]
+        {
+            for at_least in 0..11 {
+                let counted = count_reached(&voters, NodeId(1), &progress, |p| p.match_index >= at_least);
+                assert_eq!(counted, naive(&voters, at_least), "{voters:?} at least {at_least}");
+            }
         }
     }
 }

@@ -292,14 +292,7 @@ impl Raft {
             if d.term_at(n) != Some(term) && !self.config.bugs.commit_previous_term {
                 break; // older entries can only be committed indirectly
             }
-            let replicas = self
-                .membership
-                .voters
-                .iter()
-                .filter(
-                    |&&v| if v == self.id { true } else { self.progress.get(&v).is_some_and(|p| p.match_index >= n) },
-                )
-                .count();
+            let replicas = self.count_voters(|p| p.match_index >= n);
             if replicas >= majority {
                 new_commit = n;
                 break;
