@@ -47,8 +47,9 @@ pub(crate) enum EventKind<P: Protocol> {
     ClientTick {
         client: u32,
     },
-    // The rare, big events are boxed: every event moves up and down the queue's heap, and an
-    // event as big as its biggest variant made each move copy 80 bytes instead of 40.
+    // The rare, big events are boxed: events wait in the queue's slots and in paused nodes'
+    // input lists, and an event as big as its biggest variant would make every one of those
+    // 80 bytes instead of 40.
     ClientArrive(Box<ClientArrival>),
     ClientReplyArrive(Box<ClientReplyArrival>),
     ClientTimeout {
@@ -675,8 +676,8 @@ impl<P: Protocol> Simulation<P> {
                 }
             }
             Action::DelayMessage { id, by_us } => {
-                let slot = self.in_flight.find(id);
-                if let Some((slot, m)) = slot.and_then(|slot| Some((slot, self.in_flight.get_mut(slot, id)?))) {
+                let Some(slot) = self.in_flight.find(id) else { return };
+                if let Some(m) = self.in_flight.get_mut(slot, id) {
                     if !m.held {
                         m.deliver_us += by_us;
                         let at = m.deliver_us;
