@@ -15,22 +15,18 @@ fn main() {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "common/workload.rs"]
+mod workload;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use consensus_playground::check::World;
-    use consensus_playground::core::{TimeUs, US_PER_MS, US_PER_S};
+    use super::workload::{run_checked, steady};
+    use consensus_playground::core::{US_PER_MS, US_PER_S};
     use consensus_playground::playground::{self, run_to_end};
     use consensus_playground::protocols::raft::Raft;
     use consensus_playground::sim::{FaultPreset, Setup, Simulation};
     use criterion::{BatchSize, Criterion, Throughput};
     use std::time::Duration;
-
-    /// A Raft cluster under steady load: five clients, each sending every 20 ms.
-    fn steady(nodes: usize, duration_us: TimeUs) -> Setup {
-        let mut setup = Setup { nodes, seed: 1, duration_us, ..Setup::default() };
-        setup.workload.clients = 5;
-        setup.workload.interval_us = 20 * US_PER_MS;
-        setup
-    }
 
     /// Runs the bare simulation (no properties, records discarded); returns the events processed.
     fn run_bare(setup: &Setup) -> u64 {
@@ -46,25 +42,16 @@ mod native {
         sim.stats().steps
     }
 
-    /// Runs with every Raft property checked on every record (what a sweep does: records are
-    /// checked and hashed, then dropped).
-    fn run_checked(setup: &Setup) -> u64 {
-        let mut world = World::<Raft>::new(setup.clone(), Vec::new()).unwrap();
-        world.discard_records();
-        world.run_until(setup.duration_us, u64::MAX, &mut |_| {});
-        world.steps()
-    }
-
     pub fn throughput(c: &mut Criterion) {
         for (nodes, duration_us) in [(5, 10 * US_PER_S), (51, US_PER_S)] {
             let setup = steady(nodes, duration_us);
-            let events = run_checked(&setup);
+            let events = run_checked(&setup).steps();
             assert_eq!(events, run_bare(&setup), "the checks do not change the run");
             let mut group = c.benchmark_group(format!("raft-{nodes}-nodes-steady-load"));
             group.throughput(Throughput::Elements(events));
             group.sample_size(10).measurement_time(Duration::from_secs(8));
             group.bench_function("without checks", |b| b.iter(|| run_bare(&setup)));
-            group.bench_function("with checks", |b| b.iter(|| run_checked(&setup)));
+            group.bench_function("with checks", |b| b.iter(|| run_checked(&setup).steps()));
             // The page's and the JS API's path: checks plus the kept trace and time travel.
             group.bench_function("with checks, trace and time travel", |b| {
                 b.iter_batched(

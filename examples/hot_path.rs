@@ -13,25 +13,22 @@
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "../benches/common/workload.rs"]
+mod workload;
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    use consensus_playground::check::World;
-    use consensus_playground::core::{US_PER_MS, US_PER_S};
-    use consensus_playground::protocols::raft::Raft;
-    use consensus_playground::sim::Setup;
+    use consensus_playground::core::US_PER_S;
 
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().expect("a number"));
     let nodes = args.next().unwrap_or(5) as usize;
     let seconds = args.next().unwrap_or(10);
-    let mut setup = Setup { nodes, seed: 1, duration_us: seconds * US_PER_S, ..Setup::default() };
-    setup.workload.clients = 5;
-    setup.workload.interval_us = 20 * US_PER_MS;
+    let setup = workload::steady(nodes, seconds * US_PER_S);
     let repeats = args.next().unwrap_or(1);
     let mut best = f64::MAX;
     for _ in 0..repeats {
         let started = std::time::Instant::now();
-        let mut world = World::<Raft>::new(setup.clone(), Vec::new()).expect("a valid setup");
-        world.discard_records();
-        world.run_until(setup.duration_us, u64::MAX, &mut |_| {});
+        let world = workload::run_checked(&setup);
         best = best.min(started.elapsed().as_secs_f64());
         if repeats == 1 {
             let (steps, records, violations, hash) =

@@ -54,22 +54,17 @@ pub struct Command {
 }
 
 impl Command {
-    /// The value written into logs and traces for this command.
+    /// The value written into logs and traces for this command: `c{client}#{seq} {op}`, written
+    /// without `format!` (which costs several times more; Raft writes it once per command).
     pub fn value(&self) -> String {
         let mut out = String::with_capacity(self.op.len() + 24);
-        self.write_value(&mut out);
-        out
-    }
-
-    /// [`Command::value`], written into `out`: `c{client}#{seq} {op}` (a hot path: Raft writes
-    /// it once per command; `format!` costs several times more).
-    pub fn write_value(&self, out: &mut String) {
         out.push('c');
-        decimal::push_u64(out, u64::from(self.client));
+        decimal::push_u64(&mut out, u64::from(self.client));
         out.push('#');
-        decimal::push_u64(out, self.seq);
+        decimal::push_u64(&mut out, self.seq);
         out.push(' ');
         out.push_str(&self.op);
+        out
     }
 }
 

@@ -141,12 +141,7 @@ impl StateMachine {
             (Some("get"), Some(key), None) => self.read(key).into(),
             _ => OK.clone(),
         };
-        match self.sessions.get_mut(&command.client) {
-            Some(session) => *session = (command.seq, result.clone()),
-            None => {
-                self.sessions.insert(command.client, (command.seq, result.clone()));
-            }
-        }
+        self.sessions.insert(command.client, (command.seq, result.clone()));
         result
     }
 
