@@ -1,13 +1,32 @@
 // The simulator in the browser: the same Raft workloads as `cargo bench --bench sim` ("with
-// checks, trace and time travel", the page's path), run through the JS API in headless Chromium;
-// plus the time from navigation to the first drawn cluster and the wasm heap over a one-hour
-// virtual chaos run. Not a test: it prints a table for docs/performance.md.
+// checks, trace and time travel", the page's path), run through the JS API in headless Chromium,
+// against the same runs natively (`examples/page_path.rs`, built here if missing): events per
+// second on each side and the wasm / native ratio; plus the time from navigation to the first
+// drawn cluster and the wasm heap over a one-hour virtual chaos run. Not a test: it prints
+// tables for docs/performance.md.
 //
 //   trunk build --release && (cd dist && python3 -m http.server 8765 --bind 127.0.0.1 &)
-//   node benches/wasm.mjs [base-url]
+//   node benches/wasm.mjs [base-url] [rounds]
+//
+// This machine's speed drifts by tens of percent within minutes, so the two sides take turns:
+// each round runs the native binary (a warm-up, then the best of five) and then the browser (the
+// same), and the ratio is given for the best of all rounds on each side and per round. Both sides
+// must end with the same trace hash (the same run, event for event), or no ratio is printed.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
+const rounds = Number(process.argv[3] ?? 3);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const native = `${root}target/native/examples/page_path`;
+if (!existsSync(native)) {
+  console.log('building the native side: cargo build --profile native --example page_path');
+  execFileSync('cargo', ['build', '--profile', 'native', '--example', 'page_path'], { cwd: root, stdio: 'inherit' });
+}
+const runNative = (config, until) =>
+  JSON.parse(execFileSync(native, [String(until), '5', ...Object.entries(config).map(([k, v]) => `${k}=${v}`)], { encoding: 'utf8' }));
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
@@ -34,28 +53,44 @@ const cases = [
   ['raft, 5 nodes, steady load, 10 s virtual', { protocol: 'raft', nodes: 5, seed: 1, clients: 5, interval: '20ms' }, 10e6],
   ['raft, 51 nodes, steady load, 1 s virtual', { protocol: 'raft', nodes: 51, seed: 1, clients: 5, interval: '20ms' }, 1e6],
 ];
-console.log('| case | events | best of 5 after a warm-up, ms | events/s |');
-console.log('|---|---:|---:|---:|');
+console.log('| case | events | native best ms | wasm best ms | native events/s | wasm events/s | wasm / native (best) | per round |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+let mismatch = false;
 for (const [name, config, until] of cases) {
-  const r = await page.evaluate(([config, until]) => {
-    const { Simulation } = window.consensusPlayground;
-    let best = Infinity, events = 0;
-    // Warm-up first: Chromium runs new WebAssembly through its baseline compiler and swaps in
-    // optimised code only after a while, so a cold first run measures the baseline compiler.
-    const warm = new Simulation(config);
-    warm.runUntil(until);
-    warm.free();
-    for (let i = 0; i < 5; i++) {
-      const sim = new Simulation(config);
-      const t0 = performance.now();
-      sim.runUntil(until);
-      best = Math.min(best, performance.now() - t0);
-      events = sim.stats().eventsProcessed;
-      sim.free();
+  let nativeBest = Infinity, wasmBest = Infinity, events = 0;
+  const perRound = [];
+  for (let round = 0; round < rounds; round++) {
+    const n = runNative(config, until);
+    const w = await page.evaluate(([config, until]) => {
+      const { Simulation } = window.consensusPlayground;
+      let best = Infinity, events = 0, hash = '';
+      // A warm-up run first: Chromium runs new WebAssembly through its baseline compiler and
+      // swaps in optimised code only after a while, so a cold run measures the baseline compiler.
+      for (let i = 0; i <= 5; i++) {
+        const sim = new Simulation(config);
+        const t0 = performance.now();
+        sim.runUntil(until);
+        const ms = performance.now() - t0;
+        if (i > 0) best = Math.min(best, ms);
+        const stats = sim.stats();
+        [events, hash] = [stats.eventsProcessed, stats.traceHash];
+        sim.free();
+      }
+      return { best, events, hash };
+    }, [config, until]);
+    if (n.events !== w.events || n.hash !== w.hash) {
+      console.log(`| ${name} | not the same run: native ${n.events} events, hash ${n.hash}; wasm ${w.events} events, hash ${w.hash} |`);
+      mismatch = true;
+      break;
     }
-    return { best, events };
-  }, [config, until]);
-  console.log(`| ${name} | ${r.events} | ${r.best.toFixed(0)} | ${Math.round(r.events / (r.best / 1000))} |`);
+    events = w.events;
+    nativeBest = Math.min(nativeBest, n.best_ms);
+    wasmBest = Math.min(wasmBest, w.best);
+    perRound.push((n.best_ms / w.best).toFixed(2));
+  }
+  if (perRound.length < rounds) continue;
+  const rate = (ms) => Math.round(events / (ms / 1000));
+  console.log(`| ${name} | ${events} | ${nativeBest.toFixed(1)} | ${wasmBest.toFixed(1)} | ${rate(nativeBest)} | ${rate(wasmBest)} | ${(nativeBest / wasmBest).toFixed(2)} | ${perRound.join(', ')} |`);
 }
 
 // Memory: one virtual hour at 5 nodes under chaos (faults for the first half), heap sampled
@@ -92,3 +127,4 @@ const paxos = await page.evaluate(() => {
 });
 console.log(`multi-paxos, 10 virtual minutes, 5 nodes, chaos: ${(paxos.wall / 1000).toFixed(1)} s wall; wasm heap after 1 min ${mb(paxos.samples[0])} MB, after 5 min ${mb(paxos.samples[4])} MB, after 10 min ${mb(paxos.samples[9])} MB`);
 await browser.close();
+if (mismatch) process.exit(1);
