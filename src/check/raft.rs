@@ -166,16 +166,20 @@ impl LogMatching {
         let logs: Vec<(NodeId, &RaftDurable)> = sim.nodes().map(|(id, n)| (id, n.disk())).collect();
         for (i, (a, la)) in logs.iter().enumerate() {
             for (b, lb) in &logs[i + 1..] {
+                // The indexes both logs still hold, as two slices of equal length (entry by
+                // entry, not index by index: at 51 nodes these passes were a sixth of the time).
                 let low = la.snapshot.index.max(lb.snapshot.index) + 1;
                 let high = la.last_index().min(lb.last_index());
-                let Some(top) = (low..=high).rev().find(|&k| la.term_at(k) == lb.term_at(k)) else { continue };
-                for k in low..=top {
-                    if la.entry(k) != lb.entry(k) {
-                        return Err(format!(
-                            "{a} and {b} agree at index {top} (term {}) but differ at index {k}",
-                            la.term_at(top).unwrap_or(0)
-                        ));
-                    }
+                let (sa, sb) = (la.slice(low, high), lb.slice(low, high));
+                let pairs = || sa.iter().zip(sb);
+                let Some(top) = pairs().rposition(|(x, y)| x.term == y.term) else { continue };
+                if let Some(k) = pairs().take(top + 1).position(|(x, y)| x != y) {
+                    return Err(format!(
+                        "{a} and {b} agree at index {} (term {}) but differ at index {}",
+                        low + top as u64,
+                        sa[top].term,
+                        low + k as u64
+                    ));
                 }
             }
         }
