@@ -53,8 +53,8 @@ const cases = [
   ['raft, 5 nodes, steady load, 10 s virtual', { protocol: 'raft', nodes: 5, seed: 1, clients: 5, interval: '20ms' }, 10e6],
   ['raft, 51 nodes, steady load, 1 s virtual', { protocol: 'raft', nodes: 51, seed: 1, clients: 5, interval: '20ms' }, 1e6],
 ];
-console.log('| case | events | native best ms | wasm best ms | native events/s | wasm events/s | wasm / native (best) | per round |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+console.log('| case | events | native best ms | wasm best ms | native events/s | wasm events/s | wasm / native (best) | median round | per round |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
 let mismatch = false;
 for (const [name, config, until] of cases) {
   let nativeBest = Infinity, wasmBest = Infinity, events = 0;
@@ -90,7 +90,8 @@ for (const [name, config, until] of cases) {
   }
   if (perRound.length < rounds) continue;
   const rate = (ms) => Math.round(events / (ms / 1000));
-  console.log(`| ${name} | ${events} | ${nativeBest.toFixed(1)} | ${wasmBest.toFixed(1)} | ${rate(nativeBest)} | ${rate(wasmBest)} | ${(nativeBest / wasmBest).toFixed(2)} | ${perRound.join(', ')} |`);
+  const median = [...perRound].map(Number).sort((a, b) => a - b)[perRound.length >> 1];
+  console.log(`| ${name} | ${events} | ${nativeBest.toFixed(1)} | ${wasmBest.toFixed(1)} | ${rate(nativeBest)} | ${rate(wasmBest)} | ${(nativeBest / wasmBest).toFixed(2)} | ${median.toFixed(2)} | ${perRound.join(', ')} |`);
 }
 
 // Memory: one virtual hour at 5 nodes under chaos (faults for the first half), heap sampled
