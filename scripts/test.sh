@@ -13,17 +13,17 @@ bash scripts/setup.sh test
 step() { printf '\n=== %s\n' "$*"; }
 
 step "cargo fmt --check"
-cargo fmt --check
+cargo fmt --all --check
 
 step "cargo clippy (native)"
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo clippy (wasm32)"
-cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test (native: unit, integration, CLI)"
 native_log=$(mktemp)
-cargo test 2>&1 | tee "$native_log"
+cargo test --workspace 2>&1 | tee "$native_log"
 
 step "wasm-pack test --headless --chrome (browser)"
 browser_log=$(mktemp)

@@ -1,8 +1,7 @@
 //! [`EventQueue`]: inputs waiting for their moment, earliest (time, sequence number) first.
 
 use crate::core::TimeUs;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use event_keys::KeyHeap;
 
 /// A priority queue of events by `(time, seq)` (the sequence number makes the order total, so
 /// a run is the same every time). The heap holds 24-byte keys; each event waits in a slot of a
@@ -10,14 +9,15 @@ use std::collections::BinaryHeap;
 /// its levels at each push and pop: a third of the simulator's own time per event.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<(TimeUs, u64, u32)>>,
+    /// The keys, in their own crate so that they can be compiled for speed (see `event_keys`).
+    heap: KeyHeap,
     slots: Vec<Option<E>>,
     free: Vec<u32>,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), slots: Vec::new(), free: Vec::new() }
+        EventQueue { heap: KeyHeap::default(), slots: Vec::new(), free: Vec::new() }
     }
 }
 
@@ -37,15 +37,15 @@ impl<E> EventQueue<E> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.heap.push(Reverse((time, seq, slot)));
+        self.heap.push(time, seq, slot);
     }
     /// The time of the earliest event.
     pub fn next_time(&self) -> Option<TimeUs> {
-        self.heap.peek().map(|Reverse((time, _, _))| *time)
+        self.heap.next_time()
     }
     /// Takes the earliest event, with its time.
     pub fn pop(&mut self) -> Option<(TimeUs, E)> {
-        let Reverse((time, _, slot)) = self.heap.pop()?;
+        let (time, slot) = self.heap.pop()?;
         self.free.push(slot);
         // Every key in the heap has its event in its slot.
         self.slots[slot as usize].take().map(|event| (time, event))
