@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
 const rounds = Number(process.argv[3] ?? 3);
+// Timed runs per side per round, after one warm-up run.
+const repeats = 5;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const native = `${root}target/native/examples/page_path`;
 if (!existsSync(native)) {
@@ -26,7 +28,7 @@ if (!existsSync(native)) {
   execFileSync('cargo', ['build', '--profile', 'native', '--example', 'page_path'], { cwd: root, stdio: 'inherit' });
 }
 const runNative = (config, until) =>
-  JSON.parse(execFileSync(native, [String(until), '5', ...Object.entries(config).map(([k, v]) => `${k}=${v}`)], { encoding: 'utf8' }));
+  JSON.parse(execFileSync(native, [String(until), String(repeats), ...Object.entries(config).map(([k, v]) => `${k}=${v}`)], { encoding: 'utf8' }));
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
@@ -61,12 +63,12 @@ for (const [name, config, until] of cases) {
   const perRound = [];
   for (let round = 0; round < rounds; round++) {
     const n = runNative(config, until);
-    const w = await page.evaluate(([config, until]) => {
+    const w = await page.evaluate(([config, until, repeats]) => {
       const { Simulation } = window.consensusPlayground;
       let best = Infinity, events = 0, hash = '';
       // A warm-up run first: Chromium runs new WebAssembly through its baseline compiler and
       // swaps in optimised code only after a while, so a cold run measures the baseline compiler.
-      for (let i = 0; i <= 5; i++) {
+      for (let i = 0; i <= repeats; i++) {
         const sim = new Simulation(config);
         const t0 = performance.now();
         sim.runUntil(until);
@@ -77,7 +79,7 @@ for (const [name, config, until] of cases) {
         sim.free();
       }
       return { best, events, hash };
-    }, [config, until]);
+    }, [config, until, repeats]);
     if (n.events !== w.events || n.hash !== w.hash) {
       console.log(`| ${name} | not the same run: native ${n.events} events, hash ${n.hash}; wasm ${w.events} events, hash ${w.hash} |`);
       mismatch = true;
@@ -86,12 +88,12 @@ for (const [name, config, until] of cases) {
     events = w.events;
     nativeBest = Math.min(nativeBest, n.best_ms);
     wasmBest = Math.min(wasmBest, w.best);
-    perRound.push((n.best_ms / w.best).toFixed(2));
+    perRound.push(n.best_ms / w.best);
   }
   if (perRound.length < rounds) continue;
   const rate = (ms) => Math.round(events / (ms / 1000));
-  const median = [...perRound].map(Number).sort((a, b) => a - b)[perRound.length >> 1];
-  console.log(`| ${name} | ${events} | ${nativeBest.toFixed(1)} | ${wasmBest.toFixed(1)} | ${rate(nativeBest)} | ${rate(wasmBest)} | ${(nativeBest / wasmBest).toFixed(2)} | ${median.toFixed(2)} | ${perRound.join(', ')} |`);
+  const median = [...perRound].sort((a, b) => a - b)[perRound.length >> 1];
+  console.log(`| ${name} | ${events} | ${nativeBest.toFixed(1)} | ${wasmBest.toFixed(1)} | ${rate(nativeBest)} | ${rate(wasmBest)} | ${(nativeBest / wasmBest).toFixed(2)} | ${median.toFixed(2)} | ${perRound.map((r) => r.toFixed(2)).join(', ')} |`);
 }
 
 // Memory: one virtual hour at 5 nodes under chaos (faults for the first half), heap sampled

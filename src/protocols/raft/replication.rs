@@ -214,7 +214,7 @@ impl Raft {
         let fast = self.config.fast_backtrack;
         let Some(p) = self.progress.get_mut(&from) else { return };
         let mut retry = false;
-        let stored_before = p.match_index.max(self.commit_index);
+        let match_before = p.match_index;
         if success {
             p.match_index = p.match_index.max(match_index);
             p.next_index = p.next_index.max(p.match_index + 1);
@@ -235,8 +235,8 @@ impl Raft {
             retry = p.next_index != before;
         }
         let (behind, caught_up) = (p.next_index <= last, p.match_index == last);
-        let stored_more = p.match_index > stored_before;
-        self.after_progress(disk, from, stored_more, (success && behind) || retry, ctx);
+        let matched = (match_before, p.match_index);
+        self.after_progress(disk, from, matched, (success && behind) || retry, ctx);
         if caught_up && self.role == Role::Leader {
             self.maybe_send_timeout_now(disk, from, ctx);
         }
@@ -267,20 +267,21 @@ impl Raft {
     }
 
     /// After a follower's progress moved: commit, serve reads, promote a caught-up learner, and
-    /// send the follower more if `replicate`. `stored_more` says whether the follower's match
-    /// index rose above the commit index: if not, no count of replicas above the commit index
-    /// changed, and the commit rule — asked after every other change it depends on (appends,
-    /// membership, a new term) — cannot move. Skipping it there (heartbeat answers, the answers
-    /// after a majority) took 7 % off a 51-node run's instructions (docs/performance.md).
+    /// send the follower more if `replicate`. `matched` is the follower's match index before and
+    /// after this answer: unless it rose above the commit index, no count of replicas above the
+    /// commit index changed, and the commit rule — asked after every other change it depends on
+    /// (appends, membership, a new term) — cannot move. Skipping it there (heartbeat answers, the
+    /// answers after a majority) took 7 % off a 51-node run's instructions (docs/performance.md).
     fn after_progress(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        stored_more: bool,
+        matched: (u64, u64),
         replicate: bool,
         ctx: &mut Ctx<'_, Self>,
     ) {
-        if stored_more {
+        let (before, now) = matched;
+        if now > before.max(self.commit_index) {
             self.maybe_commit(disk, ctx);
         } else {
             debug_assert!(
@@ -426,10 +427,10 @@ impl Raft {
         }
         let last = disk.read().last_index();
         let Some(p) = self.progress.get_mut(&from) else { return };
-        let stored_before = p.match_index.max(self.commit_index);
+        let match_before = p.match_index;
         p.match_index = p.match_index.max(match_index);
         p.next_index = p.match_index + 1;
-        let (behind, stored_more) = (p.next_index <= last, p.match_index > stored_before);
-        self.after_progress(disk, from, stored_more, behind, ctx);
+        let (behind, matched) = (p.next_index <= last, (match_before, p.match_index));
+        self.after_progress(disk, from, matched, behind, ctx);
     }
 }
