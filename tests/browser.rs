@@ -589,7 +589,7 @@ async fn malformed_truncated_or_hostile_links_get_a_message_and_a_default_run() 
 async fn links_made_natively_open_in_the_browser_and_bombs_are_refused() {
     // Made by miniz (the native build, and every page build before links were compressed by the
     // browser): pinned by the native test `links_made_natively_are_stable`. Node 2 crashed at 0.
-    let native = "1.HYs7DsAgDMV2TsHEVqm_lcMgSD8SSlBeGHr7lsqLPTgLgxgdU6vpOVU6F6-dHcjs5hO-qZhkqVHTYYGlEOIWQFTivgS0Iaujb5sHLmW7hf_ImnD51b0";
+    let native = "1.HYw5DsAgDAR7XkFFFylXy2MQOIcU2chrivw-EG2zU8xkYRCjYapPek-VxsVrY786kNnNJ3xVMcnyRE2HBZZCiFsAUYn7ElDHWR11cR5zKdst_EPWhKu3Pg";
     let page = Page::open(&format!("?run={native}")).await;
     assert!(page.all(".notice").is_empty(), "{}", page.text(".notice"));
     assert_eq!(page.all("#cluster [data-node]").len(), 3);

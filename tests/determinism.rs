@@ -141,3 +141,29 @@ fn scrubbing_back_and_forward_keeps_the_future_until_someone_acts() {
     assert_eq!(run.hash(), end_hash);
     assert_eq!(run.trace_jsonl(), end_trace);
 }
+
+/// A step is an event that does something: stepping a run never lands on a queue entry whose
+/// reason went away (a re-armed election timer, a client's timeout after its answer; in Raft
+/// those were a third of all events). Without faults the only steps that record nothing are a
+/// client receiving a redirect or a failure, which it answers by backing off (a retry later).
+#[test]
+fn steps_of_a_fault_free_run_are_events_that_do_something() {
+    for protocol in ["raft", "paxos", "multi-paxos", "2pc", "toy"] {
+        let setup = Setup { seed: 3, duration_us: 3_000_000, ..Setup::default() };
+        let mut run = playground::build(protocol, setup, None).unwrap();
+        let mut silent = 0;
+        while run.now_us() < 3_000_000 {
+            let before = run.records();
+            if !run.step() {
+                break;
+            }
+            silent += u64::from(run.records() == before);
+        }
+        let stats = run.stats();
+        assert!(stats.steps > 100, "{protocol}: {stats:?}");
+        assert!(silent * 100 <= stats.steps, "{protocol}: {silent} of {} steps recorded nothing", stats.steps);
+        if protocol == "raft" {
+            assert!(stats.passed_over > stats.steps / 10, "raft re-arms timers: {stats:?}");
+        }
+    }
+}

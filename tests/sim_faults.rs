@@ -351,3 +351,119 @@ fn a_livelocked_protocol_cannot_hang_the_caller() {
     assert_eq!(s.stats().steps, 10_000);
     assert_eq!(s.now_us(), 0);
 }
+
+/// Timers armed again before they fire (later, earlier, at the same moment) and cancelled: each
+/// fires once, at its last arming's time, and the queue entries left behind by earlier armings
+/// are never steps.
+#[test]
+fn rearmed_and_cancelled_timers_fire_at_their_last_arming_and_leave_no_idle_steps() {
+    #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+    enum T {
+        Beat,
+        Watch,
+    }
+    /// What the k-th beat (every millisecond) does to the watch timer: arm it in `d` us, or cancel it.
+    #[derive(Clone, Copy)]
+    enum Do {
+        Arm(TimeUs),
+        Cancel,
+    }
+    fn script(k: u64) -> Option<Do> {
+        match k {
+            1..=3 => Some(Do::Arm(5_000)), // later each time: one queue entry moves on
+            4 => Some(Do::Arm(1_500)),     // earlier than its entry: queued anew
+            5 => Some(Do::Arm(10_000)),
+            6 => Some(Do::Cancel),
+            7 => Some(Do::Arm(2_000)), // earlier than the cancelled arming's entry
+            10 => Some(Do::Arm(3_000)),
+            12 => Some(Do::Arm(500)),
+            14 => Some(Do::Arm(2_000)),
+            15 => Some(Do::Arm(1_000)), // the same moment as its entry
+            20..=40 => Some(Do::Arm(1_000 + 700 * (k % 3))),
+            41..=50 => Some(Do::Arm(5_000)), // like a heartbeat re-arming an election timer
+            _ => None,
+        }
+    }
+    #[derive(Clone, Debug)]
+    struct Rearm {
+        beats: u64,
+    }
+    impl Protocol for Rearm {
+        type Msg = Ping;
+        type Timer = T;
+        type Durable = ProbeDisk;
+        type Config = ();
+        const NAME: &'static str = "rearm";
+        const ABOUT: &'static str = "re-arms a timer";
+        fn bugs() -> &'static [BugInfo] {
+            &[]
+        }
+        fn options() -> &'static [OptionInfo] {
+            &[]
+        }
+        fn configure(_: &Cluster, _: Option<&str>, _: &BTreeMap<String, String>) -> Result<(), String> {
+            Ok(())
+        }
+        fn boot(_: NodeId, _: &Cluster, _: &(), _: &mut Disk<ProbeDisk>, ctx: &mut Ctx<'_, Self>) -> Self {
+            ctx.set_timer(T::Beat, 1_000);
+            Rearm { beats: 0 }
+        }
+        fn on_message(&mut self, _: &mut Disk<ProbeDisk>, _: NodeId, _: Ping, _: &mut Ctx<'_, Self>) {}
+        fn on_timer(&mut self, _: &mut Disk<ProbeDisk>, timer: T, ctx: &mut Ctx<'_, Self>) {
+            if timer == T::Beat {
+                self.beats += 1;
+                match script(self.beats) {
+                    Some(Do::Arm(d)) => ctx.set_timer(T::Watch, d),
+                    Some(Do::Cancel) => ctx.cancel_timer(T::Watch),
+                    None => {}
+                }
+                if self.beats < 50 {
+                    ctx.set_timer(T::Beat, 1_000);
+                }
+            }
+        }
+        fn on_client_request(&mut self, _: &mut Disk<ProbeDisk>, _: ClientRequest, _: &mut Ctx<'_, Self>) {}
+        fn summary(_: Option<&Self>, _: &ProbeDisk) -> NodeSummary {
+            NodeSummary::default()
+        }
+    }
+    // The model: beats at k ms; a watch due at or before a beat fires first (it was armed first).
+    let mut expected = Vec::new();
+    let mut due: Option<TimeUs> = None;
+    for k in 1..=50u64 {
+        let t = k * 1_000;
+        if let Some(d) = due.filter(|d| *d <= t) {
+            expected.push(d);
+            due = None;
+        }
+        match script(k) {
+            Some(Do::Arm(d)) => due = Some(t + d),
+            Some(Do::Cancel) => due = None,
+            None => {}
+        }
+    }
+    expected.extend(due);
+    assert!(expected.len() > 8 && expected.contains(&9_000) && expected.contains(&16_000), "{expected:?}");
+
+    let mut s = Simulation::<Rearm>::new(setup(1)).unwrap();
+    let mut fired = Vec::new();
+    let mut buf = Vec::new();
+    let mut queue_max = 0;
+    while s.step() {
+        s.take_records(&mut buf);
+        assert!(!buf.is_empty(), "step {} at {}us did nothing", s.stats().steps, s.now_us());
+        fired.extend(
+            buf.iter().filter(|r| matches!(r.kind, RecordKind::TimerFire { timer: T::Watch, .. })).map(|r| r.t),
+        );
+        if s.now_us() >= 45_000 && s.now_us() <= 50_000 {
+            queue_max = queue_max.max(s.queue_len());
+        }
+    }
+    assert_eq!(fired, expected);
+    // Steps: 50 beats and the watch's firings; the entries the re-armings left were passed over.
+    assert_eq!(s.stats().steps, 50 + expected.len() as u64);
+    assert!(s.stats().passed_over >= 3, "{:?}", s.stats());
+    // Re-armed later at every beat, the watch timer keeps one queue entry (queued at each arming,
+    // there would be five: one per beat of its 5ms).
+    assert_eq!(queue_max, 2, "the queue held {queue_max} entries");
+}

@@ -69,6 +69,11 @@ impl Clients {
         }
     }
 
+    /// The attempt a client's command `seq` is at, while it waits for its answer.
+    pub(super) fn pending_attempt(&self, client: u32, seq: u64) -> Option<u32> {
+        self.clients.get(&client).and_then(|c| c.pending.get(&seq)).map(|p| p.attempt)
+    }
+
     /// Think time before a client's next command: the interval, with ±50% jitter.
     pub(super) fn think_time(&self, rng: &mut ChaCha8Rng) -> TimeUs {
         let base = self.interval_us.max(1);

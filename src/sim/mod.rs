@@ -106,7 +106,10 @@ pub struct InFlight<P: Protocol> {
 /// Counters for `stats()`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
+    /// Events processed (each had something to do).
     pub steps: u64,
+    /// Queue entries passed over because nothing was left for them to do (see `step_until`).
+    pub passed_over: u64,
     pub sent: u64,
     pub delivered: u64,
     pub dropped: u64,
@@ -201,6 +204,7 @@ impl<P: Protocol> Simulation<P> {
             let delay = sim.clients.think_time(&mut sim.rng);
             sim.schedule_kind(delay, EventKind::ClientTick { client });
         }
+        sim.pass_over_idle();
         Ok(sim)
     }
 
@@ -257,6 +261,22 @@ impl<P: Protocol> Simulation<P> {
 
     /// Processes the next event. Returns `false` when nothing is left to do.
     pub fn step(&mut self) -> bool {
+        self.step_until(TimeUs::MAX)
+    }
+
+    /// Processes the next event due at or before `until_us`; `false` if there is none.
+    ///
+    /// A step is an event that has something to do. Queue entries that find nothing left to do
+    /// when their time comes — a timer re-armed or cancelled since it was set, a client's timeout
+    /// after its answer came, a message dropped or delayed by hand — are passed over as soon as
+    /// they reach the front of the queue (after each step and each action), so they are never
+    /// steps: stepping never shows an event where nothing happens, `next_event_us` is the time
+    /// of something that will happen, and a count of events is a count of things that happened.
+    pub fn step_until(&mut self, until_us: TimeUs) -> bool {
+        match self.queue.next_time() {
+            Some(t) if t <= until_us => {}
+            _ => return false,
+        }
         let Some((time, kind)) = self.queue.pop() else {
             return false;
         };
@@ -264,7 +284,21 @@ impl<P: Protocol> Simulation<P> {
         self.now_us = time;
         self.stats.steps += 1;
         self.handle(kind);
+        self.pass_over_idle();
         true
+    }
+
+    /// Drops the entries at the front of the queue that have nothing left to do.
+    fn pass_over_idle(&mut self) {
+        while let Some((time, kind)) = self.queue.peek() {
+            if !self.has_nothing_to_do(time, kind) {
+                return;
+            }
+            if let Some((_, EventKind::Timer { node, timer, gen })) = self.queue.pop() {
+                self.timer_entry_left(node, timer, gen);
+            }
+            self.stats.passed_over += 1;
+        }
     }
 
     /// Processes every event up to `until_us` (then sets the clock to `until_us`), or stops after
@@ -274,7 +308,7 @@ impl<P: Protocol> Simulation<P> {
         for _ in 0..steps_max {
             match self.queue.next_time() {
                 Some(t) if t <= until_us => {
-                    self.step();
+                    self.step_until(until_us);
                 }
                 _ => {
                     self.now_us = self.now_us.max(until_us);
@@ -316,6 +350,7 @@ impl<P: Protocol> Simulation<P> {
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
         self.check_now(&action)?;
         self.apply_action(action);
+        self.pass_over_idle();
         Ok(())
     }
 
@@ -389,6 +424,26 @@ impl<P: Protocol> Simulation<P> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.queue.push(at_us, seq, kind);
+    }
+
+    /// `true` for an entry whose time came after its reason went: the handler would return
+    /// without a trace. (Each handler keeps its own check: deferred inputs come back through it.)
+    fn has_nothing_to_do(&self, at_us: TimeUs, kind: &EventKind<P>) -> bool {
+        match kind {
+            EventKind::Deliver { id, slot } => match self.in_flight.get(*slot, *id) {
+                None => true,
+                Some(m) => !m.held && m.deliver_us != at_us,
+            },
+            EventKind::Timer { node, timer, gen } => {
+                !self.nodes[node.index()].timers.iter().any(|a| a.timer == *timer && a.gen == *gen)
+            }
+            EventKind::ClientTimeout { client, seq, attempt } | EventKind::ClientRetry { client, seq, attempt } => {
+                self.clients.pending_attempt(*client, *seq) != Some(*attempt)
+            }
+            EventKind::ClientReplyArrive(r) => self.clients.pending_attempt(r.client, r.seq).is_none(),
+            EventKind::Resume { node, pause_gen } => self.nodes[node.index()].pause_gen != *pause_gen,
+            _ => false,
+        }
     }
 
     fn handle(&mut self, kind: EventKind<P>) {
@@ -476,17 +531,12 @@ impl<P: Protocol> Simulation<P> {
         match effect {
             Effect::Send { to, msg } => self.send(id, to, msg),
             Effect::SetTimer { timer, delay_us } => {
-                let gen = self.next_timer_gen;
-                self.next_timer_gen += 1;
-                let slot = &mut self.nodes[id.index()];
-                let due = self.now_us + slot.clock.real_delay_us(delay_us);
-                slot.timers.retain(|(t, _, _, _)| *t != timer);
-                slot.timers.push((timer, gen, due, self.now_us));
+                let due = self.now_us + self.nodes[id.index()].clock.real_delay_us(delay_us);
                 self.record(RecordKind::TimerSet { node: id, timer, delay_us });
-                self.schedule_kind(due, EventKind::Timer { node: id, timer, gen });
+                self.arm_timer(id, timer, due);
             }
             Effect::CancelTimer { timer } => {
-                self.nodes[id.index()].timers.retain(|(t, _, _, _)| *t != timer);
+                self.nodes[id.index()].timers.retain(|a| a.timer != timer);
             }
             Effect::Reply { request, reply } => self.node_reply(id, request, reply),
             Effect::Observe(obs) => self.record(RecordKind::Observe { node: id, obs }),
@@ -565,15 +615,57 @@ impl<P: Protocol> Simulation<P> {
         self.with_node(to, |node, disk, ctx| node.on_message(disk, from, m.msg, ctx));
     }
 
+    /// Arms `timer` for `due`, in place of its previous arming. The arming takes the next
+    /// sequence number, as a queued event would, but it is queued only if the timer's entry in
+    /// the queue comes later (or there is none): otherwise that entry, when its time comes, moves
+    /// on to `due` under this sequence number (`timer_entry_left`). Events come out in the same
+    /// order as if every arming were queued, while a timer re-armed at every heartbeat (Raft's
+    /// election timer) costs the queue one entry per timeout instead of one per heartbeat.
+    fn arm_timer(&mut self, id: NodeId, timer: P::Timer, due: TimeUs) {
+        let gen = self.next_timer_gen;
+        self.next_timer_gen += 1;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let slot = &mut self.nodes[id.index()];
+        slot.timers.retain(|a| a.timer != timer);
+        slot.timers.push(node::Armed { timer, gen, due, set_us: self.now_us, seq });
+        match slot.queued_timers.iter_mut().find(|q| q.0 == timer) {
+            Some(queued) if queued.2 <= due => return,
+            Some(queued) => *queued = (timer, gen, due),
+            None => slot.queued_timers.push((timer, gen, due)),
+        }
+        self.queue.push(due, seq, EventKind::Timer { node: id, timer, gen });
+    }
+
+    /// A timer's queue entry has left the queue. If it stood for its timer (see `arm_timer`) and
+    /// the timer has been armed again since, the timer is queued for its time; a timer that was
+    /// cancelled (or fires now) no longer has an entry.
+    fn timer_entry_left(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
+        let slot = &mut self.nodes[id.index()];
+        let Some(i) = slot.queued_timers.iter().position(|q| q.0 == timer && q.1 == gen) else {
+            return; // an entry overtaken by an earlier one, lost in a crash, or given back on resume
+        };
+        match slot.timers.iter().find(|a| a.timer == timer && a.gen != gen) {
+            Some(a) => {
+                slot.queued_timers[i] = (timer, a.gen, a.due);
+                self.queue.push(a.due, a.seq, EventKind::Timer { node: id, timer, gen: a.gen });
+            }
+            None => {
+                slot.queued_timers.swap_remove(i);
+            }
+        }
+    }
+
     fn fire_timer(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
+        self.timer_entry_left(id, timer, gen);
         let slot = &self.nodes[id.index()];
-        if !slot.timers.iter().any(|&(t, g, _, _)| t == timer && g == gen) {
+        if !slot.timers.iter().any(|a| a.timer == timer && a.gen == gen) {
             return; // cancelled, re-armed, or lost in a crash
         }
         if self.defer_if_paused(id, &EventKind::Timer { node: id, timer, gen }) {
             return;
         }
-        self.nodes[id.index()].timers.retain(|&(_, g, _, _)| g != gen);
+        self.nodes[id.index()].timers.retain(|a| a.gen != gen);
         self.stats.timers_fired += 1;
         self.record(RecordKind::TimerFire { node: id, timer });
         self.with_node(id, |node, disk, ctx| node.on_timer(disk, timer, ctx));
@@ -586,6 +678,7 @@ impl<P: Protocol> Simulation<P> {
         }
         slot.volatile = None;
         slot.timers.clear();
+        slot.queued_timers.clear();
         slot.paused_until = None;
         slot.pause_gen += 1;
         let deferred = std::mem::take(&mut slot.deferred);

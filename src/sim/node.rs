@@ -34,14 +34,31 @@ impl Clock {
     }
 }
 
+/// A pending timer.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Armed<T> {
+    pub timer: T,
+    /// Each arming has its own generation: a queue entry of another one is stale.
+    pub gen: u64,
+    pub due: TimeUs,
+    /// When it was set (for drawing).
+    pub set_us: TimeUs,
+    /// The sequence number it was armed with, which orders it among events of the same time.
+    pub seq: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct NodeSlot<P: Protocol> {
     /// `None` while the node is crashed.
     pub(super) volatile: Option<P>,
     pub(super) disk: Disk<P::Durable>,
-    /// Pending timers: kind, generation (to recognise stale firings), due time and the time it
-    /// was set (for drawing).
-    pub(super) timers: Vec<(P::Timer, u64, TimeUs, TimeUs)>,
+    /// Pending timers, one per kind.
+    pub(super) timers: Vec<Armed<P::Timer>>,
+    /// For each timer kind, the entry in the event queue that stands for it: its generation and
+    /// time. A timer re-armed for a later time keeps that entry, which, when its time comes,
+    /// moves itself to the timer's time; only a timer armed earlier than its entry is queued
+    /// anew (see `Simulation::arm_timer`).
+    pub(super) queued_timers: Vec<(P::Timer, u64, TimeUs)>,
     pub(super) paused_until: Option<TimeUs>,
     pub(super) pause_gen: u64,
     /// Inputs that arrived while paused, in arrival order.
@@ -56,6 +73,7 @@ impl<P: Protocol> NodeSlot<P> {
             volatile: None,
             disk: Disk::new(P::Durable::default()),
             timers: Vec::new(),
+            queued_timers: Vec::new(),
             paused_until: None,
             pause_gen: 0,
             deferred: Vec::new(),
@@ -86,11 +104,11 @@ impl<P: Protocol> NodeSlot<P> {
     }
     /// Pending timers as (kind, due time).
     pub fn timers(&self) -> impl Iterator<Item = (P::Timer, TimeUs)> + '_ {
-        self.timers.iter().map(|&(t, _, due, _)| (t, due))
+        self.timers.iter().map(|a| (a.timer, a.due))
     }
     /// Pending timers as (kind, time set, due time).
     pub fn timer_spans(&self) -> impl Iterator<Item = (P::Timer, TimeUs, TimeUs)> + '_ {
-        self.timers.iter().map(|&(t, _, due, set)| (t, set, due))
+        self.timers.iter().map(|a| (a.timer, a.set_us, a.due))
     }
 }
 

@@ -43,6 +43,11 @@ impl<E> EventQueue<E> {
     pub fn next_time(&self) -> Option<TimeUs> {
         self.heap.next_time()
     }
+    /// The earliest event, with its time, left in place.
+    pub fn peek(&self) -> Option<(TimeUs, &E)> {
+        let (time, slot) = self.heap.peek()?;
+        self.slots[slot as usize].as_ref().map(|event| (time, event))
+    }
     /// Takes the earliest event, with its time.
     pub fn pop(&mut self) -> Option<(TimeUs, E)> {
         let (time, slot) = self.heap.pop()?;
@@ -64,6 +69,7 @@ mod tests {
         q.push(10, 0, "a1");
         q.push(20, 2, "b");
         assert_eq!((q.len(), q.next_time()), (4, Some(10)));
+        assert_eq!(q.peek(), Some((10, &"a1")));
         assert_eq!(q.pop(), Some((10, "a1")));
         assert_eq!(q.pop(), Some((10, "a2")));
         q.push(15, 3, "between");

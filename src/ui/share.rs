@@ -30,7 +30,11 @@ pub const LINK_ACTIONS_MAX: usize = 10_000;
 pub const LINK_STEPS_MAX: u64 = 500_000;
 
 /// The first line of a link's text.
-const HEADER: &str = "consensus-playground run";
+/// Version 2: steps count only events that do something (queue entries left with nothing to do —
+/// re-armed timers, timeouts after the answer — were steps in version 1, so a version-1 link's
+/// step positions fall elsewhere in today's runs).
+const HEADER: &str = "consensus-playground run 2";
+const HEADER_V1: &str = "consensus-playground run";
 
 /// A run as a share link carries it.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,8 +94,14 @@ impl SharedRun {
     pub fn from_text(text: &str) -> Result<SharedRun, String> {
         let damaged = |what: &str| format!("it is damaged ({what})");
         let mut lines = text.split('\n');
-        if lines.next() != Some(HEADER) {
-            return Err(damaged("no header"));
+        match lines.next() {
+            Some(HEADER) => {}
+            Some(HEADER_V1) => {
+                return Err("it was made by an earlier version of the playground, which counted steps \
+                            differently; it cannot be replayed exactly"
+                    .into())
+            }
+            _ => return Err(damaged("no header")),
         }
         let settings = lines.next().and_then(|l| l.strip_prefix("settings ")).ok_or_else(|| damaged("no settings"))?;
         let end: Vec<u64> = lines
@@ -459,7 +469,7 @@ mod tests {
     /// A link as every build before the browser compressed links made it (miniz, level 9); the
     /// browser test `links_made_natively_open_in_the_browser_and_bombs_are_refused` opens this same
     /// text.
-    pub const NATIVE_LINK: &str = "1.HYs7DsAgDMV2TsHEVqm_lcMgSD8SSlBeGHr7lsqLPTgLgxgdU6vpOVU6F6-dHcjs5hO-qZhkqVHTYYGlEOIWQFTivgS0Iaujb5sHLmW7hf_ImnD51b0";
+    pub const NATIVE_LINK: &str = "1.HYw5DsAgDAR7XkFFFylXy2MQOIcU2chrivw-EG2zU8xkYRCjYapPek-VxsVrY786kNnNJ3xVMcnyRE2HBZZCiFsAUYn7ElDHWR11cR5zKdst_EPWhKu3Pg";
 
     #[test]
     fn links_made_natively_are_stable() {
@@ -473,6 +483,9 @@ mod tests {
         };
         assert_eq!(encode(&run), NATIVE_LINK);
         assert_eq!(decode(NATIVE_LINK).unwrap(), run);
+        // The same run as a version-1 link (steps counted idle queue entries then).
+        let v1 = "1.HYs7DsAgDMV2TsHEVqm_lcMgSD8SSlBeGHr7lsqLPTgLgxgdU6vpOVU6F6-dHcjs5hO-qZhkqVHTYYGlEOIWQFTivgS0Iaujb5sHLmW7hf_ImnD51b0";
+        assert!(decode(v1).unwrap_err().contains("earlier version of the playground"), "{:?}", decode(v1));
     }
 
     #[test]

@@ -29,6 +29,10 @@ impl KeyHeap {
     pub fn next_time(&self) -> Option<u64> {
         self.heap.peek().map(|Reverse((time, _, _))| *time)
     }
+    /// The earliest key's time and slot.
+    pub fn peek(&self) -> Option<(u64, u32)> {
+        self.heap.peek().map(|Reverse((time, _, slot))| (*time, *slot))
+    }
     /// Takes the earliest key: its time and slot.
     pub fn pop(&mut self) -> Option<(u64, u32)> {
         self.heap.pop().map(|Reverse((time, _, slot))| (time, slot))
@@ -45,7 +49,7 @@ mod tests {
         for (time, seq, slot) in [(30, 0, 0), (10, 2, 1), (10, 1, 2), (20, 3, 3)] {
             h.push(time, seq, slot);
         }
-        assert_eq!((h.len(), h.next_time()), (4, Some(10)));
+        assert_eq!((h.len(), h.next_time(), h.peek()), (4, Some(10), Some((10, 2))));
         let order: Vec<_> = std::iter::from_fn(|| h.pop()).collect();
         assert_eq!(order, vec![(10, 2), (10, 1), (20, 3), (30, 0)]);
         assert!(h.is_empty() && h.next_time().is_none());
