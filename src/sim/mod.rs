@@ -294,8 +294,8 @@ impl<P: Protocol> Simulation<P> {
             if !self.has_nothing_to_do(time, kind) {
                 return;
             }
-            if let Some((_, EventKind::Timer { node, timer, gen })) = self.queue.pop() {
-                self.timer_entry_left(node, timer, gen);
+            if let Some((_, EventKind::Timer { node, gen, .. })) = self.queue.pop() {
+                self.timer_entry_left(node, gen);
             }
             self.stats.passed_over += 1;
         }
@@ -588,9 +588,8 @@ impl<P: Protocol> Simulation<P> {
         let Some(m) = self.in_flight.get(slot, id) else {
             return;
         }; // dropped by hand
-        if !m.held && m.deliver_us != self.now_us {
-            return; // delayed by hand: a later event delivers it
-        }
+           // Delayed by hand, it waits for a later entry (passed over by `pass_over_idle`).
+        debug_assert!(m.held || m.deliver_us == self.now_us);
         let (from, to, held) = (m.from, m.to, m.held);
         // A message already queued at a paused node has crossed the network.
         if !held && self.net.blocked(from, to) {
@@ -616,51 +615,45 @@ impl<P: Protocol> Simulation<P> {
     }
 
     /// Arms `timer` for `due`, in place of its previous arming. The arming takes the next
-    /// sequence number, as a queued event would, but it is queued only if the timer's entry in
-    /// the queue comes later (or there is none): otherwise that entry, when its time comes, moves
-    /// on to `due` under this sequence number (`timer_entry_left`). Events come out in the same
-    /// order as if every arming were queued, while a timer re-armed at every heartbeat (Raft's
-    /// election timer) costs the queue one entry per timeout instead of one per heartbeat.
+    /// sequence number, as a queued event would, but it is queued only if the previous arming's
+    /// entry in the queue comes later (or there is none): otherwise that entry, when its time
+    /// comes, moves on to `due` under this sequence number (`timer_entry_left`). Events come out
+    /// in the same order as if every arming were queued, while a timer re-armed at every
+    /// heartbeat (Raft's election timer) costs the queue one entry per timeout instead of one per
+    /// heartbeat.
     fn arm_timer(&mut self, id: NodeId, timer: P::Timer, due: TimeUs) {
         let gen = self.next_timer_gen;
         self.next_timer_gen += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
         let slot = &mut self.nodes[id.index()];
-        slot.timers.retain(|a| a.timer != timer);
-        slot.timers.push(node::Armed { timer, gen, due, set_us: self.now_us, seq });
-        match slot.queued_timers.iter_mut().find(|q| q.0 == timer) {
-            Some(queued) if queued.2 <= due => return,
-            Some(queued) => *queued = (timer, gen, due),
-            None => slot.queued_timers.push((timer, gen, due)),
+        let mut queued = None;
+        if let Some(i) = slot.timers.iter().position(|a| a.timer == timer) {
+            queued = slot.timers.remove(i).queued.filter(|&(_, at)| at <= due);
         }
-        self.queue.push(due, seq, EventKind::Timer { node: id, timer, gen });
+        if queued.is_none() {
+            queued = Some((gen, due));
+            self.queue.push(due, seq, EventKind::Timer { node: id, timer, gen });
+        }
+        slot.timers.push(node::Armed { timer, gen, due, set_us: self.now_us, seq, queued });
     }
 
-    /// A timer's queue entry has left the queue. If it stood for its timer (see `arm_timer`) and
-    /// the timer has been armed again since, the timer is queued for its time; a timer that was
-    /// cancelled (or fires now) no longer has an entry.
-    fn timer_entry_left(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
+    /// Entry `gen` of a timer of node `id` has left the queue with nothing to do. If it stood for
+    /// a timer armed again since (see `arm_timer`), that timer is queued for its time.
+    fn timer_entry_left(&mut self, id: NodeId, gen: u64) {
         let slot = &mut self.nodes[id.index()];
-        let Some(i) = slot.queued_timers.iter().position(|q| q.0 == timer && q.1 == gen) else {
-            return; // an entry overtaken by an earlier one, lost in a crash, or given back on resume
-        };
-        match slot.timers.iter().find(|a| a.timer == timer && a.gen != gen) {
-            Some(a) => {
-                slot.queued_timers[i] = (timer, a.gen, a.due);
-                self.queue.push(a.due, a.seq, EventKind::Timer { node: id, timer, gen: a.gen });
-            }
-            None => {
-                slot.queued_timers.swap_remove(i);
-            }
+        if let Some(a) = slot.timers.iter_mut().find(|a| a.queued.is_some_and(|(g, _)| g == gen)) {
+            a.queued = Some((a.gen, a.due));
+            self.queue.push(a.due, a.seq, EventKind::Timer { node: id, timer: a.timer, gen: a.gen });
         }
     }
 
     fn fire_timer(&mut self, id: NodeId, timer: P::Timer, gen: u64) {
-        self.timer_entry_left(id, timer, gen);
-        let slot = &self.nodes[id.index()];
-        if !slot.timers.iter().any(|a| a.timer == timer && a.gen == gen) {
-            return; // cancelled, re-armed, or lost in a crash
+        // The entry was found live at the front of the queue (`pass_over_idle`): this arming's.
+        let armed = self.nodes[id.index()].timers.iter_mut().find(|a| a.gen == gen);
+        debug_assert!(armed.as_ref().is_some_and(|a| a.timer == timer));
+        if let Some(a) = armed {
+            a.queued = None; // its entry has left the queue
         }
         if self.defer_if_paused(id, &EventKind::Timer { node: id, timer, gen }) {
             return;
@@ -678,7 +671,6 @@ impl<P: Protocol> Simulation<P> {
         }
         slot.volatile = None;
         slot.timers.clear();
-        slot.queued_timers.clear();
         slot.paused_until = None;
         slot.pause_gen += 1;
         let deferred = std::mem::take(&mut slot.deferred);

@@ -45,6 +45,11 @@ pub(super) struct Armed<T> {
     pub set_us: TimeUs,
     /// The sequence number it was armed with, which orders it among events of the same time.
     pub seq: u64,
+    /// The queue entry that stands for it, if one does: that entry's generation and time. A
+    /// timer armed again for a later time keeps its entry, which, when its time comes, moves on
+    /// to the timer's time; a timer armed earlier than its entry (or cancelled and armed again)
+    /// is queued anew (see `Simulation::arm_timer`).
+    pub queued: Option<(u64, TimeUs)>,
 }
 
 #[derive(Clone, Debug)]
@@ -54,11 +59,6 @@ pub struct NodeSlot<P: Protocol> {
     pub(super) disk: Disk<P::Durable>,
     /// Pending timers, one per kind.
     pub(super) timers: Vec<Armed<P::Timer>>,
-    /// For each timer kind, the entry in the event queue that stands for it: its generation and
-    /// time. A timer re-armed for a later time keeps that entry, which, when its time comes,
-    /// moves itself to the timer's time; only a timer armed earlier than its entry is queued
-    /// anew (see `Simulation::arm_timer`).
-    pub(super) queued_timers: Vec<(P::Timer, u64, TimeUs)>,
     pub(super) paused_until: Option<TimeUs>,
     pub(super) pause_gen: u64,
     /// Inputs that arrived while paused, in arrival order.
@@ -73,7 +73,6 @@ impl<P: Protocol> NodeSlot<P> {
             volatile: None,
             disk: Disk::new(P::Durable::default()),
             timers: Vec::new(),
-            queued_timers: Vec::new(),
             paused_until: None,
             pause_gen: 0,
             deferred: Vec::new(),

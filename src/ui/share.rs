@@ -97,9 +97,7 @@ impl SharedRun {
         match lines.next() {
             Some(HEADER) => {}
             Some(HEADER_V1) => {
-                return Err("it was made by an earlier version of the playground, which counted steps \
-                            differently; it cannot be replayed exactly"
-                    .into())
+                return Err("it comes from an earlier version of the playground (steps counted differently)".into())
             }
             _ => return Err(damaged("no header")),
         }
