@@ -268,7 +268,8 @@ impl<P: Protocol> Simulation<P> {
     ///
     /// A step is an event that has something to do. Queue entries that find nothing left to do
     /// when their time comes — a timer re-armed or cancelled since it was set, a client's timeout
-    /// after its answer came, a message dropped or delayed by hand — are passed over as soon as
+    /// after its answer came, a message dropped or delayed by hand, a request for a crashed node —
+    /// are passed over as soon as
     /// they reach the front of the queue (after each step and each action), so they are never
     /// steps: stepping never shows an event where nothing happens, `next_event_us` is the time
     /// of something that will happen, and a count of events is a count of things that happened.
@@ -442,6 +443,8 @@ impl<P: Protocol> Simulation<P> {
             }
             EventKind::ClientReplyArrive(r) => self.clients.pending_attempt(r.client, r.seq).is_none(),
             EventKind::Resume { node, pause_gen } => self.nodes[node.index()].pause_gen != *pause_gen,
+            // A request that reaches a crashed node is lost: its client times out later.
+            EventKind::ClientArrive(a) => !self.nodes[a.node.index()].is_up(),
             _ => false,
         }
     }
