@@ -269,10 +269,10 @@ impl<P: Protocol> Simulation<P> {
     /// A step is an event that has something to do. Queue entries that find nothing left to do
     /// when their time comes — a timer re-armed or cancelled since it was set, a client's timeout
     /// after its answer came, a message dropped or delayed by hand, a request for a crashed node —
-    /// are passed over as soon as
-    /// they reach the front of the queue (after each step and each action), so they are never
-    /// steps: stepping never shows an event where nothing happens, `next_event_us` is the time
-    /// of something that will happen, and a count of events is a count of things that happened.
+    /// are passed over as soon as they reach the front of the queue (after each step and each
+    /// action), so they are never steps: stepping never shows an event where nothing happens,
+    /// `next_event_us` is the time of something that will happen, and a count of events is a
+    /// count of things that happened.
     pub fn step_until(&mut self, until_us: TimeUs) -> bool {
         match self.queue.next_time() {
             Some(t) if t <= until_us => {}
