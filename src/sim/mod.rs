@@ -427,8 +427,9 @@ impl<P: Protocol> Simulation<P> {
         self.queue.push(at_us, seq, kind);
     }
 
-    /// `true` for an entry whose time came after its reason went: the handler would return
-    /// without a trace. (Each handler keeps its own check: deferred inputs come back through it.)
+    /// `true` for an entry whose time came after its reason went: its handler would do nothing.
+    /// Every entry is asked this at the front of the queue, so handlers may take the answer as
+    /// given (deferred inputs come back through the queue too).
     fn has_nothing_to_do(&self, at_us: TimeUs, kind: &EventKind<P>) -> bool {
         match kind {
             EventKind::Deliver { id, slot } => match self.in_flight.get(*slot, *id) {
@@ -588,10 +589,10 @@ impl<P: Protocol> Simulation<P> {
     }
 
     fn deliver(&mut self, id: u64, slot: u32) {
+        // Dropped or delayed by hand, a message's entry is passed over (`pass_over_idle`).
         let Some(m) = self.in_flight.get(slot, id) else {
             return;
-        }; // dropped by hand
-           // Delayed by hand, it waits for a later entry (passed over by `pass_over_idle`).
+        };
         debug_assert!(m.held || m.deliver_us == self.now_us);
         let (from, to, held) = (m.from, m.to, m.held);
         // A message already queued at a paused node has crossed the network.
