@@ -311,6 +311,27 @@ fn bad_actions_are_refused_with_a_message() {
     assert!(s.apply(Action::Partition { groups: vec![vec![n(1)], vec![n(1)]] }).is_err());
 }
 
+/// The rest of a test protocol that only runs timers (config `()`): no bugs, options, messages,
+/// clients or summary.
+macro_rules! timer_only_protocol {
+    () => {
+        fn bugs() -> &'static [BugInfo] {
+            &[]
+        }
+        fn options() -> &'static [OptionInfo] {
+            &[]
+        }
+        fn configure(_: &Cluster, _: Option<&str>, _: &BTreeMap<String, String>) -> Result<(), String> {
+            Ok(())
+        }
+        fn on_message(&mut self, _: &mut Disk<ProbeDisk>, _: NodeId, _: Ping, _: &mut Ctx<'_, Self>) {}
+        fn on_client_request(&mut self, _: &mut Disk<ProbeDisk>, _: ClientRequest, _: &mut Ctx<'_, Self>) {}
+        fn summary(_: Option<&Self>, _: &ProbeDisk) -> NodeSummary {
+            NodeSummary::default()
+        }
+    };
+}
+
 #[test]
 fn a_livelocked_protocol_cannot_hang_the_caller() {
     // A zero-delay timer loop: time never advances.
@@ -323,26 +344,13 @@ fn a_livelocked_protocol_cannot_hang_the_caller() {
         type Config = ();
         const NAME: &'static str = "spin";
         const ABOUT: &'static str = "spins";
-        fn bugs() -> &'static [BugInfo] {
-            &[]
-        }
-        fn options() -> &'static [OptionInfo] {
-            &[]
-        }
-        fn configure(_: &Cluster, _: Option<&str>, _: &BTreeMap<String, String>) -> Result<(), String> {
-            Ok(())
-        }
+        timer_only_protocol!();
         fn boot(_: NodeId, _: &Cluster, _: &(), _: &mut Disk<ProbeDisk>, ctx: &mut Ctx<'_, Self>) -> Self {
             ctx.set_timer(Tick, 0);
             Spin
         }
-        fn on_message(&mut self, _: &mut Disk<ProbeDisk>, _: NodeId, _: Ping, _: &mut Ctx<'_, Self>) {}
         fn on_timer(&mut self, _: &mut Disk<ProbeDisk>, _: Tick, ctx: &mut Ctx<'_, Self>) {
             ctx.set_timer(Tick, 0);
-        }
-        fn on_client_request(&mut self, _: &mut Disk<ProbeDisk>, _: ClientRequest, _: &mut Ctx<'_, Self>) {}
-        fn summary(_: Option<&Self>, _: &ProbeDisk) -> NodeSummary {
-            NodeSummary::default()
         }
     }
     let mut s = Simulation::<Spin>::new(setup(1)).unwrap();
@@ -395,20 +403,11 @@ fn rearmed_and_cancelled_timers_fire_at_their_last_arming_and_leave_no_idle_step
         type Config = ();
         const NAME: &'static str = "rearm";
         const ABOUT: &'static str = "re-arms a timer";
-        fn bugs() -> &'static [BugInfo] {
-            &[]
-        }
-        fn options() -> &'static [OptionInfo] {
-            &[]
-        }
-        fn configure(_: &Cluster, _: Option<&str>, _: &BTreeMap<String, String>) -> Result<(), String> {
-            Ok(())
-        }
+        timer_only_protocol!();
         fn boot(_: NodeId, _: &Cluster, _: &(), _: &mut Disk<ProbeDisk>, ctx: &mut Ctx<'_, Self>) -> Self {
             ctx.set_timer(T::Beat, 1_000);
             Rearm { beats: 0 }
         }
-        fn on_message(&mut self, _: &mut Disk<ProbeDisk>, _: NodeId, _: Ping, _: &mut Ctx<'_, Self>) {}
         fn on_timer(&mut self, _: &mut Disk<ProbeDisk>, timer: T, ctx: &mut Ctx<'_, Self>) {
             if timer == T::Beat {
                 self.beats += 1;
@@ -421,10 +420,6 @@ fn rearmed_and_cancelled_timers_fire_at_their_last_arming_and_leave_no_idle_step
                     ctx.set_timer(T::Beat, 1_000);
                 }
             }
-        }
-        fn on_client_request(&mut self, _: &mut Disk<ProbeDisk>, _: ClientRequest, _: &mut Ctx<'_, Self>) {}
-        fn summary(_: Option<&Self>, _: &ProbeDisk) -> NodeSummary {
-            NodeSummary::default()
         }
     }
     // The model: beats at k ms; a watch due at or before a beat fires first (it was armed first).

@@ -271,10 +271,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     pub(super) fn client_retry(&mut self, client: u32, seq: u64, attempt: u32) {
-        let Some(p) = self.clients.clients.get_mut(&client).and_then(|c| c.pending.get(&seq)) else {
-            return;
-        };
-        if p.attempt == attempt {
+        if self.clients.pending_attempt(client, seq) == Some(attempt) {
             self.retry(client, seq, None);
         }
     }

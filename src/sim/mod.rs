@@ -108,7 +108,7 @@ pub struct InFlight<P: Protocol> {
 pub struct Stats {
     /// Events processed (each had something to do).
     pub steps: u64,
-    /// Queue entries passed over because nothing was left for them to do (see `step_until`).
+    /// Queue entries passed over because nothing was left for them to do (see `step`).
     pub passed_over: u64,
     pub sent: u64,
     pub delivered: u64,
@@ -260,11 +260,6 @@ impl<P: Protocol> Simulation<P> {
     // ----- driving -----------------------------------------------------------------------------
 
     /// Processes the next event. Returns `false` when nothing is left to do.
-    pub fn step(&mut self) -> bool {
-        self.step_until(TimeUs::MAX)
-    }
-
-    /// Processes the next event due at or before `until_us`; `false` if there is none.
     ///
     /// A step is an event that has something to do. Queue entries that find nothing left to do
     /// when their time comes — a timer re-armed or cancelled since it was set, a client's timeout
@@ -273,11 +268,7 @@ impl<P: Protocol> Simulation<P> {
     /// action), so they are never steps: stepping never shows an event where nothing happens,
     /// `next_event_us` is the time of something that will happen, and a count of events is a
     /// count of things that happened.
-    pub fn step_until(&mut self, until_us: TimeUs) -> bool {
-        match self.queue.next_time() {
-            Some(t) if t <= until_us => {}
-            _ => return false,
-        }
+    pub fn step(&mut self) -> bool {
         let Some((time, kind)) = self.queue.pop() else {
             return false;
         };
@@ -309,7 +300,7 @@ impl<P: Protocol> Simulation<P> {
         for _ in 0..steps_max {
             match self.queue.next_time() {
                 Some(t) if t <= until_us => {
-                    self.step_until(until_us);
+                    self.step();
                 }
                 _ => {
                     self.now_us = self.now_us.max(until_us);
@@ -464,9 +455,8 @@ impl<P: Protocol> Simulation<P> {
             EventKind::ClientRetry { client, seq, attempt } => self.client_retry(client, seq, attempt),
             EventKind::Action(action) => self.apply_action(*action),
             EventKind::Resume { node, pause_gen } => {
-                if self.nodes[node.index()].pause_gen == pause_gen {
-                    self.resume(node);
-                }
+                debug_assert_eq!(self.nodes[node.index()].pause_gen, pause_gen, "passed over if stale");
+                self.resume(node);
             }
             EventKind::ChaosTick => self.chaos_tick(),
             EventKind::HealPhase => {
