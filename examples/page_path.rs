@@ -1,8 +1,8 @@
 //! The native half of `benches/wasm.mjs`: the JS API's run, natively. The settings are read by
 //! the same code that reads the page's URL and the JS API's `new Simulation({...})`
 //! (`ui::params::params_from_pairs`), the run is the JS API's (`playground::build`: every property
-//! checked, the trace kept, time travel's checkpoints), so the two sides run the same events and
-//! end with the same trace hash — which `benches/wasm.mjs` checks before it prints a ratio.
+//! checked, the trace kept, time travel's checkpoints weighed by the counting allocator), so the
+//! two sides run the same events and end with the same trace hash — which `benches/wasm.mjs` checks before it prints a ratio.
 //!
 //!   cargo build --profile native --example page_path
 //!   target/native/examples/page_path UNTIL_US REPEATS [key=value ...]
@@ -14,6 +14,12 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
+
+/// The page counts its heap (its checkpoints keep to a byte budget by it), so the native side
+/// does the same work.
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: consensus_playground::heap::Counting = consensus_playground::heap::Counting;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {

@@ -11,6 +11,14 @@ fn main() {
     std::process::exit(native::main());
 }
 
+/// Counts the heap, as the page does, so that a recorded run's time-travel checkpoints weigh what
+/// they allocate and keep within their byte budget (without it they weigh nothing, and a world
+/// that grows — Multi-Paxos keeps every slot — was kept 64 times: 1.4 GB after ten virtual
+/// minutes).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: consensus_playground::heap::Counting = consensus_playground::heap::Counting;
+
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use clap::{Args, Parser, Subcommand};

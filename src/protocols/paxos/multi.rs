@@ -455,6 +455,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_acceptor_on_disk_is_what_it_answered_from() {
+        // Acceptors persist what changed rather than a copy of their whole state: after every
+        // step of a chaos run (crashes and restarts included), each running acceptor's disk holds
+        // exactly its promise and accepted proposals; under the planted bug it holds nothing.
+        use super::super::AcceptorState;
+        use crate::sim::{FaultPreset, Setup, Simulation};
+        for forget in [false, true] {
+            let setup = Setup {
+                seed: 4,
+                bug: forget.then(|| "acceptor-forgets-promise".to_string()),
+                faults: FaultPreset::Chaos,
+                duration_us: 20_000_000,
+                ..Setup::default()
+            };
+            let mut sim = Simulation::<MultiPaxos>::new(setup).unwrap();
+            let mut accepted_somewhere = false;
+            while sim.next_event_us().is_some_and(|t| t <= 20_000_000) && sim.step() {
+                for (id, slot) in sim.nodes() {
+                    let Some(node) = slot.volatile() else { continue };
+                    let on_disk = &slot.disk().acceptor;
+                    if forget {
+                        assert_eq!(on_disk, &AcceptorState::default(), "node {id:?}");
+                    } else {
+                        assert_eq!(on_disk, &node.acceptor.state, "node {id:?} at {} us", sim.now_us());
+                        accepted_somewhere |= !on_disk.accepted.is_empty();
+                    }
+                }
+            }
+            assert!(forget || accepted_somewhere);
+        }
+    }
+
+    #[test]
     fn log_values_parse_back_into_commands() {
         let c = Command { client: 12, seq: 3, op: "set k1 5".into() };
         assert_eq!(parse_value(&c.value()), Some(c));
