@@ -43,7 +43,10 @@ impl Checked for MultiPaxos {
 #[derive(Clone, Debug, Default)]
 struct Chosen {
     majority: usize,
-    votes: LiteMap<(u64, Ballot), (Text, LiteSet<NodeId>)>,
+    /// Keyed by ballot first: a new leader re-proposes old slots in a higher ballot, so its keys
+    /// come after every key held (keyed by slot first, each was inserted in the middle of the
+    /// sorted map, moving all the later ones: quadratic in a long run).
+    votes: LiteMap<(Ballot, u64), (Text, LiteSet<NodeId>)>,
     /// Slot → (value, when it was first chosen). A second, different value is kept in `conflict`.
     slots: LiteMap<u64, (Text, TimeUs)>,
 }
@@ -57,7 +60,7 @@ impl Chosen {
         let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind else {
             return Ok(None);
         };
-        let entry = self.votes.entry((*slot, *ballot)).or_insert_with(|| (value.clone(), LiteSet::new()));
+        let entry = self.votes.entry((*ballot, *slot)).or_insert_with(|| (value.clone(), LiteSet::new()));
         if entry.0 != *value {
             return Ok(None); // one-value-per-ballot reports this
         }
@@ -116,7 +119,18 @@ impl<P: Protocol> Property<P> for Agreement {
 /// Only a proposed value can be chosen: a client's command, or a leader's no-op.
 #[derive(Clone, Debug, Default)]
 struct Validity {
-    proposed: LiteSet<Text>,
+    /// Each command's value by `(seq, client)`: clients number their commands upwards at much the
+    /// same pace, so a new one goes at (or near) the end of the sorted map. (Kept sorted by the
+    /// text, a new value landed among the others' and moved them: quadratic in a long run.)
+    proposed: LiteMap<(u64, u32), Text>,
+}
+
+impl Validity {
+    fn was_proposed(&self, value: &str) -> bool {
+        Command::ids_of(value)
+            .and_then(|(client, seq)| self.proposed.get(&(seq, client)))
+            .is_some_and(|proposed| **proposed == *value)
+    }
 }
 
 impl<P: Protocol> Property<P> for Validity {
@@ -129,11 +143,12 @@ impl<P: Protocol> Property<P> for Validity {
     fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
         match &record.kind {
             RecordKind::Invoke { client, seq, op } => {
-                self.proposed.insert(Command { client: *client, seq: *seq, op: op.clone() }.value().into());
+                let value = Command { client: *client, seq: *seq, op: op.clone() }.value();
+                self.proposed.insert((*seq, *client), value.into());
             }
             RecordKind::Observe { node, obs: Observation::Accept { slot, value, .. } }
             | RecordKind::Observe { node, obs: Observation::Chosen { slot, value } }
-                if !value.is_empty() && !self.proposed.contains(value) =>
+                if !value.is_empty() && !self.was_proposed(value) =>
             {
                 return Err(format!("{node}: {value:?} in slot {slot} was never proposed"));
             }
@@ -216,7 +231,8 @@ impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
 /// Acceptors accept one value per ballot and slot: a proposer never reuses a ballot.
 #[derive(Clone, Debug, Default)]
 struct OneValuePerBallot {
-    first: LiteMap<(u64, Ballot), Text>,
+    /// Keyed by ballot first, as [`Chosen`]'s votes are.
+    first: LiteMap<(Ballot, u64), Text>,
 }
 
 impl<P: Protocol> Property<P> for OneValuePerBallot {
@@ -228,7 +244,7 @@ impl<P: Protocol> Property<P> for OneValuePerBallot {
     }
     fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind {
-            match self.first.get(&(*slot, *ballot)) {
+            match self.first.get(&(*ballot, *slot)) {
                 Some(first) if first != value => {
                     return Err(format!(
                         "{node} accepted {value:?} in slot {slot} ballot [{},{}], which already had {first:?}",
@@ -237,7 +253,7 @@ impl<P: Protocol> Property<P> for OneValuePerBallot {
                 }
                 Some(_) => {}
                 None => {
-                    self.first.insert((*slot, *ballot), value.clone());
+                    self.first.insert((*ballot, *slot), value.clone());
                 }
             }
         }
@@ -307,5 +323,47 @@ impl<P: Protocol> Property<P> for LearnersLearn {
     }
     fn box_clone(&self) -> Box<dyn Property<P>> {
         Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Record, Setup};
+
+    #[test]
+    fn validity_knows_each_invoked_command_by_its_exact_value() {
+        let sim = Simulation::<MultiPaxos>::new(Setup::default()).unwrap();
+        let mut validity = Validity::default();
+        let invoke =
+            |client: u32, seq: u64| Record { t: 0, kind: RecordKind::Invoke { client, seq, op: "set k 1".into() } };
+        let accept = |value: &str| Record {
+            t: 1,
+            kind: RecordKind::Observe {
+                node: NodeId(1),
+                obs: Observation::Accept { slot: 0, ballot: Ballot(1, 1), value: value.into() },
+            },
+        };
+        // Commands arrive out of order between clients.
+        for (client, seq) in [(2, 1), (1, 1), (1, 2), (3, 7), (2, 2)] {
+            validity.observe(&invoke(client, seq), &sim).unwrap();
+        }
+        for proposed in ["c1#1 set k 1", "c2#2 set k 1", "c3#7 set k 1", ""] {
+            assert!(validity.observe(&accept(proposed), &sim).is_ok(), "{proposed:?}");
+        }
+        // Never invoked; the right ids with another operation; not a command's text at all.
+        for never in ["c1#3 set k 1", "c1#1 set k 2", "c1#1  set k 1", "c01#1 set k 1", "garbage", "c1#1"] {
+            let err = validity.observe(&accept(never), &sim).unwrap_err();
+            assert!(err.contains("was never proposed"), "{never:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_command_value_names_its_client_and_seq() {
+        let value = Command { client: 12, seq: 345, op: "set k1 5".into() }.value();
+        assert_eq!(Command::ids_of(&value), Some((12, 345)));
+        for other in ["", "c12#345", "x12#345 op", "c12 345 op", "c#1 op", "c1# op", "c-1#2 op"] {
+            assert_eq!(Command::ids_of(other), None, "{other:?}");
+        }
     }
 }

@@ -66,6 +66,14 @@ impl Command {
         out.push_str(&self.op);
         out
     }
+
+    /// The `(client, seq)` a [`Command::value`] text names, read without copying its operation;
+    /// `None` for any other text (a no-op's empty value among them).
+    pub fn ids_of(value: &str) -> Option<(u32, u64)> {
+        let (ids, _op) = value.strip_prefix('c')?.split_once(' ')?;
+        let (client, seq) = ids.split_once('#')?;
+        Some((client.parse().ok()?, seq.parse().ok()?))
+    }
 }
 
 /// An immutable string shared by reference count: a log entry's value travels into every node's

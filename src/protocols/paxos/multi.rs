@@ -75,10 +75,9 @@ pub struct MultiPaxos {
 
 /// A command back from its log value `c{client}#{seq} {op}`; `None` for a no-op.
 fn parse_value(value: &str) -> Option<Command> {
-    let rest = value.strip_prefix('c')?;
-    let (ids, op) = rest.split_once(' ')?;
-    let (client, seq) = ids.split_once('#')?;
-    Some(Command { client: client.parse().ok()?, seq: seq.parse().ok()?, op: op.to_string() })
+    let (client, seq) = Command::ids_of(value)?;
+    let (_, op) = value.split_once(' ')?;
+    Some(Command { client, seq, op: op.to_string() })
 }
 
 impl MultiPaxos {
