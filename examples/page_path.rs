@@ -2,7 +2,8 @@
 //! the same code that reads the page's URL and the JS API's `new Simulation({...})`
 //! (`ui::params::params_from_pairs`), the run is the JS API's (`playground::build`: every property
 //! checked, the trace kept, time travel's checkpoints weighed by the counting allocator), so the
-//! two sides run the same events and end with the same trace hash — which `benches/wasm.mjs` checks before it prints a ratio.
+//! two sides run the same events and end with the same trace hash — which `benches/wasm.mjs`
+//! checks before it prints a ratio.
 //!
 //!   cargo build --profile native --example page_path
 //!   target/native/examples/page_path UNTIL_US REPEATS [key=value ...]
