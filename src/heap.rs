@@ -14,27 +14,37 @@ pub struct Counting;
 
 // Per thread: a checkpoint is cloned on one thread, so its weight is a difference of that
 // thread's count; and threads do not contend on the counters (shared atomics cost a two-thread
-// seed sweep 37 % of its speed). The page has one thread. Signed, because a thread may free
-// what another allocated.
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-    static ALLOCATED: Cell<u64> = const { Cell::new(0) };
+// seed sweep 37 % of its speed). The page has one thread. `live` is signed, because a thread may
+// free what another allocated. One thread-local holds all three, so an allocation looks it up once.
+struct Counters {
+    live: Cell<isize>,
+    peak: Cell<isize>,
+    allocated: Cell<u64>,
 }
 
+thread_local! {
+    static COUNTERS: Counters =
+        const { Counters { live: Cell::new(0), peak: Cell::new(0), allocated: Cell::new(0) } };
+}
+
+// `try_with`: never panic inside the allocator (the key has no destructor, so it does not fail
+// in practice).
 fn grew(bytes: usize) {
-    // `try_with`: never panic inside the allocator (these keys have no destructor, so it does
-    // not fail in practice).
-    let _ = ALLOCATED.try_with(|total| total.set(total.get().wrapping_add(bytes as u64)));
-    let _ = LIVE.try_with(|live| {
-        let now = live.get().wrapping_add(bytes as isize);
-        live.set(now);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    let _ = COUNTERS.try_with(|c| {
+        c.allocated.set(c.allocated.get().wrapping_add(bytes as u64));
+        let now = c.live.get().wrapping_add(bytes as isize);
+        c.live.set(now);
+        c.peak.set(c.peak.get().max(now));
     });
 }
 
 fn shrank(bytes: usize) {
-    let _ = LIVE.try_with(|live| live.set(live.get().wrapping_sub(bytes as isize)));
+    let _ = COUNTERS.try_with(|c| c.live.set(c.live.get().wrapping_sub(bytes as isize)));
+}
+
+/// This thread's live count, signed (see [`Counters`]).
+fn live() -> isize {
+    COUNTERS.try_with(|c| c.live.get()).unwrap_or(0)
 }
 
 // SAFETY: every call is passed on unchanged to the system allocator; the counters are
@@ -69,24 +79,23 @@ static ALLOCATOR: Counting = Counting;
 /// Bytes this thread allocated and not yet freed (what other threads freed of them is
 /// subtracted there).
 pub fn live_bytes() -> usize {
-    LIVE.try_with(Cell::get).unwrap_or(0).max(0) as usize
+    live().max(0) as usize
 }
 
 /// The most [`live_bytes`] has been on this thread.
 pub fn peak_bytes() -> usize {
-    PEAK.try_with(Cell::get).unwrap_or(0).max(0) as usize
+    COUNTERS.try_with(|c| c.peak.get()).unwrap_or(0).max(0) as usize
 }
 
 /// Bytes this thread has allocated in all (growth by `realloc` included), freed or not: what a
 /// piece of work costs the allocator, whatever it gave back.
 pub fn allocated_bytes() -> u64 {
-    ALLOCATED.try_with(Cell::get).unwrap_or(0)
+    COUNTERS.try_with(|c| c.allocated.get()).unwrap_or(0)
 }
 
 /// A clone of `value` and the bytes the clone allocated (counted on this thread, so other
 /// threads' allocations do not disturb it).
 pub fn measured_clone<T: Clone>(value: &T) -> (T, usize) {
-    let live = || LIVE.try_with(Cell::get).unwrap_or(0);
     let before = live();
     let copy = value.clone();
     let bytes = live().wrapping_sub(before).max(0) as usize;

@@ -234,8 +234,9 @@ impl Acceptor {
         }
         let on_disk = &mut disk.write().acceptor;
         on_disk.promised = self.state.promised;
-        if let Some(proposal) = slot.and_then(|slot| Some((slot, self.state.accepted.get(&slot)?.clone()))) {
-            on_disk.accepted.insert(proposal.0, proposal.1);
+        let accepted = slot.and_then(|slot| Some((slot, self.state.accepted.get(&slot)?)));
+        if let Some((slot, proposal)) = accepted {
+            on_disk.accepted.insert(slot, proposal.clone());
         }
     }
 
