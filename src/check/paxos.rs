@@ -9,8 +9,9 @@ use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
-/// The properties of either Paxos protocol.
-pub fn paxos_properties<P: Protocol>(config: &PaxosConfig) -> Vec<Box<dyn Property<P>>> {
+/// The properties of either Paxos protocol. `durable_learners`: a learner keeps what it learned
+/// across a restart (Multi-Paxos's replicas write their log; Basic Paxos's learners do not).
+pub fn paxos_properties<P: Protocol>(config: &PaxosConfig, durable_learners: bool) -> Vec<Box<dyn Property<P>>> {
     let majority = config.acceptors.len() / 2 + 1;
     vec![
         Box::new(Agreement { chosen: Chosen::new(majority), learned: LiteMap::new() }),
@@ -21,6 +22,7 @@ pub fn paxos_properties<P: Protocol>(config: &PaxosConfig) -> Vec<Box<dyn Proper
         Box::new(LearnersLearn {
             chosen: Chosen::new(majority),
             learners: config.learners.clone(),
+            durable: durable_learners,
             ..LearnersLearn::default()
         }),
     ]
@@ -28,13 +30,13 @@ pub fn paxos_properties<P: Protocol>(config: &PaxosConfig) -> Vec<Box<dyn Proper
 
 impl Checked for Paxos {
     fn properties(config: &PaxosConfig) -> Vec<Box<dyn Property<Self>>> {
-        paxos_properties(config)
+        paxos_properties(config, false)
     }
 }
 
 impl Checked for MultiPaxos {
     fn properties(config: &PaxosConfig) -> Vec<Box<dyn Property<Self>>> {
-        paxos_properties(config)
+        paxos_properties(config, true)
     }
 }
 
@@ -270,7 +272,9 @@ impl<P: Protocol> Property<P> for OneValuePerBallot {
 struct LearnersLearn {
     chosen: Chosen,
     learners: Vec<NodeId>,
-    /// Per learner: the slots it learned since it last started.
+    /// Learners keep what they learned across restarts (it is on their disk).
+    durable: bool,
+    /// Per learner: the slots it learned (since it last started, unless `durable`).
     learned: LiteMap<NodeId, LiteSet<u64>>,
     started: LiteMap<NodeId, TimeUs>,
 }
@@ -294,7 +298,9 @@ impl<P: Protocol> Property<P> for LearnersLearn {
                 self.learned.entry(*node).or_default().insert(*slot);
             }
             RecordKind::Restart { node } => {
-                self.learned.remove(node);
+                if !self.durable {
+                    self.learned.remove(node);
+                }
                 self.started.insert(*node, record.t);
             }
             _ => {}
@@ -355,6 +361,24 @@ mod tests {
         for never in ["c1#3 set k 1", "c1#1 set k 2", "c1#1  set k 1", "c01#1 set k 1", "garbage", "c1#1"] {
             let err = validity.observe(&accept(never), &sim).unwrap_err();
             assert!(err.contains("was never proposed"), "{never:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_learner_forgets_at_a_restart_only_what_it_did_not_persist() {
+        // Basic Paxos's learners keep what they learned in memory; Multi-Paxos's replicas write
+        // it to their log, so a restart does not make them owe the chosen values again.
+        let sim = Simulation::<MultiPaxos>::new(Setup::default()).unwrap();
+        let node = NodeId(2);
+        let learn =
+            Record { t: 5, kind: RecordKind::Observe { node, obs: Observation::Chosen { slot: 3, value: "".into() } } };
+        for durable in [false, true] {
+            let mut property = LearnersLearn { durable, learners: vec![node], ..LearnersLearn::default() };
+            property.observe(&learn, &sim).unwrap();
+            property.observe(&Record { t: 9, kind: RecordKind::Restart { node } }, &sim).unwrap();
+            let kept = property.learned.get(&node).is_some_and(|l| l.contains(&3));
+            assert_eq!(kept, durable);
+            assert_eq!(property.started.get(&node), Some(&9));
         }
     }
 

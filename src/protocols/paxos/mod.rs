@@ -20,6 +20,9 @@
 //!   only phase 2 for each new command; after phase 1 it re-proposes each slot's highest reported
 //!   value and fills gaps with no-ops. Leadership changes by timeout. Replicas execute slots
 //!   strictly in order, with the same client sessions as Raft (a retried command executes once).
+//!   A replica writes each value it learns to its log on disk before executing it, and replays
+//!   that log when it restarts (§3 assumes servers that recover their state); without it a
+//!   restarted replica re-learned every slot from 0 and, leading, re-proposed every one of them.
 //!
 //! Observation events (`promise`, `accept`, `chosen`) are exactly those of `shared/TRACE.md`; the
 //! trace's `run` event lists the acceptors.
@@ -209,6 +212,10 @@ pub struct PaxosDurable {
     pub acceptor: AcceptorState,
     /// The highest round this node used as a proposer, so it never reuses a ballot (§2.5).
     pub round: u64,
+    /// Multi-Paxos replicas: every value this replica learned to be chosen, by slot — its log,
+    /// written before the command executes, so a restarted replica replays it instead of
+    /// re-learning (and, leading, re-proposing) every slot from 0. Empty in Basic Paxos.
+    pub chosen: LiteMap<u64, String>,
 }
 
 /// The acceptor role, shared by both protocols. It works on a volatile copy of its state and

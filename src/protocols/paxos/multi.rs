@@ -67,8 +67,8 @@ pub struct MultiPaxos {
     proposals: LiteMap<u64, Proposal>,
     /// Clients waiting for their command, by (client, seq).
     waiting: LiteMap<(u32, u64), RequestId>,
-    // Replica.
-    decided: LiteMap<u64, String>,
+    // Replica: the chosen values are its durable log (`PaxosDurable::chosen`); `executed` and
+    // the state machine are rebuilt from it at boot.
     executed: u64,
     state: StateMachine,
 }
@@ -86,9 +86,9 @@ impl MultiPaxos {
     }
 
     /// The first slot this node does not know to be chosen.
-    fn first_undecided(&self) -> u64 {
+    fn first_undecided(&self, chosen: &LiteMap<u64, String>) -> u64 {
         let mut s = self.executed;
-        while self.decided.contains_key(&s) {
+        while chosen.contains_key(&s) {
             s += 1;
         }
         s
@@ -121,7 +121,7 @@ impl MultiPaxos {
         self.promises.clear();
         self.nacks.clear();
         self.proposals.clear();
-        self.prepare_from = self.first_undecided();
+        self.prepare_from = self.first_undecided(&disk.read().chosen);
         for &a in &self.config.acceptors {
             ctx.send(a, PaxosMsg::Prepare { from: self.prepare_from, ballot: self.ballot });
         }
@@ -129,15 +129,15 @@ impl MultiPaxos {
     }
 
     /// Phase 1 done: re-propose each reported value, fill gaps with no-ops (§3).
-    fn become_leader(&mut self, ctx: &mut Ctx<'_, Self>) {
+    fn become_leader(&mut self, chosen: &LiteMap<u64, String>, ctx: &mut Ctx<'_, Self>) {
         self.role = MultiRole::Leader;
         self.leader = Some((self.id, self.ballot));
         ctx.cancel_timer(MultiTimer::Election);
         let reported = highest_reported(&self.promises);
-        let last = reported.last().map(|(k, _)| k).copied().max(self.decided.last().map(|(k, _)| k).copied());
+        let last = reported.last().map(|(k, _)| k).copied().max(chosen.last().map(|(k, _)| k).copied());
         self.next_slot = last.map_or(self.prepare_from, |l| (l + 1).max(self.prepare_from));
         for slot in self.prepare_from..self.next_slot {
-            if self.decided.contains_key(&slot) {
+            if chosen.contains_key(&slot) {
                 continue;
             }
             let value = match reported.get(&slot) {
@@ -148,7 +148,7 @@ impl MultiPaxos {
             };
             self.propose(slot, value, ctx);
         }
-        self.heartbeat(ctx);
+        self.heartbeat(chosen, ctx);
     }
 
     fn propose(&mut self, slot: u64, value: String, ctx: &mut Ctx<'_, Self>) {
@@ -158,8 +158,8 @@ impl MultiPaxos {
         self.proposals.insert(slot, Proposal { value, accepts: LiteSet::new() });
     }
 
-    fn heartbeat(&mut self, ctx: &mut Ctx<'_, Self>) {
-        let chosen = self.first_undecided();
+    fn heartbeat(&mut self, chosen: &LiteMap<u64, String>, ctx: &mut Ctx<'_, Self>) {
+        let chosen = self.first_undecided(chosen);
         for i in 0..self.config.node_count {
             let to = NodeId::from_index(i);
             if to != self.id {
@@ -176,17 +176,23 @@ impl MultiPaxos {
         ctx.set_timer(MultiTimer::Heartbeat, self.config.heartbeat_us);
     }
 
-    /// A value is chosen for `slot`: remember it, tell the replicas (as leader), execute in order.
-    fn decide(&mut self, slot: u64, value: String, ctx: &mut Ctx<'_, Self>) {
-        if slot < self.executed || self.decided.contains_key(&slot) {
+    /// A value is chosen for `slot`: write it to the replica's log, then execute in order.
+    fn decide(&mut self, slot: u64, value: String, disk: &mut Disk<PaxosDurable>, ctx: &mut Ctx<'_, Self>) {
+        if slot < self.executed || disk.read().chosen.contains_key(&slot) {
             return;
         }
         if self.is(&self.config.learners) {
             ctx.observe(Observation::Chosen { slot, value: value.as_str().into() });
         }
-        self.decided.insert(slot, value);
-        while let Some(value) = self.decided.get(&self.executed).cloned() {
-            if let Some(command) = parse_value(&value) {
+        disk.write().chosen.insert(slot, value);
+        self.execute(&disk.read().chosen, ctx);
+    }
+
+    /// Executes the log's slots in order from the first not yet executed, answering the clients
+    /// that wait for them. At boot it replays the durable log (no one waits then).
+    fn execute(&mut self, chosen: &LiteMap<u64, String>, ctx: &mut Ctx<'_, Self>) {
+        while let Some(value) = chosen.get(&self.executed) {
+            if let Some(command) = parse_value(value) {
                 let result = self.state.execute(&command);
                 if let Some(request) = self.waiting.remove(&(command.client, command.seq)) {
                     ctx.reply(request, ClientReply::Ok(result.to_string()));
@@ -235,7 +241,7 @@ impl Protocol for MultiPaxos {
         disk: &mut Disk<PaxosDurable>,
         ctx: &mut Ctx<'_, Self>,
     ) -> Self {
-        let node = MultiPaxos {
+        let mut node = MultiPaxos {
             id,
             config: config.clone(),
             acceptor: Acceptor::boot(disk, config.bugs.forget_promise),
@@ -249,10 +255,10 @@ impl Protocol for MultiPaxos {
             next_slot: 0,
             proposals: LiteMap::new(),
             waiting: LiteMap::new(),
-            decided: LiteMap::new(),
             executed: 0,
             state: StateMachine::default(),
         };
+        node.execute(&disk.read().chosen, ctx);
         node.reset_election(ctx);
         node
     }
@@ -268,7 +274,7 @@ impl Protocol for MultiPaxos {
                 }
                 self.promises.insert(from, accepted);
                 if self.promises.len() >= self.config.quorum() {
-                    self.become_leader(ctx);
+                    self.become_leader(&disk.read().chosen, ctx);
                 }
             }
             PaxosMsg::Accept { slot, ballot, value } if self.is(&self.config.acceptors) => {
@@ -290,7 +296,7 @@ impl Protocol for MultiPaxos {
                     for &l in self.config.learners.iter().filter(|&&l| l != self.id) {
                         ctx.send(l, PaxosMsg::Chosen { slot, value: value.clone() });
                     }
-                    self.decide(slot, value, ctx);
+                    self.decide(slot, value, disk, ctx);
                 }
             }
             PaxosMsg::Nack { ballot, promised } => {
@@ -304,7 +310,7 @@ impl Protocol for MultiPaxos {
                     }
                 }
             }
-            PaxosMsg::Chosen { slot, value } => self.decide(slot, value, ctx),
+            PaxosMsg::Chosen { slot, value } => self.decide(slot, value, disk, ctx),
             PaxosMsg::Heartbeat { ballot, chosen } => {
                 if self.leader.is_some_and(|(_, b)| b > ballot)
                     || (self.role != MultiRole::Follower && self.ballot > ballot)
@@ -317,13 +323,13 @@ impl Protocol for MultiPaxos {
                 }
                 self.leader = Some((from, ballot));
                 self.reset_election(ctx);
-                let mine = self.first_undecided();
+                let mine = self.first_undecided(&disk.read().chosen);
                 if self.is(&self.config.learners) && mine < chosen {
                     ctx.send(from, PaxosMsg::CatchUp { from: mine });
                 }
             }
             PaxosMsg::CatchUp { from: slot } => {
-                for (&s, v) in range_from(&self.decided, &slot).take_while(|(&s, _)| s < slot + CATCH_UP_MAX) {
+                for (&s, v) in range_from(&disk.read().chosen, &slot).take_while(|(&s, _)| s < slot + CATCH_UP_MAX) {
                     ctx.send(from, PaxosMsg::Chosen { slot: s, value: v.clone() });
                 }
             }
@@ -340,7 +346,7 @@ impl Protocol for MultiPaxos {
             }
             MultiTimer::Heartbeat => {
                 if self.role == MultiRole::Leader {
-                    self.heartbeat(ctx);
+                    self.heartbeat(&disk.read().chosen, ctx);
                 }
             }
         }
@@ -381,6 +387,7 @@ impl Protocol for MultiPaxos {
             ("proposer round".to_string(), disk.round.to_string()),
         ];
         let Some(n) = volatile else {
+            fields.push(("known chosen".into(), disk.chosen.len().to_string()));
             return NodeSummary {
                 role: "crashed".into(),
                 term: a.promised.0,
@@ -401,7 +408,7 @@ impl Protocol for MultiPaxos {
             fields.push(("in phase 2".into(), inflight.join(",")));
         }
         fields.push(("executed".into(), n.executed.to_string()));
-        fields.push(("known chosen".into(), n.decided.len().to_string()));
+        fields.push(("known chosen".into(), disk.chosen.len().to_string()));
         let kv: Vec<String> = n.state.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
         fields.push(("state".into(), kv.join(" ")));
         let role = if n.is(&n.config.proposers) {
@@ -426,7 +433,7 @@ impl Protocol for MultiPaxos {
             .collect();
         Some(LogView {
             entries,
-            commit: volatile.map(|n| n.first_undecided()),
+            commit: volatile.map(|n| n.first_undecided(&disk.chosen)),
             quorum: volatile.map(|n| n.config.acceptors.len() / 2 + 1),
             slots: true,
             ..LogView::default()
