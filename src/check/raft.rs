@@ -236,8 +236,14 @@ impl Property<Raft> for LogMatching {
 struct LeaderCompleteness {
     /// Per committed index: the entry's term and the term it was committed in.
     committed: LiteMap<u64, (u64, u64)>,
-    /// Every index up to this one is known (or forgotten as compacted everywhere).
-    known_upto: u64,
+    /// The highest index reported committed (or forgotten as compacted everywhere).
+    high: u64,
+    /// Indexes up to `high` reported committed by a server that no longer held the entry (it had
+    /// compacted it), in ascending order: the next server to commit past one with the entry in
+    /// its log fills it in. Kept apart so that a commit looks only at these and at the indexes
+    /// above `high`; scanning every index from the first gap on made this property 86 % of a
+    /// 5-minute chaos run once a gap stayed open (30,000 instructions per event).
+    holes: Vec<u64>,
     commits: u64,
 }
 
@@ -255,20 +261,39 @@ impl Property<Raft> for LeaderCompleteness {
         match &record.kind {
             RecordKind::Observe { node, obs: Observation::Commit { index } } => {
                 let log = disk(sim, *node);
-                for i in self.known_upto + 1..=*index {
-                    if let (false, Some(t)) = (self.committed.contains_key(&i), log.term_at(i)) {
-                        self.committed.insert(i, (t, log.term));
+                // The holes this server can fill: the entries from its snapshot on are in its log.
+                let from = self.holes.partition_point(|&h| h < log.snapshot.index);
+                let to = self.holes.partition_point(|&h| h <= *index);
+                let mut kept = from;
+                for k in from..to {
+                    let i = self.holes[k];
+                    match log.term_at(i) {
+                        Some(t) => {
+                            self.committed.insert(i, (t, log.term));
+                        }
+                        None => {
+                            self.holes[kept] = i;
+                            kept += 1;
+                        }
                     }
                 }
-                while self.committed.contains_key(&(self.known_upto + 1)) {
-                    self.known_upto += 1;
+                self.holes.drain(kept..to);
+                for i in self.high + 1..=*index {
+                    match log.term_at(i) {
+                        Some(t) => {
+                            self.committed.insert(i, (t, log.term));
+                        }
+                        None => self.holes.push(i),
+                    }
                 }
+                self.high = self.high.max(*index);
                 self.commits += 1;
                 if self.commits % PRUNE_EVERY == 0 {
                     // Indexes at or below the floor are forgotten, known or not (a commit seen
                     // only by a server that had compacted it never fills its gap).
                     let floor = forget_below(sim);
-                    self.known_upto = self.known_upto.max(floor);
+                    self.high = self.high.max(floor);
+                    self.holes.retain(|&i| i > floor);
                     self.committed.retain(|&i, _| i > floor);
                 }
             }
@@ -555,4 +580,101 @@ impl Property<Raft> for AckedApplied {
         Ok(())
     }
     boxed_clone!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::World;
+    use crate::sim::{FaultPreset, Setup, Workload};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// Leader completeness's bookkeeping as it was before it kept its holes apart: at every
+    /// commit, every index from the first one not known on.
+    #[derive(Clone, Default)]
+    struct Scan {
+        committed: LiteMap<u64, (u64, u64)>,
+        known_upto: u64,
+        commits: u64,
+    }
+
+    impl Scan {
+        fn commit(&mut self, node: NodeId, index: u64, sim: &Simulation<Raft>) {
+            let log = disk(sim, node);
+            for i in self.known_upto + 1..=index {
+                if let (false, Some(t)) = (self.committed.contains_key(&i), log.term_at(i)) {
+                    self.committed.insert(i, (t, log.term));
+                }
+            }
+            while self.committed.contains_key(&(self.known_upto + 1)) {
+                self.known_upto += 1;
+            }
+            self.commits += 1;
+            if self.commits % PRUNE_EVERY == 0 {
+                let floor = forget_below(sim);
+                self.known_upto = self.known_upto.max(floor);
+                self.committed.retain(|&i, _| i > floor);
+            }
+        }
+    }
+
+    /// Runs the property beside the scan and checks after every record that both know the same
+    /// committed entries; counts the holes it had to keep.
+    #[derive(Clone)]
+    struct Beside {
+        property: LeaderCompleteness,
+        scan: Scan,
+        holes_seen: Rc<Cell<usize>>,
+    }
+
+    impl Property<Raft> for Beside {
+        fn name(&self) -> &str {
+            "beside"
+        }
+        fn explain(&self) -> &str {
+            "leader completeness and the scan it replaced agree"
+        }
+        fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
+            let _ = self.property.observe(record, sim); // its verdicts are the real property's
+            if let RecordKind::Observe { node, obs: Observation::Commit { index } } = &record.kind {
+                self.scan.commit(*node, *index, sim);
+                assert_eq!(self.property.committed, self.scan.committed, "after {record:?}");
+                self.holes_seen.set(self.holes_seen.get().max(self.property.holes.len()));
+            }
+            Ok(())
+        }
+        boxed_clone!();
+    }
+
+    #[test]
+    fn leader_completeness_knows_what_the_full_scan_knew() {
+        // Servers that restart from a snapshot report commits of entries they no longer hold;
+        // those holes are filled by the next server to commit past them with the entry. The
+        // property must end up knowing exactly what scanning every index found, under chaos with
+        // compaction and with the planted bug it exists to catch. (That bug's run, seed 0, also
+        // made a leader panic once: a follower's snapshot reached past the leader's log.)
+        let holes_seen = Rc::new(Cell::new(0));
+        for (seed, bug) in [(1, None), (2, None), (3, None), (4, None), (0, Some("no-election-restriction"))] {
+            let setup = Setup {
+                seed,
+                faults: FaultPreset::Chaos,
+                duration_us: 120 * US_PER_S,
+                bug: bug.map(str::to_string),
+                workload: Workload { clients: 5, interval_us: 20_000, ..Workload::default() },
+                ..Setup::default()
+            };
+            let beside = Beside {
+                property: LeaderCompleteness::default(),
+                scan: Scan::default(),
+                holes_seen: holes_seen.clone(),
+            };
+            let mut world = World::<Raft>::new(setup, vec![Box::new(beside)]).unwrap();
+            world.run_until(120 * US_PER_S, u64::MAX, &mut |_| {});
+            let mut violated: Vec<&str> = world.violations().iter().map(|v| v.property.as_str()).collect();
+            violated.dedup();
+            assert_eq!(bug.is_some(), violated.contains(&"leader-completeness"), "seed {seed}: {violated:?}");
+        }
+        assert!(holes_seen.get() > 0, "no run left a hole: the test does not test the holes");
+    }
 }

@@ -216,7 +216,10 @@ impl Raft {
         let mut retry = false;
         let match_before = p.match_index;
         if success {
-            p.match_index = p.match_index.max(match_index);
+            // Never past our own log: a follower whose snapshot reaches beyond it answers with the
+            // snapshot's index. Only a leader missing committed entries meets one (the planted
+            // `no-election-restriction`), and a match past `last` made the back-up below panic.
+            p.match_index = p.match_index.max(match_index.min(last));
             p.next_index = p.next_index.max(p.match_index + 1);
         } else {
             // Back up: a whole term at a time with the hints (end of §5.3), else one entry.
@@ -428,7 +431,7 @@ impl Raft {
         let last = disk.read().last_index();
         let Some(p) = self.progress.get_mut(&from) else { return };
         let match_before = p.match_index;
-        p.match_index = p.match_index.max(match_index);
+        p.match_index = p.match_index.max(match_index.min(last)); // as for AppendEntries
         p.next_index = p.match_index + 1;
         let (behind, matched) = (p.next_index <= last, (match_before, p.match_index));
         self.after_progress(disk, from, matched, behind, ctx);
