@@ -1,11 +1,11 @@
 //! Single-decree Basic Paxos (Paxos Made Simple §2): slot 0 only.
 
 use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
-use crate::core::LiteSet;
 use crate::core::{
     Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
     Observation, OptionInfo, Protocol, RequestId,
 };
+use crate::core::{LiteSet, Text};
 use litemap::LiteMap;
 use std::collections::BTreeMap;
 
@@ -55,17 +55,17 @@ pub struct Paxos {
     /// The highest round seen in any refusal, so the next ballot beats it.
     highest_round: u64,
     /// The value this proposer wants chosen: the first client command it got.
-    own_value: Option<String>,
+    own_value: Option<Text>,
     /// The value it proposes in phase 2.
-    proposing: Option<String>,
-    promises: LiteMap<NodeId, Vec<(u64, Ballot, String)>>,
+    proposing: Option<Text>,
+    promises: LiteMap<NodeId, Vec<(u64, Ballot, Text)>>,
     waiting: Vec<RequestId>,
     /// Learners that have not acknowledged the decision.
     unannounced: LiteSet<NodeId>,
     rounds: u64,
     // Learner (and proposer): acceptances seen per ballot, and the value learned.
-    seen: LiteMap<Ballot, (String, LiteSet<NodeId>)>,
-    chosen: Option<String>,
+    seen: LiteMap<Ballot, (Text, LiteSet<NodeId>)>,
+    chosen: Option<Text>,
 }
 
 impl Paxos {
@@ -98,12 +98,12 @@ impl Paxos {
         }
     }
 
-    fn learn(&mut self, value: String, ctx: &mut Ctx<'_, Self>) {
+    fn learn(&mut self, value: Text, ctx: &mut Ctx<'_, Self>) {
         if self.chosen.is_some() {
             return;
         }
         if self.is(&self.config.learners) {
-            ctx.observe(Observation::Chosen { slot: 0, value: value.as_str().into() });
+            ctx.observe(Observation::Chosen { slot: 0, value: value.clone() });
         }
         self.chosen = Some(value.clone());
         ctx.cancel_timer(PaxosTimer::Ask);
@@ -128,7 +128,7 @@ impl Paxos {
         }
     }
 
-    fn on_accepted(&mut self, from: NodeId, ballot: Ballot, value: String, ctx: &mut Ctx<'_, Self>) {
+    fn on_accepted(&mut self, from: NodeId, ballot: Ballot, value: Text, ctx: &mut Ctx<'_, Self>) {
         // A majority of acceptors accepted one ballot's value (§2.3). Acceptors tell the ballot's
         // proposer as well as the learners, so this one tally serves both roles.
         let entry = self.seen.entry(ballot).or_insert_with(|| (value, LiteSet::new()));
@@ -293,7 +293,7 @@ impl Protocol for Paxos {
         }
         self.waiting.push(request.id);
         if self.own_value.is_none() {
-            self.own_value = Some(request.command.value());
+            self.own_value = Some(request.command.value().into());
         }
         if self.phase == Phase::Idle {
             self.start_round(disk, ctx);
@@ -327,8 +327,8 @@ impl Protocol for Paxos {
         if n.is(&n.config.proposers) {
             fields.push(("phase".into(), n.phase.as_str().into()));
             fields.push(("ballot".into(), ballot_text(n.ballot)));
-            fields.push(("own value".into(), n.own_value.clone().unwrap_or_else(|| "-".into())));
-            fields.push(("proposing".into(), n.proposing.clone().unwrap_or_else(|| "-".into())));
+            fields.push(("own value".into(), n.own_value.as_deref().unwrap_or("-").to_string()));
+            fields.push(("proposing".into(), n.proposing.as_deref().unwrap_or("-").to_string()));
             fields.push(("promises".into(), n.promises.keys().map(|k| k.0.to_string()).collect::<Vec<_>>().join(",")));
             fields.push((
                 "accepted by".into(),
@@ -342,7 +342,7 @@ impl Protocol for Paxos {
             ));
             fields.push(("rounds tried".into(), n.rounds.to_string()));
         }
-        fields.push(("learned".into(), n.chosen.clone().unwrap_or_else(|| "-".into())));
+        fields.push(("learned".into(), n.chosen.as_deref().unwrap_or("-").to_string()));
         let role = if n.is(&n.config.proposers) && n.phase != Phase::Idle {
             n.phase.as_str()
         } else if n.is(&n.config.proposers) {

@@ -1,7 +1,7 @@
 //! Paxos messages (Paxos Made Simple §2.2–§2.3; §3 for the leader's heartbeat and catch-up).
 
 use super::ballot_text;
-use crate::core::{Ballot, Message};
+use crate::core::{Ballot, Message, Text};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PaxosMsg {
@@ -14,19 +14,19 @@ pub enum PaxosMsg {
     Promise {
         from: u64,
         ballot: Ballot,
-        accepted: Vec<(u64, Ballot, String)>,
+        accepted: Vec<(u64, Ballot, Text)>,
     },
     /// Phase 2a.
     Accept {
         slot: u64,
         ballot: Ballot,
-        value: String,
+        value: Text,
     },
     /// Phase 2b, to the proposer and every learner.
     Accepted {
         slot: u64,
         ballot: Ballot,
-        value: String,
+        value: Text,
     },
     /// A refusal: the acceptor promised `promised`, higher than `ballot`.
     Nack {
@@ -36,7 +36,7 @@ pub enum PaxosMsg {
     /// A proposer (leader) tells a learner (replica) what was chosen.
     Chosen {
         slot: u64,
-        value: String,
+        value: Text,
     },
     ChosenAck {
         slot: u64,

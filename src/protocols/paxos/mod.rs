@@ -35,7 +35,7 @@ pub use basic::Paxos;
 pub use messages::PaxosMsg;
 pub use multi::MultiPaxos;
 
-use crate::core::range_from;
+use crate::core::{range_from, Text};
 use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
 use crate::sim::time::{parse_duration, parse_duration_range};
 use litemap::LiteMap;
@@ -203,7 +203,7 @@ fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AcceptorState {
     pub promised: Ballot,
-    pub accepted: LiteMap<u64, (Ballot, String)>,
+    pub accepted: LiteMap<u64, (Ballot, Text)>,
 }
 
 /// What a Paxos node persists.
@@ -215,7 +215,10 @@ pub struct PaxosDurable {
     /// Multi-Paxos replicas: every value this replica learned to be chosen, by slot — its log,
     /// written before the command executes, so a restarted replica replays it instead of
     /// re-learning (and, leading, re-proposing) every slot from 0. Empty in Basic Paxos.
-    pub chosen: LiteMap<u64, String>,
+    pub chosen: LiteMap<u64, Text>,
+    /// Multi-Paxos replicas: the state machine after the first `.0` slots, written every
+    /// `SNAPSHOT_EVERY` slots so a restart replays only the log after it.
+    pub snapshot: Option<(u64, crate::protocols::raft::StateMachine)>,
 }
 
 /// The acceptor role, shared by both protocols. It works on a volatile copy of its state and
@@ -255,7 +258,7 @@ impl Acceptor {
         from: u64,
         ballot: Ballot,
         ctx: &mut Ctx<'_, P>,
-    ) -> Result<Vec<(u64, Ballot, String)>, Ballot> {
+    ) -> Result<Vec<(u64, Ballot, Text)>, Ballot> {
         if ballot < self.state.promised {
             return Err(self.state.promised);
         }
@@ -273,16 +276,16 @@ impl Acceptor {
         disk: &mut Disk<PaxosDurable>,
         slot: u64,
         ballot: Ballot,
-        value: &str,
+        value: &Text,
         ctx: &mut Ctx<'_, P>,
     ) -> Result<(), Ballot> {
         if ballot < self.state.promised {
             return Err(self.state.promised);
         }
         self.state.promised = ballot;
-        self.state.accepted.insert(slot, (ballot, value.to_string()));
+        self.state.accepted.insert(slot, (ballot, value.clone()));
         self.persist(disk, Some(slot));
-        ctx.observe(Observation::Accept { slot, ballot, value: value.into() });
+        ctx.observe(Observation::Accept { slot, ballot, value: value.clone() });
         Ok(())
     }
 }
@@ -310,7 +313,7 @@ impl Acceptor {
         from: NodeId,
         slot: u64,
         ballot: Ballot,
-        value: &str,
+        value: &Text,
         ctx: &mut Ctx<'_, P>,
     ) -> bool {
         match self.accept(disk, slot, ballot, value, ctx) {
@@ -338,8 +341,8 @@ pub fn ballot_text(b: Ballot) -> String {
 }
 
 /// Promises from `from` on, merged: for each slot, the highest-ballot proposal reported (§2.2).
-pub fn highest_reported(promises: &LiteMap<NodeId, Vec<(u64, Ballot, String)>>) -> LiteMap<u64, (Ballot, String)> {
-    let mut best: LiteMap<u64, (Ballot, String)> = LiteMap::new();
+pub fn highest_reported(promises: &LiteMap<NodeId, Vec<(u64, Ballot, Text)>>) -> LiteMap<u64, (Ballot, Text)> {
+    let mut best: LiteMap<u64, (Ballot, Text)> = LiteMap::new();
     for reports in promises.values() {
         for (slot, ballot, value) in reports {
             if best.get(slot).is_none_or(|(b, _)| ballot > b) {
