@@ -20,9 +20,10 @@
 //!   only phase 2 for each new command; after phase 1 it re-proposes each slot's highest reported
 //!   value and fills gaps with no-ops. Leadership changes by timeout. Replicas execute slots
 //!   strictly in order, with the same client sessions as Raft (a retried command executes once).
-//!   A replica writes each value it learns to its log on disk before executing it, and replays
-//!   that log when it restarts (§3 assumes servers that recover their state); without it a
-//!   restarted replica re-learned every slot from 0 and, leading, re-proposed every one of them.
+//!   A replica writes each value it learns to its log on disk before executing it, and its state
+//!   machine every 1,024 slots, and replays the log after that snapshot when it restarts (§3
+//!   assumes servers that recover their state); without the log a restarted replica re-learned
+//!   every slot from 0 and, leading, re-proposed every one of them.
 //!
 //! Observation events (`promise`, `accept`, `chosen`) are exactly those of `shared/TRACE.md`; the
 //! trace's `run` event lists the acceptors.
