@@ -1,6 +1,9 @@
 //! Native simulator throughput (criterion): simulated events per second for Raft under steady
-//! client load, without and with the live property checks, at 5 and 51 nodes; and one chaos seed
-//! of `sim sweep --protocol raft --nodes 5 --duration 10s` (seeds per second per core).
+//! client load, without and with the live property checks, at 5 and 51 nodes; one chaos seed
+//! of `sim sweep --protocol raft --nodes 5 --duration 10s` (seeds per second per core); and long
+//! runs, five virtual minutes of chaos with five clients on the page's path, for Raft and
+//! Multi-Paxos (costs that grow with a run's length hide from 10-second runs: a property that
+//! rescanned the log at every commit once took 86 % of such a run).
 //!
 //!   cargo bench --bench sim                 (docs/performance.md has the numbers)
 //!
@@ -14,6 +17,12 @@ fn main() {
     native::benches();
 }
 
+/// The heap is counted, as on the page and in `sim`: time travel's checkpoints keep to their byte
+/// budget only where it is (without it a long Multi-Paxos run keeps 64 whole worlds).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: consensus_playground::heap::Counting = consensus_playground::heap::Counting;
+
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "common/workload.rs"]
 mod workload;
@@ -24,7 +33,7 @@ mod native {
     use consensus_playground::core::{US_PER_MS, US_PER_S};
     use consensus_playground::playground::{self, run_to_end};
     use consensus_playground::protocols::raft::Raft;
-    use consensus_playground::sim::{FaultPreset, Setup, Simulation};
+    use consensus_playground::sim::{FaultPreset, Setup, Simulation, Workload};
     use criterion::{BatchSize, Criterion, Throughput};
     use std::time::Duration;
 
@@ -77,8 +86,31 @@ mod native {
         group.finish();
     }
 
+    /// `sim run --protocol P --nodes 5 --clients 5 --faults chaos --duration 300s`, as the page
+    /// and `sim run` run it: every property, the kept trace and time travel.
+    pub fn long_runs(c: &mut Criterion) {
+        let setup = Setup { seed: 1, faults: FaultPreset::Chaos, duration_us: 300 * US_PER_S, ..Setup::default() };
+        let setup = Setup { workload: Workload { clients: 5, ..setup.workload.clone() }, ..setup };
+        let mut group = c.benchmark_group("long-run-5-nodes-5-clients-300s-chaos");
+        group.sample_size(10).measurement_time(Duration::from_secs(15));
+        for protocol in ["raft", "multi-paxos"] {
+            let mut probe = playground::build(protocol, setup.clone(), None).unwrap();
+            probe.run_until(setup.duration_us, u64::MAX);
+            group.throughput(Throughput::Elements(probe.steps()));
+            group.bench_function(protocol, |b| {
+                b.iter_batched(
+                    || playground::build(protocol, setup.clone(), None).unwrap(),
+                    |mut run| run.run_until(setup.duration_us, u64::MAX),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        group.finish();
+    }
+
     pub fn benches() {
         let mut c = Criterion::default().configure_from_args();
         throughput(&mut c);
+        long_runs(&mut c);
     }
 }
