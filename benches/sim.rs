@@ -33,7 +33,7 @@ mod native {
     use consensus_playground::core::{US_PER_MS, US_PER_S};
     use consensus_playground::playground::{self, run_to_end};
     use consensus_playground::protocols::raft::Raft;
-    use consensus_playground::sim::{FaultPreset, Setup, Simulation, Workload};
+    use consensus_playground::sim::{FaultPreset, Setup, Simulation};
     use criterion::{BatchSize, Criterion, Throughput};
     use std::time::Duration;
 
@@ -89,8 +89,8 @@ mod native {
     /// `sim run --protocol P --nodes 5 --clients 5 --faults chaos --duration 300s`, as the page
     /// and `sim run` run it: every property, the kept trace and time travel.
     pub fn long_runs(c: &mut Criterion) {
-        let setup = Setup { seed: 1, faults: FaultPreset::Chaos, duration_us: 300 * US_PER_S, ..Setup::default() };
-        let setup = Setup { workload: Workload { clients: 5, ..setup.workload.clone() }, ..setup };
+        let mut setup = Setup { seed: 1, faults: FaultPreset::Chaos, duration_us: 300 * US_PER_S, ..Setup::default() };
+        setup.workload.clients = 5;
         let mut group = c.benchmark_group("long-run-5-nodes-5-clients-300s-chaos");
         group.sample_size(10).measurement_time(Duration::from_secs(15));
         for protocol in ["raft", "multi-paxos"] {

@@ -196,17 +196,23 @@ impl MultiPaxos {
     /// the same handler as the log write that let it run, so it adds no disk write of its own).
     fn execute(&mut self, disk: &mut Disk<PaxosDurable>, ctx: &mut Ctx<'_, Self>) {
         while let Some(value) = disk.read().chosen.get(&self.executed).cloned() {
-            if let Some(command) = parse_value(&value) {
-                let result = self.state.execute(&command);
-                if let Some(request) = self.waiting.remove(&(command.client, command.seq)) {
+            if let Some((ids, result)) = self.execute_next(&value) {
+                if let Some(request) = self.waiting.remove(&ids) {
                     ctx.reply(request, ClientReply::Ok(result.to_string()));
                 }
             }
-            self.executed += 1;
             if self.executed % SNAPSHOT_EVERY == 0 {
                 disk.write().snapshot = Some((self.executed, self.state.clone()));
             }
         }
+    }
+
+    /// Executes `value`, the log's next slot: the command's (client, seq) and result, or `None`
+    /// for a no-op.
+    fn execute_next(&mut self, value: &str) -> Option<((u32, u64), Text)> {
+        self.executed += 1;
+        let command = parse_value(value)?;
+        Some(((command.client, command.seq), self.state.execute(&command)))
     }
 
     /// At boot: the state machine from the latest snapshot, then the log after it (a replica
@@ -216,10 +222,7 @@ impl MultiPaxos {
             (self.executed, self.state) = (*executed, state.clone());
         }
         while let Some(value) = disk.chosen.get(&self.executed) {
-            if let Some(command) = parse_value(value) {
-                self.state.execute(&command);
-            }
-            self.executed += 1;
+            self.execute_next(value);
         }
     }
 }
