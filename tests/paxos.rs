@@ -138,6 +138,46 @@ fn multi_paxos_leader_change_fills_gaps_with_noops() {
 }
 
 #[test]
+fn multi_paxos_compacts_its_log_and_sends_a_lagging_replica_the_snapshot() {
+    let r = run("compaction", &[], None);
+    r.assert_clean();
+    // Node 3, down from 0.5 s to 10 s, is sent snapshots (it asked below the others' logs, or
+    // prepared there) and installs one covering at least the first 2,048 slots.
+    let sent_to_3 = r.of("send").filter(|e| e["kind"] == "Snapshot" && e["to"] == 3).count();
+    assert!(sent_to_3 > 0);
+    let installed: Vec<(u64, u64)> =
+        r.of("snapshot").map(|e| (e["node"].as_u64().unwrap(), e["index"].as_u64().unwrap())).collect();
+    let upto = match installed[..] {
+        [(3, upto)] if upto >= 2048 => upto,
+        _ => panic!("{installed:?}"),
+    };
+    // It never learns a slot below the snapshot one by one: the snapshot holds them.
+    let relearned: Vec<u64> = r
+        .of("chosen")
+        .filter(|e| e["node"] == 3 && e["t"].as_u64().unwrap() > 10_000_000)
+        .map(|e| e["slot"].as_u64().unwrap())
+        .filter(|&s| s < upto)
+        .collect();
+    assert!(relearned.is_empty(), "{relearned:?}");
+    // Every replica ends in the same state, and none holds more than two snapshots' worth of log
+    // or accepted proposals (the run chose many more slots than that).
+    let slots = r.of("chosen").map(|e| e["slot"].as_u64().unwrap()).max().unwrap();
+    assert!(slots > 5_000, "{slots} slots");
+    let view = r.run.view();
+    let field = |n: &consensus_playground::playground::NodeView, k: &str| {
+        n.fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    let states: BTreeSet<String> = view.nodes.iter().map(|n| field(n, "state")).collect();
+    assert_eq!(states.len(), 1, "{states:?}");
+    for n in &view.nodes {
+        for kept in ["log slots", "accepted slots"] {
+            let count: u64 = field(n, kept).parse().unwrap();
+            assert!(count <= 2 * 1024 + 256, "node {}: {kept} {count}", n.id);
+        }
+    }
+}
+
+#[test]
 fn the_run_event_lists_the_acceptors() {
     let r = run_text("protocol paxos\nnodes 5\noption acceptors=2..4\nduration 100ms\nclients 0\n", &[], None);
     let first = &r.events[0];

@@ -5,27 +5,76 @@
 
 use super::{Checked, Property, PropertyKind};
 use crate::core::{Ballot, Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
-use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig};
+use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig, PaxosDurable};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
 /// The properties of either Paxos protocol. `durable_learners`: a learner keeps what it learned
 /// across a restart (Multi-Paxos's replicas write their log; Basic Paxos's learners do not).
-pub fn paxos_properties<P: Protocol>(config: &PaxosConfig, durable_learners: bool) -> Vec<Box<dyn Property<P>>> {
+pub fn paxos_properties<P: Protocol<Durable = PaxosDurable>>(
+    config: &PaxosConfig,
+    durable_learners: bool,
+) -> Vec<Box<dyn Property<P>>> {
     let majority = config.acceptors.len() / 2 + 1;
+    let chosen = || Chosen::new(majority, &config.learners);
     vec![
-        Box::new(Agreement { chosen: Chosen::new(majority), learned: LiteMap::new() }),
+        Box::new(Agreement { chosen: chosen(), learned: LiteMap::new() }),
         Box::new(Validity::default()),
-        Box::new(LearnOnlyChosen { chosen: Chosen::new(majority) }),
+        Box::new(LearnOnlyChosen { chosen: chosen() }),
         Box::new(AcceptorKeepsPromise::default()),
-        Box::new(OneValuePerBallot::default()),
+        Box::new(OneValuePerBallot { forget: Forget::new(&config.learners), ..OneValuePerBallot::default() }),
         Box::new(LearnersLearn {
-            chosen: Chosen::new(majority),
+            chosen: chosen(),
             learners: config.learners.clone(),
             durable: durable_learners,
             ..LearnersLearn::default()
         }),
     ]
+}
+
+/// How far below the newest slot of any replica's log the properties remember slots.
+const CHECKED_SLOTS_MAX: u64 = 8_192;
+/// How many acceptances pass between two prunings of property state.
+const PRUNE_EVERY: u64 = 256;
+
+/// When and how far the properties forget old slots, so that memory stays bounded on long runs
+/// (as Raft's properties do). Below the first slot every learner's log still holds, every replica
+/// has executed and compacted the slots (Multi-Paxos log compaction): no learner learns there
+/// again, and an acceptor asked to accept or prepare there answers with its snapshot instead.
+/// If higher, `CHECKED_SLOTS_MAX` below the newest slot in any log: a replica that stays down stops
+/// compacting, and must not make the properties hold every slot ever chosen (it is sent a
+/// snapshot when it returns). Observations below the floor are not checked. Basic Paxos never
+/// compacts: its floor stays 0.
+#[derive(Clone, Debug, Default)]
+struct Forget {
+    learners: Vec<NodeId>,
+    /// Slots below this one are forgotten.
+    floor: u64,
+    acceptances: u64,
+}
+
+impl Forget {
+    fn new(learners: &[NodeId]) -> Self {
+        Forget { learners: learners.to_vec(), ..Forget::default() }
+    }
+
+    /// After every `PRUNE_EVERY` acceptances, the new floor if it rose.
+    fn due<P: Protocol<Durable = PaxosDurable>>(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Option<u64> {
+        if !matches!(record.kind, RecordKind::Observe { obs: Observation::Accept { .. }, .. }) {
+            return None;
+        }
+        self.acceptances += 1;
+        if self.acceptances % PRUNE_EVERY != 0 {
+            return None;
+        }
+        let held = self.learners.iter().map(|&l| sim.node(l).disk().log_from).min().unwrap_or(0);
+        let newest = sim.nodes().filter_map(|(_, n)| n.disk().chosen.last().map(|(&s, _)| s)).max().unwrap_or(0);
+        let floor = held.max(newest.saturating_sub(CHECKED_SLOTS_MAX));
+        (floor > self.floor).then(|| {
+            self.floor = floor;
+            floor
+        })
+    }
 }
 
 impl Checked for Paxos {
@@ -45,40 +94,68 @@ impl Checked for MultiPaxos {
 #[derive(Clone, Debug, Default)]
 struct Chosen {
     majority: usize,
+    forget: Forget,
     /// Keyed by ballot first: a new leader re-proposes old slots in a higher ballot, so its keys
     /// come after every key held (keyed by slot first, each was inserted in the middle of the
-    /// sorted map, moving all the later ones: quadratic in a long run).
+    /// sorted map, moving all the later ones: quadratic in a long run). Only votes that may still
+    /// matter are kept: a ballot's votes go once they choose its value, and an acceptance of a
+    /// slot's chosen value is not noted (it can choose nothing else), so the map holds the slots
+    /// in progress, not every vote of the run.
     votes: LiteMap<(Ballot, u64), (Text, LiteSet<NodeId>)>,
-    /// Slot → (value, when it was first chosen). A second, different value is kept in `conflict`.
-    slots: LiteMap<u64, (Text, TimeUs)>,
+    /// Slot → (value, when it was first chosen, the ballot that chose it).
+    slots: LiteMap<u64, (Text, TimeUs, Ballot)>,
 }
 
 impl Chosen {
-    fn new(majority: usize) -> Self {
-        Chosen { majority, ..Chosen::default() }
+    fn new(majority: usize, learners: &[NodeId]) -> Self {
+        Chosen { majority, forget: Forget::new(learners), ..Chosen::default() }
     }
-    /// Notes an acceptance; returns `Err` if it chose a second value for the slot.
-    fn note<M, T>(&mut self, record: &crate::sim::Record<M, T>) -> Result<Option<(u64, Text)>, String> {
+    /// Whether `slot` is forgotten (below the floor: not checked).
+    fn forgotten(&self, slot: u64) -> bool {
+        slot < self.forget.floor
+    }
+    /// Notes an acceptance; returns `Err` if it chose a second value for the slot. Every
+    /// `PRUNE_EVERY` acceptances, forgets the slots below the floor; returns the new floor then.
+    fn note<P: Protocol<Durable = PaxosDurable>>(
+        &mut self,
+        record: &Rec<P>,
+        sim: &Simulation<P>,
+    ) -> Result<Option<u64>, String> {
         let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind else {
             return Ok(None);
         };
+        let pruned = self.forget.due(record, sim);
+        if let Some(floor) = pruned {
+            self.slots.retain(|&slot, _| slot >= floor);
+            self.votes.retain(|&(_, slot), _| slot >= floor);
+        }
+        if self.forgotten(*slot) {
+            return Ok(pruned);
+        }
+        if let Some((first, _, chosen_in)) = self.slots.get(slot) {
+            // The chosen value again, or a second value in the ballot that chose the first
+            // (one-value-per-ballot reports that): neither can choose another value.
+            if first == value || chosen_in == ballot {
+                return Ok(pruned);
+            }
+        }
         let entry = self.votes.entry((*ballot, *slot)).or_insert_with(|| (value.clone(), LiteSet::new()));
         if entry.0 != *value {
-            return Ok(None); // one-value-per-ballot reports this
+            return Ok(pruned); // one-value-per-ballot reports this
         }
         entry.1.insert(*node);
         if entry.1.len() < self.majority {
-            return Ok(None);
+            return Ok(pruned);
         }
         match self.slots.get(slot) {
-            Some((first, _)) if first != value => Err(format!(
+            Some((first, _, _)) => Err(format!(
                 "slot {slot}: {value:?} chosen in ballot [{},{}] after {first:?} was chosen",
                 ballot.0, ballot.1
             )),
-            Some(_) => Ok(None),
             None => {
-                self.slots.insert(*slot, (value.clone(), record.t));
-                Ok(Some((*slot, value.clone())))
+                self.votes.remove(&(*ballot, *slot));
+                self.slots.insert(*slot, (value.clone(), record.t, *ballot));
+                Ok(pruned)
             }
         }
     }
@@ -91,16 +168,21 @@ struct Agreement {
     learned: LiteMap<u64, Text>,
 }
 
-impl<P: Protocol> Property<P> for Agreement {
+impl<P: Protocol<Durable = PaxosDurable>> Property<P> for Agreement {
     fn name(&self) -> &str {
         "agreement"
     }
     fn explain(&self) -> &str {
         "at most one value is chosen for each slot, and every learner learns that one"
     }
-    fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
-        self.chosen.note(record)?;
+    fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String> {
+        if let Some(floor) = self.chosen.note(record, sim)? {
+            self.learned.retain(|&slot, _| slot >= floor);
+        }
         if let RecordKind::Observe { node, obs: Observation::Chosen { slot, value } } = &record.kind {
+            if self.chosen.forgotten(*slot) {
+                return Ok(());
+            }
             match self.learned.get(slot) {
                 Some(first) if first != value => {
                     return Err(format!("{node} learned {value:?} for slot {slot}, another learner learned {first:?}"))
@@ -169,19 +251,24 @@ struct LearnOnlyChosen {
     chosen: Chosen,
 }
 
-impl<P: Protocol> Property<P> for LearnOnlyChosen {
+impl<P: Protocol<Durable = PaxosDurable>> Property<P> for LearnOnlyChosen {
     fn name(&self) -> &str {
         "learn-only-chosen"
     }
     fn explain(&self) -> &str {
         "a learner learns a value only once a majority of acceptors accepted it in one ballot"
     }
-    fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
-        let _ = self.chosen.note(record);
+    fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String> {
+        let _ = self.chosen.note(record, sim);
         if let RecordKind::Observe { node, obs: Observation::Chosen { slot, value } } = &record.kind {
+            if self.chosen.forgotten(*slot) {
+                return Ok(());
+            }
             match self.chosen.slots.get(slot) {
-                Some((v, _)) if v == value => {}
-                Some((v, _)) => return Err(format!("{node} learned {value:?} for slot {slot}, but {v:?} is chosen")),
+                Some((v, _, _)) if v == value => {}
+                Some((v, _, _)) => {
+                    return Err(format!("{node} learned {value:?} for slot {slot}, but {v:?} is chosen"))
+                }
                 None => {
                     return Err(format!(
                         "{node} learned {value:?} for slot {slot} before a majority of acceptors accepted it"
@@ -235,17 +322,24 @@ impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
 struct OneValuePerBallot {
     /// Keyed by ballot first, as [`Chosen`]'s votes are.
     first: LiteMap<(Ballot, u64), Text>,
+    forget: Forget,
 }
 
-impl<P: Protocol> Property<P> for OneValuePerBallot {
+impl<P: Protocol<Durable = PaxosDurable>> Property<P> for OneValuePerBallot {
     fn name(&self) -> &str {
         "one-value-per-ballot"
     }
     fn explain(&self) -> &str {
         "in each slot, all acceptances in one ballot are of the same value"
     }
-    fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
+    fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String> {
+        if let Some(floor) = self.forget.due(record, sim) {
+            self.first.retain(|&(_, slot), _| slot >= floor);
+        }
         if let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind {
+            if *slot < self.forget.floor {
+                return Ok(());
+            }
             match self.first.get(&(*ballot, *slot)) {
                 Some(first) if first != value => {
                     return Err(format!(
@@ -274,14 +368,15 @@ struct LearnersLearn {
     learners: Vec<NodeId>,
     /// Learners keep what they learned across restarts (it is on their disk).
     durable: bool,
-    /// Per learner: the slots it learned (since it last started, unless `durable`).
-    learned: LiteMap<NodeId, LiteSet<u64>>,
+    /// Per learner: the slots it learned (since it last started, unless `durable`), and below
+    /// which slot it learned them all at once, from a snapshot (Multi-Paxos).
+    learned: LiteMap<NodeId, (u64, LiteSet<u64>)>,
     started: LiteMap<NodeId, TimeUs>,
 }
 
 const LEARN_BOUND_US: TimeUs = 2 * US_PER_S;
 
-impl<P: Protocol> Property<P> for LearnersLearn {
+impl<P: Protocol<Durable = PaxosDurable>> Property<P> for LearnersLearn {
     fn name(&self) -> &str {
         "learners-learn"
     }
@@ -291,11 +386,20 @@ impl<P: Protocol> Property<P> for LearnersLearn {
     fn kind(&self) -> PropertyKind {
         PropertyKind::Liveness
     }
-    fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
-        let _ = self.chosen.note(record);
+    fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String> {
+        if let Ok(Some(floor)) = self.chosen.note(record, sim) {
+            for (_, (_, slots)) in self.learned.iter_mut() {
+                slots.retain(|&slot| slot >= floor);
+            }
+        }
         match &record.kind {
-            RecordKind::Observe { node, obs: Observation::Chosen { slot, .. } } => {
-                self.learned.entry(*node).or_default().insert(*slot);
+            RecordKind::Observe { node, obs: Observation::Chosen { slot, .. } } if !self.chosen.forgotten(*slot) => {
+                self.learned.entry(*node).or_default().1.insert(*slot);
+            }
+            RecordKind::Observe { node, obs: Observation::Snapshot { index, .. } } => {
+                let (below, slots) = self.learned.entry(*node).or_default();
+                *below = (*below).max(*index);
+                slots.retain(|&slot| slot >= *below);
             }
             RecordKind::Restart { node } => {
                 if !self.durable {
@@ -319,8 +423,8 @@ impl<P: Protocol> Property<P> for LearnersLearn {
                 continue;
             }
             let learned = self.learned.get(&learner);
-            for (slot, (value, at)) in &self.chosen.slots {
-                if *at <= deadline && !learned.is_some_and(|l| l.contains(slot)) {
+            for (slot, (value, at, _)) in &self.chosen.slots {
+                if *at <= deadline && !learned.is_some_and(|(below, l)| slot < below || l.contains(slot)) {
                     return Err(format!("{learner} never learned {value:?}, chosen for slot {slot} at {at}us"));
                 }
             }
@@ -376,10 +480,56 @@ mod tests {
             let mut property = LearnersLearn { durable, learners: vec![node], ..LearnersLearn::default() };
             property.observe(&learn, &sim).unwrap();
             property.observe(&Record { t: 9, kind: RecordKind::Restart { node } }, &sim).unwrap();
-            let kept = property.learned.get(&node).is_some_and(|l| l.contains(&3));
+            let kept = property.learned.get(&node).is_some_and(|(_, l)| l.contains(&3));
             assert_eq!(kept, durable);
             assert_eq!(property.started.get(&node), Some(&9));
         }
+    }
+
+    #[test]
+    fn the_properties_forget_the_slots_every_replica_compacted() {
+        // Multi-Paxos replicas compact their logs; the properties follow, so their state stays
+        // bounded however long the run (as Raft's do), while they still check the recent slots.
+        use crate::sim::Workload;
+        let until = 30_000_000;
+        let setup = Setup {
+            seed: 1,
+            duration_us: until,
+            workload: Workload { clients: 5, interval_us: 5_000, ..Workload::default() },
+            ..Setup::default()
+        };
+        let mut sim = Simulation::<MultiPaxos>::new(setup).unwrap();
+        let learners: Vec<NodeId> = (1..=5).map(NodeId).collect();
+        let mut agreement = Agreement { chosen: Chosen::new(3, &learners), learned: LiteMap::new() };
+        let mut learn_only = LearnOnlyChosen { chosen: Chosen::new(3, &learners) };
+        let mut one_value = OneValuePerBallot { forget: Forget::new(&learners), ..OneValuePerBallot::default() };
+        let mut learn =
+            LearnersLearn { chosen: Chosen::new(3, &learners), learners, durable: true, ..Default::default() };
+        let (mut records, mut most, mut slots) = (Vec::new(), 0, 0);
+        while sim.next_event_us().is_some_and(|t| t <= until) && sim.step() {
+            sim.take_records(&mut records);
+            for r in &records {
+                agreement.observe(r, &sim).unwrap();
+                learn_only.observe(r, &sim).unwrap();
+                one_value.observe(r, &sim).unwrap();
+                learn.observe(r, &sim).unwrap();
+                if let RecordKind::Observe { obs: Observation::Chosen { slot, .. }, .. } = &r.kind {
+                    slots = slots.max(*slot);
+                }
+            }
+            let held = [
+                agreement.chosen.slots.len() + agreement.chosen.votes.len(),
+                agreement.learned.len(),
+                learn_only.chosen.slots.len(),
+                one_value.first.len(),
+                learn.chosen.slots.len(),
+                learn.learned.values().map(|(_, l)| l.len()).max().unwrap_or(0),
+            ];
+            most = most.max(held.into_iter().max().unwrap());
+        }
+        assert!(slots > 6_000, "{slots} slots chosen");
+        assert!(agreement.chosen.forget.floor >= 4_096, "floor {}", agreement.chosen.forget.floor);
+        assert!(most <= 3 * 1024 + 2 * PRUNE_EVERY as usize, "{most} slots held at once");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::ballot_text;
 use crate::core::{Ballot, Message, Text};
+use crate::protocols::raft::StateMachine;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PaxosMsg {
@@ -50,6 +51,13 @@ pub enum PaxosMsg {
     CatchUp {
         from: u64,
     },
+    /// Multi-Paxos: the state machine after the first `upto` slots, sent instead of slots the
+    /// sender has compacted away (to a replica that catches up from below its log, or to a
+    /// proposer that prepares or proposes there: those slots are chosen, and executed).
+    Snapshot {
+        upto: u64,
+        state: StateMachine,
+    },
 }
 
 impl Message for PaxosMsg {
@@ -88,6 +96,9 @@ impl Message for PaxosMsg {
                 format!("Heartbeat(ballot={}, chosen {chosen})", ballot_text(*ballot))
             }
             PaxosMsg::CatchUp { from } => format!("CatchUp(from slot {from})"),
+            PaxosMsg::Snapshot { upto, state } => {
+                format!("Snapshot(slots below {upto}, {} keys)", state.kv.len())
+            }
         }
     }
     fn kind(&self) -> &'static str {
@@ -101,6 +112,7 @@ impl Message for PaxosMsg {
             PaxosMsg::ChosenAck { .. } => "ChosenAck",
             PaxosMsg::Heartbeat { .. } => "Heartbeat",
             PaxosMsg::CatchUp { .. } => "CatchUp",
+            PaxosMsg::Snapshot { .. } => "Snapshot",
         }
     }
     fn is_reply(&self) -> bool {
@@ -111,6 +123,7 @@ impl Message for PaxosMsg {
                 | PaxosMsg::Nack { .. }
                 | PaxosMsg::ChosenAck { .. }
                 | PaxosMsg::CatchUp { .. }
+                | PaxosMsg::Snapshot { .. }
         )
     }
 }

@@ -23,7 +23,13 @@
 //!   A replica writes each value it learns to its log on disk before executing it, and its state
 //!   machine every 1,024 slots, and replays the log after that snapshot when it restarts (§3
 //!   assumes servers that recover their state); without the log a restarted replica re-learned
-//!   every slot from 0 and, leading, re-proposed every one of them.
+//!   every slot from 0 and, leading, re-proposed every one of them. Log compaction: at each
+//!   snapshot a replica forgets its log, and its acceptor the accepted proposals, below the
+//!   previous snapshot (slots it executed, so chosen). A replica that asks for slots below that,
+//!   or a proposer that prepares or proposes there, is sent the snapshot (`Snapshot`) and
+//!   installs it (a `snapshot` event whose `index` is the number of slots it covers); an acceptor
+//!   never promises for slots it compacted, since it could not report their proposals. So a
+//!   node's memory stays bounded however long the run.
 //!
 //! Observation events (`promise`, `accept`, `chosen`) are exactly those of `shared/TRACE.md`; the
 //! trace's `run` event lists the acceptors.
@@ -205,6 +211,9 @@ fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> 
 pub struct AcceptorState {
     pub promised: Ballot,
     pub accepted: LiteMap<u64, (Ballot, Text)>,
+    /// Multi-Paxos: the slots below this one are chosen and in this node's snapshot, and their
+    /// proposals are gone from `accepted` (0: nothing compacted; always 0 in Basic Paxos).
+    pub compacted: u64,
 }
 
 /// What a Paxos node persists.
@@ -220,6 +229,9 @@ pub struct PaxosDurable {
     /// Multi-Paxos replicas: the state machine after the first `.0` slots, written every
     /// `SNAPSHOT_EVERY` slots so a restart replays only the log after it.
     pub snapshot: Option<(u64, crate::protocols::raft::StateMachine)>,
+    /// Multi-Paxos replicas: `chosen` holds the slots from this one on; those below it are in the
+    /// snapshot only (compacted, or installed from another replica's snapshot).
+    pub log_from: u64,
 }
 
 /// The acceptor role, shared by both protocols. It works on a volatile copy of its state and
@@ -248,6 +260,21 @@ impl Acceptor {
         let accepted = slot.and_then(|slot| Some((slot, self.state.accepted.get(&slot)?)));
         if let Some((slot, proposal)) = accepted {
             on_disk.accepted.insert(slot, proposal.clone());
+        }
+    }
+
+    /// Forgets the proposals accepted in the slots below `below`, which are chosen and in this
+    /// node's snapshot (Multi-Paxos), in memory and on disk alike.
+    pub fn compact(&mut self, disk: &mut Disk<PaxosDurable>, below: u64) {
+        if below <= self.state.compacted {
+            return;
+        }
+        self.state.compacted = below;
+        self.state.accepted.retain(|&slot, _| slot >= below);
+        if !self.forget {
+            let on_disk = &mut disk.write().acceptor;
+            on_disk.compacted = below;
+            on_disk.accepted.retain(|&slot, _| slot >= below);
         }
     }
 

@@ -138,8 +138,11 @@ impl MultiPaxos {
         ctx.cancel_timer(MultiTimer::Election);
         let reported = highest_reported(&self.promises);
         let last = reported.last().map(|(k, _)| k).copied().max(chosen.last().map(|(k, _)| k).copied());
-        self.next_slot = last.map_or(self.prepare_from, |l| (l + 1).max(self.prepare_from));
-        for slot in self.prepare_from..self.next_slot {
+        // (Slots below `executed` are chosen: after a snapshot was installed they are not in the
+        // log, and a slot re-proposed there would be a no-op for a slot already chosen.)
+        let first = self.prepare_from.max(self.executed);
+        self.next_slot = last.map_or(first, |l| (l + 1).max(first));
+        for slot in first..self.next_slot {
             if chosen.contains_key(&slot) {
                 continue;
             }
@@ -203,8 +206,54 @@ impl MultiPaxos {
             }
             if self.executed % SNAPSHOT_EVERY == 0 {
                 disk.write().snapshot = Some((self.executed, self.state.clone()));
+                self.compact(disk, self.executed - SNAPSHOT_EVERY);
             }
         }
+    }
+
+    /// Log compaction: forgets the log and the accepted proposals below `below`, which this
+    /// replica has executed and holds in its snapshot. The compaction point trails the snapshot
+    /// by `SNAPSHOT_EVERY` slots so that a replica a little behind still catches up slot by slot;
+    /// one further behind (or a proposer preparing or proposing there) is sent the snapshot.
+    fn compact(&mut self, disk: &mut Disk<PaxosDurable>, below: u64) {
+        if below > disk.read().log_from {
+            let on_disk = disk.write();
+            on_disk.log_from = below;
+            on_disk.chosen.retain(|&slot, _| slot >= below);
+        }
+        if self.is(&self.config.acceptors) {
+            self.acceptor.compact(disk, below);
+        }
+    }
+
+    /// Sends this replica's snapshot to `to`, which asked about a slot below its log.
+    fn send_snapshot(&self, to: NodeId, disk: &PaxosDurable, ctx: &mut Ctx<'_, Self>) {
+        if let Some((upto, state)) = &disk.snapshot {
+            ctx.send(to, PaxosMsg::Snapshot { upto: *upto, state: state.clone() });
+        }
+    }
+
+    /// Installs another replica's snapshot of the first `upto` slots, if it reaches past what
+    /// this replica executed: those slots are chosen, so the proposals for them are dropped
+    /// (their clients are answered from the sessions when they retry).
+    fn install(&mut self, upto: u64, state: StateMachine, disk: &mut Disk<PaxosDurable>, ctx: &mut Ctx<'_, Self>) {
+        if upto <= self.executed || !self.is(&self.config.learners) {
+            return;
+        }
+        ctx.observe(Observation::Snapshot { index: upto, term: 0 });
+        (self.executed, self.state) = (upto, state.clone());
+        let on_disk = disk.write();
+        on_disk.snapshot = Some((upto, state));
+        on_disk.log_from = upto;
+        on_disk.chosen.retain(|&slot, _| slot >= upto);
+        let dropped: Vec<u64> = self.proposals.keys().copied().filter(|&slot| slot < upto).collect();
+        for slot in dropped {
+            if let Some(command) = self.proposals.remove(&slot).and_then(|p| parse_value(&p.value)) {
+                self.waiting.remove(&(command.client, command.seq));
+            }
+        }
+        self.next_slot = self.next_slot.max(upto);
+        self.execute(disk, ctx);
     }
 
     /// Executes `value`, the log's next slot: the command's (client, seq) and result, or `None`
@@ -224,6 +273,14 @@ impl MultiPaxos {
         while let Some(value) = disk.chosen.get(&self.executed) {
             self.execute_next(value);
         }
+    }
+}
+
+/// The node panel's log fields: the slots the replica's log holds, and where compaction cut it.
+fn push_log_fields(fields: &mut Vec<(String, String)>, disk: &PaxosDurable) {
+    fields.push(("log slots".into(), disk.chosen.len().to_string()));
+    if disk.log_from > 0 {
+        fields.push(("compacted below".into(), disk.log_from.to_string()));
     }
 }
 
@@ -289,8 +346,16 @@ impl Protocol for MultiPaxos {
 
     fn on_message(&mut self, disk: &mut Disk<PaxosDurable>, from: NodeId, msg: PaxosMsg, ctx: &mut Ctx<'_, Self>) {
         match msg {
+            PaxosMsg::Prepare { from: slot, .. } if slot < self.acceptor.state.compacted => {
+                // Its proposals there are gone: a promise could not report them. The proposer
+                // is behind; the snapshot brings it up to date before it tries again.
+                self.send_snapshot(from, disk.read(), ctx);
+            }
             PaxosMsg::Prepare { from: slot, ballot } if self.is(&self.config.acceptors) => {
                 self.acceptor.on_prepare(disk, from, slot, ballot, ctx);
+            }
+            PaxosMsg::Accept { slot, .. } if slot < self.acceptor.state.compacted => {
+                self.send_snapshot(from, disk.read(), ctx);
             }
             PaxosMsg::Promise { ballot, accepted, .. } => {
                 if self.role != MultiRole::Candidate || ballot != self.ballot {
@@ -353,10 +418,20 @@ impl Protocol for MultiPaxos {
                 }
             }
             PaxosMsg::CatchUp { from: slot } => {
-                for (&s, v) in range_from(&disk.read().chosen, &slot).take_while(|(&s, _)| s < slot + CATCH_UP_MAX) {
+                let disk = disk.read();
+                // Below the log: the snapshot, then the log from the snapshot's end.
+                let slot = match &disk.snapshot {
+                    Some((upto, _)) if slot < disk.log_from => {
+                        self.send_snapshot(from, disk, ctx);
+                        *upto
+                    }
+                    _ => slot,
+                };
+                for (&s, v) in range_from(&disk.chosen, &slot).take_while(|(&s, _)| s < slot + CATCH_UP_MAX) {
                     ctx.send(from, PaxosMsg::Chosen { slot: s, value: v.clone() });
                 }
             }
+            PaxosMsg::Snapshot { upto, state } => self.install(upto, state, disk, ctx),
             _ => {}
         }
     }
@@ -411,7 +486,7 @@ impl Protocol for MultiPaxos {
             ("proposer round".to_string(), disk.round.to_string()),
         ];
         let Some(n) = volatile else {
-            fields.push(("known chosen".into(), disk.chosen.len().to_string()));
+            push_log_fields(&mut fields, disk);
             return NodeSummary {
                 role: "crashed".into(),
                 term: a.promised.0,
@@ -432,7 +507,7 @@ impl Protocol for MultiPaxos {
             fields.push(("in phase 2".into(), inflight.join(",")));
         }
         fields.push(("executed".into(), n.executed.to_string()));
-        fields.push(("known chosen".into(), disk.chosen.len().to_string()));
+        push_log_fields(&mut fields, disk);
         let kv: Vec<String> = n.state.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
         fields.push(("state".into(), kv.join(" ")));
         let role = if n.is(&n.config.proposers) {
