@@ -16,8 +16,8 @@ use super::params::{parse_params, settings_query, PageParams};
 use crate::core::TimeUs;
 use crate::playground::Playground;
 use crate::sim::Action;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+#[cfg(not(target_arch = "wasm32"))]
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
 /// The format version written before the payload.
 const VERSION_PREFIX: &str = "1.";
@@ -143,7 +143,69 @@ impl SharedRun {
 
 /// The `run=` value of a run's compressed text.
 fn link_value(packed: &[u8]) -> String {
-    format!("{VERSION_PREFIX}{}", URL_SAFE_NO_PAD.encode(packed))
+    format!("{VERSION_PREFIX}{}", base64url_encode(packed))
+}
+
+// Links carry their bytes in base64url without padding (RFC 4648 §5): natively with the
+// `base64` crate, on the page with the browser's `btoa` and `atob` (the crate's code was ~6 KB
+// of the download), as compression already uses the browser's streams.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn base64url_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// `btoa` reads a "binary string" (one character per byte); its alphabet's `+` and `/` become
+/// `-` and `_`, and the padding goes.
+#[cfg(target_arch = "wasm32")]
+fn base64url_encode(bytes: &[u8]) -> String {
+    let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let standard = web_sys::window().and_then(|w| w.btoa(&binary).ok()).unwrap_or_default();
+    standard
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| {
+            if c == '+' {
+                '-'
+            } else if c == '/' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The other way, refusing what the crate refuses: characters outside the alphabet, padding, a
+/// length no encoding has.
+#[cfg(target_arch = "wasm32")]
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if text.len() % 4 == 1 || !text.bytes().all(alphabet) {
+        return None;
+    }
+    let mut standard: String = text
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                '+'
+            } else if c == '_' {
+                '/'
+            } else {
+                c
+            }
+        })
+        .collect();
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    let binary = web_sys::window()?.atob(&standard).ok()?;
+    binary.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
 }
 
 /// The `run=` value for a run.
@@ -273,7 +335,7 @@ fn packed(text: &str) -> Result<Vec<u8>, String> {
     if body.len() > super::params::URL_RUN_CHARS_MAX {
         return Err("it is too long".into());
     }
-    URL_SAFE_NO_PAD.decode(body).map_err(|_| "it is damaged (not base64url); was it cut short?".to_string())
+    base64url_decode(body).ok_or_else(|| "it is damaged (not base64url); was it cut short?".to_string())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
