@@ -138,8 +138,8 @@ impl MultiPaxos {
         ctx.cancel_timer(MultiTimer::Election);
         let reported = highest_reported(&self.promises);
         let last = reported.last().map(|(k, _)| k).copied().max(chosen.last().map(|(k, _)| k).copied());
-        // (Slots below `executed` are chosen: after a snapshot was installed they are not in the
-        // log, and a slot re-proposed there would be a no-op for a slot already chosen.)
+        // Slots below `executed` are chosen and executed; after a snapshot was installed they are
+        // not in the log either, so they are skipped here rather than proposed again.
         let first = self.prepare_from.max(self.executed);
         self.next_slot = last.map_or(first, |l| (l + 1).max(first));
         for slot in first..self.next_slot {
@@ -627,6 +627,51 @@ mod tests {
             }
         }
         assert!(snapshots >= 2 * SNAPSHOT_EVERY, "snapshots up to slot {snapshots} only");
+    }
+
+    #[test]
+    fn a_compacted_acceptor_never_promises_or_accepts_below_its_cut() {
+        // The compaction scenario (a replica returns 2,000 slots behind and prepares from there):
+        // at every step, no node holds log or accepted proposals below its cuts, an acceptor's cut
+        // is never above its log's, and no acceptor promises or accepts below its cut — it sends
+        // its snapshot instead, which a lagging replica installs.
+        use crate::sim::{RecordKind, Setup};
+        let text = include_str!("../../../scenarios/paxos/compaction.scenario");
+        let scenario = crate::scenario::parse(text).unwrap();
+        let mut setup = Setup::default();
+        scenario.apply_settings(&mut setup);
+        let until = setup.duration_us;
+        let mut world = scenario.build_world::<MultiPaxos>(setup).unwrap();
+        let (mut records, mut installs, mut promises_after_cut) = (Vec::new(), 0, 0);
+        while world.sim().next_event_us().is_some_and(|t| t <= until) && world.step(&mut |r| records.push(r)) {
+            for r in records.drain(..) {
+                let RecordKind::Observe { node, obs } = &r.kind else { continue };
+                let cut = world.sim().node(*node).disk().acceptor.compacted;
+                match obs {
+                    Observation::Promise { slot, .. } | Observation::Accept { slot, .. } => {
+                        assert!(*slot >= cut, "{node} at slot {slot}, below its cut {cut}: {obs:?}");
+                        promises_after_cut += u32::from(cut > 0);
+                    }
+                    Observation::Snapshot { .. } => installs += 1,
+                    _ => {}
+                }
+            }
+            for (id, slot) in world.sim().nodes() {
+                let disk = slot.disk();
+                let cut = disk.acceptor.compacted;
+                assert!(cut <= disk.log_from, "{id:?}");
+                assert!(disk.chosen.first().is_none_or(|(&s, _)| s >= disk.log_from), "{id:?}");
+                assert!(disk.acceptor.accepted.first().is_none_or(|(&s, _)| s >= cut), "{id:?}");
+                if let Some(node) = slot.volatile() {
+                    assert_eq!(node.acceptor.state.compacted, cut, "{id:?}");
+                }
+            }
+        }
+        assert_eq!(world.violations().len(), 0, "{:?}", world.violations());
+        assert!(
+            installs > 0 && promises_after_cut > 0,
+            "{installs} installs, {promises_after_cut} acceptances past a cut"
+        );
     }
 
     #[test]
