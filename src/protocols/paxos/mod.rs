@@ -216,6 +216,14 @@ pub struct AcceptorState {
     pub compacted: u64,
 }
 
+impl AcceptorState {
+    /// Forgets the proposals accepted below slot `below` (Multi-Paxos log compaction).
+    fn compact(&mut self, below: u64) {
+        self.compacted = below;
+        self.accepted.retain(|&slot, _| slot >= below);
+    }
+}
+
 /// What a Paxos node persists.
 #[derive(Clone, Debug, Default, Hash)]
 pub struct PaxosDurable {
@@ -269,12 +277,9 @@ impl Acceptor {
         if below <= self.state.compacted {
             return;
         }
-        self.state.compacted = below;
-        self.state.accepted.retain(|&slot, _| slot >= below);
+        self.state.compact(below);
         if !self.forget {
-            let on_disk = &mut disk.write().acceptor;
-            on_disk.compacted = below;
-            on_disk.accepted.retain(|&slot, _| slot >= below);
+            disk.write().acceptor.compact(below);
         }
     }
 

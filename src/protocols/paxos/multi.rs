@@ -217,9 +217,7 @@ impl MultiPaxos {
     /// one further behind (or a proposer preparing or proposing there) is sent the snapshot.
     fn compact(&mut self, disk: &mut Disk<PaxosDurable>, below: u64) {
         if below > disk.read().log_from {
-            let on_disk = disk.write();
-            on_disk.log_from = below;
-            on_disk.chosen.retain(|&slot, _| slot >= below);
+            cut_log(disk.write(), below);
         }
         if self.is(&self.config.acceptors) {
             self.acceptor.compact(disk, below);
@@ -244,8 +242,7 @@ impl MultiPaxos {
         (self.executed, self.state) = (upto, state.clone());
         let on_disk = disk.write();
         on_disk.snapshot = Some((upto, state));
-        on_disk.log_from = upto;
-        on_disk.chosen.retain(|&slot, _| slot >= upto);
+        cut_log(on_disk, upto);
         let dropped: Vec<u64> = self.proposals.keys().copied().filter(|&slot| slot < upto).collect();
         for slot in dropped {
             if let Some(command) = self.proposals.remove(&slot).and_then(|p| parse_value(&p.value)) {
@@ -274,6 +271,12 @@ impl MultiPaxos {
             self.execute_next(value);
         }
     }
+}
+
+/// The replica's log from slot `from` on: the slots below are in its snapshot.
+fn cut_log(disk: &mut PaxosDurable, from: u64) {
+    disk.log_from = from;
+    disk.chosen.retain(|&slot, _| slot >= from);
 }
 
 /// The node panel's log fields: the slots the replica's log holds, and where compaction cut it.
