@@ -166,19 +166,7 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
 fn base64url_encode(bytes: &[u8]) -> String {
     let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
     let standard = web_sys::window().and_then(|w| w.btoa(&binary).ok()).unwrap_or_default();
-    standard
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| {
-            if c == '+' {
-                '-'
-            } else if c == '/' {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect()
+    standard.trim_end_matches('=').replace('+', "-").replace('/', "_")
 }
 
 /// The other way, refusing what the crate refuses: characters outside the alphabet, padding, a
@@ -189,18 +177,7 @@ fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 || !text.bytes().all(alphabet) {
         return None;
     }
-    let mut standard: String = text
-        .chars()
-        .map(|c| {
-            if c == '-' {
-                '+'
-            } else if c == '_' {
-                '/'
-            } else {
-                c
-            }
-        })
-        .collect();
+    let mut standard = text.replace('-', "+").replace('_', "/");
     while standard.len() % 4 != 0 {
         standard.push('=');
     }
