@@ -1,0 +1,157 @@
+// One virtual hour on the page itself (not the JS API): does the page stay responsive while the
+// run grows? Each protocol runs at 5 nodes under the chaos preset (faults for the first half
+// hour) at 100× speed, as a person would leave it running. Not a test: it prints tables for
+// docs/performance.md.
+//
+//   trunk build --release && (cd dist && python3 -m http.server 8765 --bind 127.0.0.1 &)
+//   node benches/page-hour.mjs [base-url] [protocols, comma-separated] [virtual minutes]
+//
+// Every few seconds of wall time it notes where the run is and how the page does:
+// - frames: requestAnimationFrame deltas (p95) and each frame's work, from its start to the end
+//   of its rendering (p95; see frames.mjs);
+// - input: Space pressed twice (pause, play), the time from the key's event to the first frame
+//   painted after the page shows the change (`data-playing`), as a person would feel it;
+// - memory: the WebAssembly memory (it only grows, so this is the heap's high-water mark), the
+//   JS heap, and the number of elements in the document.
+// At the end of the hour it pauses and drags the timeline: to the middle of the run, to its
+// start and to near its end, then presses End, each timed from the input event to the painted
+// frame that shows that step (time travel restores the nearest checkpoint and replays from it).
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
+const protocols = (process.argv[3] ?? 'raft,multi-paxos,2pc').split(',');
+const minutes = Number(process.argv[4] ?? 60);
+const sampleMs = 3000;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--enable-precise-memory-info'],
+});
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((s.length - 1) * p))] : NaN;
+};
+const mb = (b) => (b / 1048576).toFixed(1);
+
+// In the page: every frame's delta and work, taken and cleared by `__frames()`; and a wait for a
+// condition followed by the next painted frame.
+const recorder = () => {
+  window.addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
+  let deltas = [];
+  let work = [];
+  let last = null;
+  let start = null;
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    if (start !== null) work.push(performance.now() - start);
+    start = null;
+  };
+  const tick = (t) => {
+    if (last !== null) deltas.push(t - last);
+    last = t;
+    start = t;
+    channel.port2.postMessage(0);
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  window.__frames = () => {
+    const r = { deltas, work };
+    deltas = [];
+    work = [];
+    return r;
+  };
+  // Resolves with the time from `since` to the end of the first frame painted after `ready()`.
+  window.__paintedAfter = (ready, since, timeoutMs) => new Promise((done) => {
+    const check = () => {
+      if (performance.now() - since > timeoutMs) return done(null);
+      if (!ready()) return requestAnimationFrame(check);
+      requestAnimationFrame(() => {
+        const c = new MessageChannel();
+        c.port1.onmessage = () => done(performance.now() - since);
+        c.port2.postMessage(0);
+      });
+    };
+    check();
+  });
+};
+
+// Presses Space and times it: key event to the painted frame whose `data-playing` is `want`.
+async function pressSpace(page, want) {
+  await page.evaluate(() => {
+    window.__keyAt = null;
+    window.addEventListener('keydown', (e) => { window.__keyAt = e.timeStamp; }, { once: true, capture: true });
+  });
+  await page.keyboard.press('Space');
+  return page.evaluate((want) => {
+    const at = window.__keyAt ?? performance.now();
+    return window.__paintedAfter(
+      () => document.querySelector('.playground')?.dataset.playing === want, at, 10000);
+  }, want);
+}
+
+// Drags the timeline to `step` (an input event on the range) and times it to the painted frame.
+async function scrub(page, step) {
+  return page.evaluate((step) => {
+    const input = document.getElementById('scrubber');
+    const at = performance.now();
+    input.value = String(step);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    const target = Math.min(step, Number(input.max));
+    return window.__paintedAfter(
+      () => Number(document.getElementById('timeline')?.dataset.step) === target, at, 60000);
+  }, step);
+}
+
+const sample = (page) => page.evaluate(() => ({
+  virtualUs: Number(document.getElementById('clock')?.dataset.virtualTime ?? 0),
+  steps: Number(document.getElementById('timeline')?.dataset.step ?? 0),
+  wasm: window.__wasm?.memory?.buffer?.byteLength ?? 0,
+  js: performance.memory?.usedJSHeapSize ?? 0,
+  elements: document.getElementsByTagName('*').length,
+  violations: document.querySelectorAll('[data-property][data-status="violated"]').length,
+  frames: window.__frames(),
+}));
+
+for (const protocol of protocols) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  await page.addInitScript(recorder);
+  const query = `?protocol=${protocol}&nodes=5&seed=1&faults=chaos&duration=${minutes * 60}s&speed=100`;
+  const opened = Date.now();
+  await page.goto(base + query);
+  await page.waitForSelector('#cluster [data-node]');
+  console.log(`\n${protocol}: ${base}${query}\n`);
+  console.log('| virtual min | wall s | steps | frames | delta p95 ms | work p95 ms | work max ms | pause / play, input to paint ms | wasm MB | JS heap MB | elements |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  let s;
+  let peak = 0;
+  const inputs = [];
+  for (;;) {
+    await page.waitForTimeout(sampleMs);
+    s = await sample(page);
+    const pause = await pressSpace(page, 'false');
+    const play = await pressSpace(page, 'true');
+    inputs.push(pause, play);
+    peak = Math.max(peak, s.wasm);
+    const { deltas, work } = s.frames;
+    console.log(`| ${(s.virtualUs / 60e6).toFixed(1)} | ${((Date.now() - opened) / 1000).toFixed(0)} | ${s.steps} | ${deltas.length} | ${pct(deltas, 0.95).toFixed(1)} | ${pct(work, 0.95).toFixed(1)} | ${Math.max(...work).toFixed(1)} | ${pause?.toFixed(0) ?? 'timeout'} / ${play?.toFixed(0) ?? 'timeout'} | ${mb(s.wasm)} | ${mb(s.js)} | ${s.elements} |`);
+    if (s.virtualUs >= minutes * 60e6 || Date.now() - opened > 30 * 60e3) break;
+  }
+  await pressSpace(page, 'false');
+  const horizon = await page.evaluate(() => Number(document.getElementById('timeline').dataset.horizon));
+  const middle = await scrub(page, Math.floor(horizon / 2));
+  const startOf = await scrub(page, 0);
+  const nearEnd = await scrub(page, horizon - 1000);
+  const end = await page.evaluate(() => {
+    const at = performance.now();
+    document.getElementById('to-end').click();
+    const h = Number(document.getElementById('timeline').dataset.horizon);
+    return window.__paintedAfter(() => Number(document.getElementById('timeline').dataset.step) === h, at, 60000);
+  });
+  const after = await sample(page);
+  const f = (x) => (x === null ? 'timeout' : x.toFixed(0));
+  console.log(`\n${protocol}: ${horizon} steps; ${s.violations} properties violated; wasm peak ${mb(peak)} MB (${mb(after.wasm)} after the drags); input to paint over the run: median ${pct(inputs, 0.5).toFixed(0)} ms, max ${Math.max(...inputs).toFixed(0)} ms`);
+  console.log(`timeline drags, input to paint: to the middle (step ${Math.floor(horizon / 2)}) ${f(middle)} ms, to the start ${f(startOf)} ms, to 1,000 steps before the end ${f(nearEnd)} ms, End ${f(end)} ms`);
+  await page.close();
+}
+await browser.close();
