@@ -9,13 +9,12 @@
 // ~0.1 ms), so "missed" counts the frames over 20 ms: those that took two vsyncs or more.
 //
 // A delta says only whether a frame made its vsync, not by how much. "work" says that: for each
-// frame, the main thread's time from the frame's start (the requestAnimationFrame timestamp, the
-// same for every callback of the frame, the page's own among them) to the end of its rendering
-// (a message posted from the frame's callback runs as the first task after the frame's style,
-// layout, paint and commit). A frame whose work stays under 16.7 ms has room to spare; one over
+// frame, the main thread's time from the frame's start to the end of its rendering
+// (common/frames-in-page.mjs). A frame whose work stays under 16.7 ms has room to spare; one over
 // it misses its vsync. It leaves out what the compositor and raster threads do off the main
 // thread.
 import { chromium } from 'playwright-core';
+import { recorder, pct } from './common/frames-in-page.mjs';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
 const seconds = Number(process.argv[3] ?? 6);
@@ -37,41 +36,22 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
 });
-const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p))];
 console.log(`| case | frames | median ms | p95 ms | max ms | fps | missed (> 20 ms) | work median ms | work p95 ms | work max ms | messages in flight |`);
 console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
 for (const [name, query] of cases.filter(([n]) => !only || n.includes(only))) {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  await page.addInitScript(recorder);
   await page.goto(base + query);
   await page.waitForSelector('#cluster [data-node]');
   await page.waitForTimeout(3000); // warm up: elections, JIT, the browser's own start-up
-  const r = await page.evaluate((ms) => new Promise((done) => {
-    const deltas = [];
-    const work = [];
-    const counts = [];
-    let last = null;
-    const t0 = performance.now();
-    const channel = new MessageChannel();
-    let frameStart = null;
-    channel.port1.onmessage = () => {
-      if (frameStart !== null) work.push(performance.now() - frameStart);
-      frameStart = null;
-    };
-    const tick = (t) => {
-      if (last !== null) deltas.push(t - last);
-      last = t;
-      counts.push(document.querySelectorAll('#cluster [data-message]').length);
-      frameStart = t;
-      channel.port2.postMessage(0);
-      if (t - t0 < ms) requestAnimationFrame(tick); else done({ deltas, work, counts });
-    };
-    requestAnimationFrame(tick);
-  }), seconds * 1000);
+  await page.evaluate(() => window.__frames());
+  await page.waitForTimeout(seconds * 1000);
+  const r = await page.evaluate(() => window.__frames());
   const d = [...r.deltas].sort((a, b) => a - b);
-  const mean = r.deltas.reduce((a, b) => a + b, 0) / r.deltas.length;
-  const msgs = r.counts.reduce((a, b) => a + b, 0) / r.counts.length;
-  const missed = (100 * d.filter((x) => x > 20).length) / d.length;
   const w = [...r.work].sort((a, b) => a - b);
+  const mean = r.deltas.reduce((a, b) => a + b, 0) / r.deltas.length;
+  const msgs = r.messages.reduce((a, b) => a + b, 0) / r.messages.length;
+  const missed = (100 * d.filter((x) => x > 20).length) / d.length;
   console.log(`| ${name} | ${d.length} | ${pct(d, 0.5).toFixed(1)} | ${pct(d, 0.95).toFixed(1)} | ${d[d.length - 1].toFixed(1)} | ${(1000 / mean).toFixed(1)} | ${missed.toFixed(1)} % | ${pct(w, 0.5).toFixed(1)} | ${pct(w, 0.95).toFixed(1)} | ${w[w.length - 1].toFixed(1)} | ${msgs.toFixed(0)} |`);
   await page.close();
 }

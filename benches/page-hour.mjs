@@ -8,7 +8,7 @@
 //
 // Every few seconds of wall time it notes where the run is and how the page does:
 // - frames: requestAnimationFrame deltas (p95) and each frame's work, from its start to the end
-//   of its rendering (p95; see frames.mjs);
+//   of its rendering (p95; see common/frames-in-page.mjs);
 // - input: Space pressed twice (pause, play), the time from the key's event to the first frame
 //   painted after the page shows the change (`data-playing`), as a person would feel it;
 // - memory: the WebAssembly memory (it only grows, so this is the heap's high-water mark), the
@@ -17,6 +17,7 @@
 // start and to near its end, then presses End, each timed from the input event to the painted
 // frame that shows that step (time travel restores the nearest checkpoint and replays from it).
 import { chromium } from 'playwright-core';
+import { recorder, pct } from './common/frames-in-page.mjs';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
 const protocols = (process.argv[3] ?? 'raft,multi-paxos,2pc').split(',');
@@ -28,53 +29,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
     '--enable-precise-memory-info'],
 });
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((s.length - 1) * p))] : NaN;
-};
 const mb = (b) => (b / 1048576).toFixed(1);
-
-// In the page: every frame's delta and work, taken and cleared by `__frames()`; and a wait for a
-// condition followed by the next painted frame.
-const recorder = () => {
-  window.addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
-  let deltas = [];
-  let work = [];
-  let last = null;
-  let start = null;
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
-    if (start !== null) work.push(performance.now() - start);
-    start = null;
-  };
-  const tick = (t) => {
-    if (last !== null) deltas.push(t - last);
-    last = t;
-    start = t;
-    channel.port2.postMessage(0);
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-  window.__frames = () => {
-    const r = { deltas, work };
-    deltas = [];
-    work = [];
-    return r;
-  };
-  // Resolves with the time from `since` to the end of the first frame painted after `ready()`.
-  window.__paintedAfter = (ready, since, timeoutMs) => new Promise((done) => {
-    const check = () => {
-      if (performance.now() - since > timeoutMs) return done(null);
-      if (!ready()) return requestAnimationFrame(check);
-      requestAnimationFrame(() => {
-        const c = new MessageChannel();
-        c.port1.onmessage = () => done(performance.now() - since);
-        c.port2.postMessage(0);
-      });
-    };
-    check();
-  });
-};
 
 // Presses Space and times it: key event to the painted frame whose `data-playing` is `want`.
 async function pressSpace(page, want) {
