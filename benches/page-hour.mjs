@@ -1,10 +1,10 @@
 // One virtual hour on the page itself (not the JS API): does the page stay responsive while the
-// run grows? Each protocol runs at 5 nodes under the chaos preset (faults for the first half
+// run grows? Each protocol runs at 5 nodes (or as many as asked) under the chaos preset (faults for the first half
 // hour) at 100× speed, as a person would leave it running. Not a test: it prints tables for
 // docs/performance.md.
 //
 //   trunk build --release && (cd dist && python3 -m http.server 8765 --bind 127.0.0.1 &)
-//   node benches/page-hour.mjs [base-url] [protocols, comma-separated] [virtual minutes]
+//   node benches/page-hour.mjs [base-url] [protocols, comma-separated] [virtual minutes] [nodes]
 //
 // Every few seconds of wall time it notes where the run is and how the page does:
 // - frames: requestAnimationFrame deltas (p95) and each frame's work, from its start to the end
@@ -22,6 +22,7 @@ import { recorder, pct } from './common/frames-in-page.mjs';
 const base = process.argv[2] ?? 'http://127.0.0.1:8765/';
 const protocols = (process.argv[3] ?? 'raft,multi-paxos,2pc').split(',');
 const minutes = Number(process.argv[4] ?? 60);
+const nodes = Number(process.argv[5] ?? 5);
 const sampleMs = 3000;
 
 const browser = await chromium.launch({
@@ -71,7 +72,7 @@ const sample = (page) => page.evaluate(() => ({
 for (const protocol of protocols) {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   await page.addInitScript(recorder);
-  const query = `?protocol=${protocol}&nodes=5&seed=1&faults=chaos&duration=${minutes * 60}s&speed=100`;
+  const query = `?protocol=${protocol}&nodes=${nodes}&seed=1&faults=chaos&duration=${minutes * 60}s&speed=100`;
   const opened = Date.now();
   await page.goto(base + query);
   await page.waitForSelector('#cluster [data-node]');

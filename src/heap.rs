@@ -87,6 +87,11 @@ pub fn peak_bytes() -> usize {
     COUNTERS.try_with(|c| c.peak.get()).unwrap_or(0).max(0) as usize
 }
 
+/// Starts [`peak_bytes`] again from the live heap: the peak of what follows.
+pub fn reset_peak() {
+    let _ = COUNTERS.try_with(|c| c.peak.set(c.live.get()));
+}
+
 /// Bytes this thread has allocated in all (growth by `realloc` included), freed or not: what a
 /// piece of work costs the allocator, whatever it gave back.
 pub fn allocated_bytes() -> u64 {

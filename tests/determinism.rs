@@ -106,6 +106,38 @@ fn time_travel_restores_any_step_and_replays_to_the_same_hash() {
 }
 
 #[test]
+fn going_back_and_forth_in_time_keeps_the_trace_numbered_as_stepping_there_would() {
+    // Time travel replays from the nearest checkpoint (every 2,000 steps in a run this short),
+    // while the trace holds only its newest 300 records (~300 steps here). After any restore the
+    // trace must count the records a run stepped straight to that step counts, and hold the
+    // newest of the ones that run holds: all of them when the replay alone made at least 300
+    // records (a restore 1,000 steps or more past a checkpoint), or else a suffix, since the
+    // records older than the checkpoint are gone when the trace let go of them. Going forward
+    // again after going back (End after a drag back) used to leave the trace counting the
+    // records from where it had been, so the page's event log numbered old records as new.
+    let mut setup = Setup { duration_us: 60_000_000, ..chaos(5) };
+    setup.limits.trace_records_max = 300;
+    let mut run = playground::build("raft", setup.clone(), None).unwrap();
+    run_to_end(run.as_mut());
+    let end = run.steps();
+    assert!(end > 12_000, "{end} steps");
+    for target in [end / 3, 1_999, 2_000, 2_001, 2_050, end / 2 + 7, end - 1, 50, 0, 11_500, 3_333] {
+        run.restore(target).unwrap();
+        let mut fresh = playground::build("raft", setup.clone(), None).unwrap();
+        while fresh.steps() < target {
+            fresh.step();
+        }
+        let ((held, next), (expected, expected_next)) = (run.trace_jsonl_from(0), fresh.trace_jsonl_from(0));
+        assert_eq!((run.records(), next), (fresh.records(), expected_next), "records counted at step {target}");
+        assert!(expected.ends_with(&held), "step {target}: the records held are the newest of the stepped run's");
+        if target % 2_000 >= 1_000 {
+            assert_eq!(held, expected, "step {target}: a long replay fills the trace");
+        }
+        assert_eq!(run.hash(), fresh.hash(), "hash at step {target}");
+    }
+}
+
+#[test]
 fn restore_then_fork_diverges_and_old_future_is_forgotten() {
     let mut run = playground::build("toy", chaos(11), None).unwrap();
     user_actions(run.as_mut());

@@ -5,7 +5,7 @@
 
 use consensus_playground::check::{Checked, Run, World};
 use consensus_playground::core::US_PER_S;
-use consensus_playground::heap::{allocated_bytes, measured_clone, Counting};
+use consensus_playground::heap::{allocated_bytes, live_bytes, measured_clone, peak_bytes, reset_peak, Counting};
 use consensus_playground::protocols::paxos::MultiPaxos;
 use consensus_playground::protocols::raft::Raft;
 use consensus_playground::protocols::two_phase_commit::TwoPhaseCommit;
@@ -126,4 +126,29 @@ fn time_travel_keeps_a_growing_world_within_its_byte_budget() {
     // Going back still works: step 1,000 is replayed from the nearest checkpoint.
     run.restore(1_000).unwrap();
     assert_eq!(run.world().steps(), 1_000);
+}
+
+#[test]
+fn going_back_in_time_holds_no_more_of_the_replay_than_the_trace_keeps() {
+    // A restore replays from the nearest checkpoint, and the trace keeps only its newest records.
+    // The replay's records used to be gathered first, all of them: with checkpoints ~300,000 steps
+    // apart (a 51-node virtual hour on the page) that was 190 MB at each drag of the timeline.
+    // Here a trace of 1,000 records, already full, and a replay of 1,950 steps (~2,000 records):
+    // the heap may grow by the restored world and a step's records, not by the replay.
+    // Measured: 43 KB (one world 36 KB); gathering the whole replay first, 837 KB.
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut setup = Setup { nodes: 5, seed: 1, duration_us: 60 * US_PER_S, ..Setup::default() };
+    setup.limits.trace_records_max = 1_000;
+    let mut run = Run::<Raft>::new(setup).unwrap();
+    run.run_until(60 * US_PER_S, u64::MAX);
+    let target = 3_950; // the checkpoints lie 2,000 steps apart: this replays 1,950 steps from 2,000
+    let steps = run.world().steps();
+    assert!(steps > 6_000, "{steps} steps");
+    let world = world_bytes(run.world());
+    let before = live_bytes();
+    reset_peak();
+    run.restore(target).unwrap();
+    let grew = peak_bytes() - before;
+    assert_eq!(run.world().steps(), target);
+    assert!(grew < world + 100_000, "the heap grew by {grew} bytes during the restore (one world: {world})");
 }

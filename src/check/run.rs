@@ -185,13 +185,37 @@ impl<P: Checked> Run<P> {
         if target > self.horizon {
             return Err(format!("step {target} has not happened yet (the run has reached step {})", self.horizon));
         }
-        let mut replayed = Vec::new();
-        let world = self.travel.restore(target, |w| replayed.extend(w.take_replayed()))?;
-        // The trace is cut back to the restored checkpoint's length, then replayed forward.
-        let base = world.records() - replayed.len() as u64;
-        self.trace.truncate(base);
-        for record in replayed {
-            self.trace.push(record);
+        // The replay's records go straight into the trace, which keeps only its newest: a long
+        // replay (checkpoints lie ~500,000 steps apart in a 51-node virtual hour) gathered first
+        // made millions of records (190 MB on the page). At the first replayed step the trace is
+        // set to the restored checkpoint's length — cut back to it, or, forward again after going
+        // back, moved on to it (the records in between are no longer held).
+        let trace = &mut self.trace;
+        let mut started = false;
+        let restored = self.travel.restore(target, |w| {
+            let records = w.take_replayed();
+            if !started {
+                started = true;
+                trace.set_len(w.records() - records.len() as u64);
+            }
+            for record in records {
+                trace.push(record);
+            }
+        });
+        let world = match restored {
+            Ok(world) => world,
+            Err(e) => {
+                // A replay that failed half way (it cannot, a run being deterministic) leaves the
+                // world as it was, and a trace that holds nothing but counts the world's records.
+                if started {
+                    self.trace.set_len(0);
+                    self.trace.count_upto(self.world.records());
+                }
+                return Err(e);
+            }
+        };
+        if !started {
+            self.trace.set_len(world.records());
         }
         self.world = world;
         self.inputs_applied = self.travel.inputs().take_while(|(p, _)| *p < target).count();

@@ -300,6 +300,24 @@ impl<P: Protocol> Trace<P> {
         self.records.push_back(record);
     }
 
+    /// The most records it holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Makes the trace `len` records long: cut back to it, or moved on to it past records it
+    /// was never given, letting go of those it holds (they would not lie next to the ones pushed
+    /// after them). What going back in time, or forward again, to a checkpoint does (see
+    /// `Run::restore`).
+    pub fn set_len(&mut self, len: u64) {
+        if len <= self.len() {
+            self.truncate(len);
+        } else {
+            self.records.clear();
+            self.first_index = len;
+        }
+    }
+
     /// Counts records not given to the trace, up to `total` in all (nothing if it has more).
     pub fn count_upto(&mut self, total: u64) {
         self.first_index += total.saturating_sub(self.len());
