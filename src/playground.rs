@@ -255,6 +255,8 @@ pub trait Playground {
     fn expectations(&self) -> Vec<ExpectationResult>;
     /// The trace records still held, as JSON Lines.
     fn trace_jsonl(&self) -> String;
+    /// The same, in pieces of whole lines of about `piece_bytes` each.
+    fn trace_jsonl_pieces(&self, piece_bytes: usize, each: &mut dyn FnMut(&str));
     /// The records from global index `from` on that are still held, as JSON Lines, and the index
     /// after the last one.
     fn trace_jsonl_from(&self, from: u64) -> (String, u64);
@@ -370,6 +372,9 @@ where
     }
     fn trace_jsonl(&self) -> String {
         self.run.trace().to_jsonl()
+    }
+    fn trace_jsonl_pieces(&self, piece_bytes: usize, each: &mut dyn FnMut(&str)) {
+        self.run.trace().jsonl_pieces(piece_bytes, each)
     }
     fn trace_jsonl_from(&self, from: u64) -> (String, u64) {
         let trace = self.run.trace();

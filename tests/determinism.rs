@@ -138,6 +138,25 @@ fn going_back_and_forth_in_time_keeps_the_trace_numbered_as_stepping_there_would
 }
 
 #[test]
+fn the_trace_in_pieces_is_the_trace() {
+    // The page exports the trace in pieces of ~1 MB of whole lines (one string of ~20 MB grew its
+    // memory for good); put together they are the trace, and no piece is longer than it needs.
+    let mut run = playground::build("raft", chaos(3), None).unwrap();
+    run_to_end(run.as_mut());
+    let whole = run.trace_jsonl();
+    assert!(whole.len() > 20_000, "{} bytes", whole.len());
+    let mut pieces = Vec::new();
+    run.trace_jsonl_pieces(1_000, &mut |p| pieces.push(p.to_string()));
+    assert_eq!(pieces.concat(), whole);
+    for (i, piece) in pieces.iter().enumerate() {
+        assert!(piece.ends_with('\n'), "piece {i} ends inside a line");
+        let without_last_line = piece[..piece.len() - 1].rfind('\n').map_or(0, |at| at + 1);
+        assert!(without_last_line < 1_000, "piece {i} went on after reaching 1,000 bytes");
+        assert!(i + 1 == pieces.len() || piece.len() >= 1_000, "piece {i} stopped short");
+    }
+}
+
+#[test]
 fn restore_then_fork_diverges_and_old_future_is_forgotten() {
     let mut run = playground::build("toy", chaos(11), None).unwrap();
     user_actions(run.as_mut());

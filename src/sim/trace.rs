@@ -358,11 +358,26 @@ impl<P: Protocol> Trace<P> {
     /// The records still held, as JSON Lines.
     pub fn to_jsonl(&self) -> String {
         let mut out = String::new();
+        self.jsonl_pieces(1 << 20, |piece| out.push_str(piece));
+        out
+    }
+
+    /// The records still held, as JSON Lines, handed over in pieces of whole lines, each about
+    /// `piece_bytes` long (the last one shorter): the page's export of 200,000 records is ~20 MB,
+    /// which one string would have held, and up to twice over while it grew.
+    pub fn jsonl_pieces(&self, piece_bytes: usize, mut each: impl FnMut(&str)) {
+        let mut out = String::new();
         for record in &self.records {
             out.push_str(&record_json(record).to_string());
             out.push('\n');
+            if out.len() >= piece_bytes {
+                each(&out);
+                out.clear();
+            }
         }
-        out
+        if !out.is_empty() {
+            each(&out);
+        }
     }
 }
 
