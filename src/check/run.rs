@@ -209,7 +209,7 @@ impl<P: Checked> Run<P> {
                 // world as it was, and a trace that holds nothing but counts the world's records.
                 if started {
                     self.trace.set_len(0);
-                    self.trace.count_upto(self.world.records());
+                    self.trace.set_len(self.world.records());
                 }
                 return Err(e);
             }

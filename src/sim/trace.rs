@@ -300,11 +300,6 @@ impl<P: Protocol> Trace<P> {
         self.records.push_back(record);
     }
 
-    /// The most records it holds.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// Makes the trace `len` records long: cut back to it, or moved on to it past records it
     /// was never given, letting go of those it holds (they would not lie next to the ones pushed
     /// after them). What going back in time, or forward again, to a checkpoint does (see
