@@ -374,19 +374,11 @@ where
         self.run.trace().to_jsonl()
     }
     fn trace_jsonl_pieces(&self, piece_bytes: usize, each: &mut dyn FnMut(&str)) {
-        self.run.trace().jsonl_pieces(piece_bytes, each)
+        self.run.trace().jsonl_pieces(0, piece_bytes, each)
     }
     fn trace_jsonl_from(&self, from: u64) -> (String, u64) {
         let trace = self.run.trace();
-        let start = from.max(trace.first_index());
-        let mut out = String::new();
-        for i in start..trace.len() {
-            if let Some(r) = trace.get(i) {
-                out.push_str(&record_json(r).to_string());
-                out.push('\n');
-            }
-        }
-        (out, trace.len())
+        (trace.jsonl_from(from), trace.len())
     }
     fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView> {
         let trace = self.run.trace();

@@ -300,13 +300,12 @@ impl<P: Protocol> Trace<P> {
         self.records.push_back(record);
     }
 
-    /// Makes the trace `len` records long: cut back to it, or moved on to it past records it
-    /// was never given, letting go of those it holds (they would not lie next to the ones pushed
-    /// after them). What going back in time, or forward again, to a checkpoint does (see
-    /// `Run::restore`).
+    /// Makes the trace `len` records long: cut back to it (time travel), or moved on to it past
+    /// records it was never given. Records it holds are let go of unless they lie below `len` and
+    /// next to what will be pushed after them (see `Run::restore`).
     pub fn set_len(&mut self, len: u64) {
-        if len <= self.len() {
-            self.truncate(len);
+        if (self.first_index..=self.len()).contains(&len) {
+            self.records.truncate((len - self.first_index) as usize);
         } else {
             self.records.clear();
             self.first_index = len;
@@ -340,29 +339,26 @@ impl<P: Protocol> Trace<P> {
         index.checked_sub(self.first_index).and_then(|i| self.records.get(i as usize))
     }
 
-    /// Forgets every record from `len` on (time travel).
-    pub fn truncate(&mut self, len: u64) {
-        if len < self.first_index {
-            self.records.clear();
-            self.first_index = len;
-        } else {
-            self.records.truncate((len - self.first_index) as usize);
-        }
-    }
-
     /// The records still held, as JSON Lines.
     pub fn to_jsonl(&self) -> String {
+        self.jsonl_from(0)
+    }
+
+    /// The records from global index `from` on that are still held, as JSON Lines.
+    pub fn jsonl_from(&self, from: u64) -> String {
         let mut out = String::new();
-        self.jsonl_pieces(1 << 20, |piece| out.push_str(piece));
+        self.jsonl_pieces(from, 1 << 20, |piece| out.push_str(piece));
         out
     }
 
-    /// The records still held, as JSON Lines, handed over in pieces of whole lines, each about
-    /// `piece_bytes` long (the last one shorter): the page's export of 200,000 records is ~20 MB,
-    /// which one string would have held, and up to twice over while it grew.
-    pub fn jsonl_pieces(&self, piece_bytes: usize, mut each: impl FnMut(&str)) {
+    /// The records from global index `from` on that are still held, as JSON Lines, handed over
+    /// in pieces of whole lines, each about `piece_bytes` long (the last one shorter): the page's
+    /// export of 200,000 records is ~20 MB, which one string would have held, and up to twice
+    /// over while it grew.
+    pub fn jsonl_pieces(&self, from: u64, piece_bytes: usize, mut each: impl FnMut(&str)) {
+        let skip = (from.saturating_sub(self.first_index) as usize).min(self.records.len());
         let mut out = String::new();
-        for record in &self.records {
+        for record in self.records.range(skip..) {
             out.push_str(&record_json(record).to_string());
             out.push('\n');
             if out.len() >= piece_bytes {
