@@ -14,8 +14,9 @@
 // - memory: the WebAssembly memory (it only grows, so this is the heap's high-water mark), the
 //   JS heap, and the number of elements in the document.
 // At the end of the hour it pauses and drags the timeline: to the middle of the run, to its
-// start and to near its end, then presses End, each timed from the input event to the painted
-// frame that shows that step (time travel restores the nearest checkpoint and replays from it).
+// start and to near its end, then presses End, each timed from the input event to the first
+// painted frame and to the painted frame that shows that step, with the longest frame between
+// (time travel restores the nearest checkpoint and replays from it, a slice per frame).
 import { chromium } from 'playwright-core';
 import { recorder, pct } from './common/frames-in-page.mjs';
 
@@ -46,16 +47,24 @@ async function pressSpace(page, want) {
   }, want);
 }
 
-// Drags the timeline to `step` (an input event on the range) and times it to the painted frame.
+// Drags the timeline to `step` (an input event on the range) and times it: from the input event
+// to the first painted frame (the page answering), and to the painted frame that shows that step
+// (a long replay is taken a slice per frame, so the two differ); and the longest frame's work in
+// between.
 async function scrub(page, step) {
-  return page.evaluate((step) => {
+  return page.evaluate(async (step) => {
+    window.__frames();
     const input = document.getElementById('scrubber');
     const at = performance.now();
     input.value = String(step);
     input.dispatchEvent(new Event('input', { bubbles: true }));
     const target = Math.min(step, Number(input.max));
-    return window.__paintedAfter(
-      () => Number(document.getElementById('timeline')?.dataset.step) === target, at, 60000);
+    const [first, arrived] = await Promise.all([
+      window.__paintedAfter(() => true, at, 60000),
+      window.__paintedAfter(() => Number(document.getElementById('timeline')?.dataset.step) === target
+        && !document.getElementById('timeline')?.dataset.seeking, at, 60000),
+    ]);
+    return { first, arrived, worst: Math.max(0, ...window.__frames().work) };
   }, step);
 }
 
@@ -98,16 +107,23 @@ for (const protocol of protocols) {
   const middle = await scrub(page, Math.floor(horizon / 2));
   const startOf = await scrub(page, 0);
   const nearEnd = await scrub(page, horizon - 1000);
-  const end = await page.evaluate(() => {
+  const end = await page.evaluate(async () => {
+    window.__frames();
     const at = performance.now();
     document.getElementById('to-end').click();
     const h = Number(document.getElementById('timeline').dataset.horizon);
-    return window.__paintedAfter(() => Number(document.getElementById('timeline').dataset.step) === h, at, 60000);
+    const [first, arrived] = await Promise.all([
+      window.__paintedAfter(() => true, at, 60000),
+      window.__paintedAfter(() => Number(document.getElementById('timeline').dataset.step) === h
+        && !document.getElementById('timeline').dataset.seeking, at, 60000),
+    ]);
+    return { first, arrived, worst: Math.max(0, ...window.__frames().work) };
   });
   const after = await sample(page);
-  const f = (x) => (x === null ? 'timeout' : x.toFixed(0));
+  const f = (d) => (d.arrived === null ? 'timeout'
+    : `${d.arrived.toFixed(0)} ms (first frame ${d.first?.toFixed(0)} ms, longest ${d.worst.toFixed(0)} ms)`);
   console.log(`\n${protocol}: ${horizon} steps; ${s.violations} properties violated; wasm peak ${mb(peak)} MB (${mb(after.wasm)} after the drags); input to paint over the run: median ${pct(inputs, 0.5).toFixed(0)} ms, max ${Math.max(...inputs).toFixed(0)} ms`);
-  console.log(`timeline drags, input to paint: to the middle (step ${Math.floor(horizon / 2)}) ${f(middle)} ms, to the start ${f(startOf)} ms, to 1,000 steps before the end ${f(nearEnd)} ms, End ${f(end)} ms`);
+  console.log(`timeline drags, input to the step painted: to the middle (step ${Math.floor(horizon / 2)}) ${f(middle)}; to the start ${f(startOf)}; to 1,000 steps before the end ${f(nearEnd)}; End ${f(end)}`);
   await page.close();
 }
 await browser.close();

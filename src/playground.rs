@@ -272,6 +272,15 @@ pub trait Playground {
     fn view_with(&self, detail: ViewDetail) -> ClusterView;
     /// Goes back (or forward again) to the moment right after step `step`.
     fn restore(&mut self, step: u64) -> Result<(), String>;
+    /// Starts going to step `step`, leaving the replay to [`Playground::seek_more`] (see
+    /// [`Run::seek`]).
+    fn seek(&mut self, step: u64) -> Result<(), String>;
+    /// Replays up to `steps_max` more steps of a seek; `true` once it stands at its step.
+    fn seek_more(&mut self, steps_max: u64) -> Result<bool, String>;
+    /// The step a seek under way is going to.
+    fn seeking(&self) -> Option<u64>;
+    /// Leaves a seek where it stands.
+    fn stop_seeking(&mut self);
     /// The furthest step the run has reached; `restore` goes anywhere up to it.
     fn horizon(&self) -> u64;
     /// The virtual time the run had reached at its horizon.
@@ -466,6 +475,18 @@ where
     }
     fn restore(&mut self, step: u64) -> Result<(), String> {
         self.run.restore(step)
+    }
+    fn seek(&mut self, step: u64) -> Result<(), String> {
+        self.run.seek(step)
+    }
+    fn seek_more(&mut self, steps_max: u64) -> Result<bool, String> {
+        self.run.seek_more(steps_max)
+    }
+    fn seeking(&self) -> Option<u64> {
+        self.run.seeking()
+    }
+    fn stop_seeking(&mut self) {
+        self.run.stop_seeking()
     }
     fn horizon(&self) -> u64 {
         self.run.horizon()

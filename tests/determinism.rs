@@ -138,6 +138,72 @@ fn going_back_and_forth_in_time_keeps_the_trace_numbered_as_stepping_there_would
 }
 
 #[test]
+fn a_seek_taken_in_slices_stands_at_true_moments_and_arrives_where_a_restore_goes() {
+    // The page takes a long seek (a timeline drag in a long run of a big cluster replays hundreds
+    // of thousands of steps) a slice per frame. Between slices the run must stand at a true
+    // moment of its past, and where it arrives must be the moment asked for; going on from the
+    // world shown (forward again, the timeline dragged on) must replay only the steps between.
+    let setup = Setup { duration_us: 40_000_000, ..chaos(7) };
+    let mut run = playground::build("raft", setup.clone(), None).unwrap();
+    user_actions(run.as_mut());
+    run.run_until(setup.duration_us, u64::MAX);
+    let end = run.steps();
+    assert!(end > 9_000, "{end} steps");
+    // The hash and record count after every step, and the whole trace at the end, from a copy
+    // of the run taken back to its start and stepped through (stepping in the past gives the
+    // recorded actions again at their steps).
+    let mut reference = playground::build("raft", setup, None).unwrap();
+    user_actions(reference.as_mut());
+    reference.run_until(40_000_000, u64::MAX);
+    let end_trace = reference.trace_jsonl();
+    reference.restore(0).unwrap();
+    let mut moments = vec![(reference.hash(), reference.records())];
+    while reference.steps() < end {
+        reference.step();
+        moments.push((reference.hash(), reference.records()));
+    }
+    let moment = |run: &dyn Playground| (run.hash(), run.records());
+    let mut slices = [1u64, 3, 50, 700, 2_000].into_iter().cycle();
+    for target in [end / 2 + 7, 100, end - 1, 2_500, 2_510, 7_000, 6_999, end] {
+        run.seek(target).unwrap();
+        let mut taken = 0;
+        while !run.seek_more(slices.next().unwrap()).unwrap() {
+            taken += 1;
+            assert_eq!(run.seeking(), Some(target));
+            assert!(run.steps() < target);
+            assert_eq!(moment(run.as_ref()), moments[run.steps() as usize], "half way to {target}, at {}", run.steps());
+        }
+        assert_eq!((run.steps(), run.seeking()), (target, None));
+        assert_eq!(moment(run.as_ref()), moments[target as usize], "arrived at {target} after {taken} slices");
+    }
+    // On from the world shown: ten steps on are ten steps away (no checkpoint in between), and
+    // so is the end from a thousand steps before it.
+    for (from, to) in [(2_500, 2_510), (end - 1_000, end)] {
+        run.restore(from).unwrap();
+        run.seek(to).unwrap();
+        assert!(run.seek_more(to - from).unwrap(), "{from} → {to} replayed from further back");
+        assert_eq!(moment(run.as_ref()), moments[to as usize]);
+    }
+    // At the end again: the records held are the newest of the run's, and the world is the one
+    // stepped through (a different world would make different records from here on).
+    assert!(end_trace.ends_with(&run.trace_jsonl()), "the records held after the seeks");
+    reference.restore(end).unwrap();
+    assert_eq!(reference.steps(), end);
+    for r in [&mut run, &mut reference] {
+        r.run_until(45_000_000, u64::MAX);
+    }
+    assert_eq!(moment(run.as_ref()), moment(reference.as_ref()), "five seconds on from the end");
+    // Acting half way through a seek acts at the moment reached, and forgets the seek.
+    run.seek(end / 3).unwrap();
+    run.seek_more(10).unwrap();
+    let at = run.steps();
+    assert!(at < end / 3);
+    run.apply(Action::Crash { node: consensus_playground::core::NodeId(1) }).unwrap();
+    assert_eq!((run.seeking(), run.horizon(), run.steps()), (None, at, at));
+    assert!(run.seek_more(1_000).unwrap(), "no seek under way");
+}
+
+#[test]
 fn the_trace_in_pieces_is_the_trace() {
     // The page exports the trace in pieces of ~1 MB of whole lines (one string of ~20 MB grew its
     // memory for good); put together they are the trace, and no piece is longer than it needs.

@@ -23,6 +23,8 @@ pub struct Run<P: Checked> {
     horizon: u64,
     /// The virtual time at the horizon (the clock runs on between events).
     horizon_us: TimeUs,
+    /// The step a seek under way is going to (see [`Run::seek`]).
+    seeking: Option<u64>,
 }
 
 impl<P: Checked> Run<P> {
@@ -50,7 +52,7 @@ impl<P: Checked> Run<P> {
             trace.push(record);
         }
         let travel = TimeTravel::new(&world, checkpoint_interval, CHECKPOINTS_MAX, CHECKPOINT_BYTES_MAX);
-        Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0, horizon_us: 0 })
+        Ok(Run { world, trace, travel, inputs_applied: 0, horizon: 0, horizon_us: 0, seeking: None })
     }
 
     pub fn world(&self) -> &World<P> {
@@ -83,7 +85,13 @@ impl<P: Checked> Run<P> {
         }
     }
 
+    /// One step where the run stands (a seek under way stops where it is).
     pub fn step(&mut self) -> bool {
+        self.seeking = None;
+        self.advance()
+    }
+
+    fn advance(&mut self) -> bool {
         // Re-give the inputs recorded at this position (after going back in time).
         while let Some((position, input)) = self.travel.input(self.inputs_applied) {
             if *position != self.world.steps() {
@@ -112,11 +120,12 @@ impl<P: Checked> Run<P> {
     }
 
     fn run_until_inner(&mut self, until_us: TimeUs, steps_max: u64, stop_at_violation: bool) -> RunStatus {
+        self.seeking = None;
         let seen = self.world.violations().len();
         for _ in 0..steps_max {
             match self.world.sim().next_event_us() {
                 Some(t) if t <= until_us => {
-                    self.step();
+                    self.advance();
                     if stop_at_violation && self.world.violations().len() > seen {
                         return RunStatus::Violation;
                     }
@@ -148,6 +157,7 @@ impl<P: Checked> Run<P> {
             return Err(format!("an action at t = {at_us} µs lies before the run's clock"));
         }
         self.world.sim().check_now(&action)?;
+        self.seeking = None;
         let position = self.world.steps();
         if self.inputs_applied < self.travel.input_count() || self.horizon > position {
             self.travel.fork(self.inputs_applied, position);
@@ -174,6 +184,7 @@ impl<P: Checked> Run<P> {
     }
 
     pub fn finish(&mut self) {
+        self.seeking = None;
         let trace = &mut self.trace;
         self.world.finish(&mut |r| trace.push(r));
         self.trace.count_upto(self.world.records());
@@ -182,43 +193,71 @@ impl<P: Checked> Run<P> {
     /// Goes back (or forward, by replay) to the moment right after step `target`, anywhere up to
     /// the horizon. Acting afterwards forks a new future.
     pub fn restore(&mut self, target: u64) -> Result<(), String> {
+        self.seek(target)?;
+        while !self.seek_more(u64::MAX)? {}
+        Ok(())
+    }
+
+    /// Starts going to the moment right after step `target`, as [`Run::restore`] does, but leaves
+    /// the replay to [`Run::seek_more`], which takes it a bounded number of steps at a time: a
+    /// replay from a checkpoint can be hundreds of thousands of steps (a 51-node Multi-Paxos world
+    /// weighs ~7 MB, so the checkpoints' budget keeps few of them), and the page stays responsive
+    /// by replaying a slice per frame. Between slices the run stands at a true moment of its past,
+    /// on the way to `target` (world, trace and inputs agree as if restored there), so a seek may
+    /// be left half done.
+    ///
+    /// The replay starts from the world shown when it lies at or before `target` and no checkpoint
+    /// lies between them (going forward again, or dragging the timeline on), else from the newest
+    /// checkpoint at or before `target`.
+    pub fn seek(&mut self, target: u64) -> Result<(), String> {
         if target > self.horizon {
             return Err(format!("step {target} has not happened yet (the run has reached step {})", self.horizon));
         }
-        // The replay's records go straight into the trace, which keeps only its newest: a long
-        // replay (checkpoints lie ~500,000 steps apart in a 51-node virtual hour) gathered first
-        // made millions of records (190 MB on the page). At the first replayed step the trace is
-        // set to the restored checkpoint's length — cut back to it, or, forward again after going
-        // back, moved on to it (the records in between are no longer held).
-        let trace = &mut self.trace;
-        let mut started = false;
-        let restored = self.travel.restore(target, |w| {
-            let records = w.take_replayed();
-            if !started {
-                started = true;
-                trace.set_len(w.records() - records.len() as u64);
-            }
-            for record in records {
-                trace.push(record);
-            }
-        });
-        let world = match restored {
-            Ok(world) => world,
-            Err(e) => {
-                // A replay that failed half way (it cannot, a run being deterministic) leaves the
-                // world as it was, and a trace that holds nothing but counts the world's records.
-                if started {
-                    self.trace.set_len(0);
-                    self.trace.set_len(self.world.records());
-                }
-                return Err(e);
-            }
-        };
-        if !started {
+        let position = self.world.steps();
+        let checkpoint = self.travel.checkpoint_before(target)?;
+        if position > target || checkpoint.steps() > position {
+            let world = checkpoint.clone();
+            // The replay's records go straight into the trace, which keeps only its newest (a
+            // replay gathered first made millions of records in a long run). The trace is set to
+            // the checkpoint's length: cut back to it, or, forward again after going back, moved
+            // on to it (the records in between are no longer held).
             self.trace.set_len(world.records());
+            self.inputs_applied = self.travel.inputs().take_while(|(p, _)| *p < world.steps()).count();
+            self.world = world;
         }
-        self.world = world;
-        self.inputs_applied = self.travel.inputs().take_while(|(p, _)| *p < target).count();
+        self.seeking = (self.world.steps() < target).then_some(target);
         Ok(())
+    }
+
+    /// Replays up to `steps_max` more steps of the seek begun by [`Run::seek`]; `true` once the
+    /// run stands at its target (or no seek is under way).
+    pub fn seek_more(&mut self, steps_max: u64) -> Result<bool, String> {
+        let Some(target) = self.seeking else { return Ok(true) };
+        for _ in 0..steps_max {
+            if self.world.steps() >= target {
+                break;
+            }
+            // Stepping in the past replays: `step` gives the recorded inputs again at their
+            // positions, so the replay is the run as it went.
+            if !self.advance() {
+                self.seeking = None;
+                return Err(format!("the run ends before step {target}"));
+            }
+        }
+        let done = self.world.steps() >= target;
+        if done {
+            self.seeking = None;
+        }
+        Ok(done)
+    }
+
+    /// The step a seek under way is going to.
+    pub fn seeking(&self) -> Option<u64> {
+        self.seeking
+    }
+
+    /// Leaves a seek where it stands: the run stays at the moment reached so far.
+    pub fn stop_seeking(&mut self) {
+        self.seeking = None;
     }
 }

@@ -90,16 +90,20 @@ impl<W: Replayable> TimeTravel<W> {
         self.inputs.iter()
     }
 
+    /// The newest checkpoint at or before step `target`: where a replay to `target` starts.
+    pub fn checkpoint_before(&self, target: u64) -> Result<&W, String> {
+        self.checkpoints
+            .iter()
+            .rev()
+            .map(|(w, _)| w)
+            .find(|w| w.position() <= target)
+            .ok_or_else(|| format!("no checkpoint at or before step {target}"))
+    }
+
     /// The world as it was right after step `target` (before inputs given at that step), rebuilt
     /// from the nearest checkpoint. `on_step` sees the world after every replayed step or input.
     pub fn restore(&self, target: u64, mut on_step: impl FnMut(&mut W)) -> Result<W, String> {
-        let checkpoint = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|(w, _)| w.position() <= target)
-            .ok_or_else(|| format!("no checkpoint at or before step {target}"))?;
-        let mut world = checkpoint.0.clone();
+        let mut world = self.checkpoint_before(target)?.clone();
         let start = world.position();
         let mut inputs = self.inputs.iter().skip_while(|(p, _)| *p < start).peekable();
         while world.position() < target {

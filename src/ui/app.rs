@@ -22,6 +22,11 @@ use yew::prelude::*;
 /// The most simulator steps one animation frame may take, so a livelocked protocol or a very
 /// high speed cannot freeze the tab (the clock then runs behind and the page says so).
 pub const STEPS_PER_FRAME_MAX: u64 = 20_000;
+/// A seek (a timeline drag) replays for at most this long a frame, so that a replay of hundreds
+/// of thousands of steps (a long run of a big cluster) leaves the page answering keys and drags.
+const SEEK_SLICE_MS: f64 = 8.0;
+/// Steps a seek replays between looks at the clock.
+const SEEK_SLICE_STEPS: u64 = 500;
 /// The longest wall-clock gap one frame advances (a background tab coming back does not jump).
 const FRAME_GAP_MS_MAX: f64 = 100.0;
 /// Wall-clock milliseconds between redraws of the panels around the cluster while playing (the
@@ -563,14 +568,41 @@ impl App {
         }
     }
 
-    /// Goes to the moment right after step `step` and makes the page agree with it.
+    /// Goes to the moment right after step `step` and makes the page agree with it: at once when
+    /// the replay there is short, else a slice per frame (`seek_slice`).
     fn scrub(&mut self, step: u64) {
         self.playing = false;
         let step = step.min(self.run.horizon());
-        if let Err(e) = self.run.restore(step) {
+        if let Err(e) = self.run.seek(step) {
             self.action_error = Some(e);
             return;
         }
+        self.seek_slice();
+    }
+
+    /// Replays the seek under way for up to [`SEEK_SLICE_MS`] of wall time; the page shows the
+    /// moment reached, and arrives when the seek does.
+    fn seek_slice(&mut self) {
+        let clock = web_sys::window().and_then(|w| w.performance());
+        let now = || clock.as_ref().map_or(0.0, |p| p.now());
+        let start = now();
+        loop {
+            match self.run.seek_more(SEEK_SLICE_STEPS) {
+                Err(e) => {
+                    self.action_error = Some(e);
+                    return;
+                }
+                Ok(true) => return self.arrived(),
+                // Without a clock (no window), one slice of steps a frame.
+                Ok(false) if clock.is_none() || now() - start >= SEEK_SLICE_MS => return,
+                Ok(false) => {}
+            }
+        }
+    }
+
+    /// After a seek: the violation, caption and error shown are those of the moment arrived at.
+    fn arrived(&mut self) {
+        self.slow_dirty.set(PARTS_ALL);
         self.action_error = None;
         self.violation = None;
         self.violations_seen = self.run.property_violations().len();
@@ -740,6 +772,13 @@ impl Component for App {
                 let gap = self.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, FRAME_GAP_MS_MAX));
                 self.last_frame = Some(ts);
                 self.request_frame(ctx);
+                if self.run.seeking().is_some() {
+                    // A long replay to a moment dragged to: a slice a frame, so the page keeps
+                    // answering. Playing goes on from that moment once it is reached.
+                    self.seek_slice();
+                    self.slow_dirty.set(self.slow_dirty.get() | PART_TIMELINE);
+                    return true;
+                }
                 if !self.playing {
                     // A run opened paused (a share link) still shows the caption it stands at.
                     let before = self.caption.clone();
@@ -794,7 +833,7 @@ impl Component for App {
                 self.check_captions();
             }
             Msg::Scrub(step) => self.scrub(step),
-            Msg::StepBack => self.scrub(self.run.steps().saturating_sub(1)),
+            Msg::StepBack => self.scrub(self.run.seeking().unwrap_or(self.run.steps()).saturating_sub(1)),
             Msg::CopyLink => self.copy_link(ctx.link()),
             Msg::LinkOpened(build, shared) => {
                 if build != self.builds {

@@ -19,19 +19,27 @@ pub const ZOOM_DEFAULT: usize = 3;
 pub fn timeline(app: &App, link: &Scope<App>) -> Html {
     let steps = app.run.steps();
     let horizon = app.run.horizon().max(steps);
-    let past = steps < horizon;
+    // A long replay is under way: the scrubber stays where it was dragged to, and says so.
+    let seeking = app.run.seeking();
+    let shown = seeking.unwrap_or(steps);
+    let past = shown < horizon;
     let on_scrub = link.callback(|e: InputEvent| {
         let input: web_sys::HtmlInputElement = e.target_unchecked_into();
         Msg::Scrub(input.value().parse::<u64>().unwrap_or(0))
     });
     html! {
         <section id="timeline" class="timeline" aria-label="timeline" data-past={past.to_string()}
-                 data-step={steps.to_string()} data-horizon={horizon.to_string()}>
+                 data-step={steps.to_string()} data-horizon={horizon.to_string()}
+                 data-seeking={seeking.map(|s| s.to_string())}>
             <button id="step-back" title="Go back one event (←)" disabled={steps == 0}
                     onclick={link.callback(|_| Msg::StepBack)}>{ "◀ Back" }</button>
-            <input id="scrubber" type="range" min="0" max={horizon.to_string()} step="1" value={steps.to_string()}
+            <input id="scrubber" type="range" min="0" max={horizon.to_string()} step="1" value={shown.to_string()}
                    aria-label="the moment shown: drag back to any earlier step" oninput={on_scrub} />
-            <span class="where">{ format!("step {steps} of {horizon}") }</span>
+            if let Some(target) = seeking {
+                <span class="where seeking" role="status">{ format!("replaying to step {target}: at {steps}") }</span>
+            } else {
+                <span class="where">{ format!("step {steps} of {horizon}") }</span>
+            }
             if past {
                 <button id="to-end" title="Jump to the end of the run" onclick={link.callback(move |_| Msg::Scrub(horizon))}>{ "End ▶▶" }</button>
                 <span class="hint past">{ "the past: playing replays it; acting here forks a new future" }</span>
