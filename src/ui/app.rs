@@ -24,7 +24,9 @@ use yew::prelude::*;
 pub const STEPS_PER_FRAME_MAX: u64 = 20_000;
 /// A seek (a timeline drag) replays for at most this long a frame, so that a replay of hundreds
 /// of thousands of steps (a long run of a big cluster) leaves the page answering keys and drags.
-const SEEK_SLICE_MS: f64 = 8.0;
+const SEEK_SLICE_MS: f64 = 12.0;
+/// How often the page is drawn on the way to the moment a long seek goes to.
+const SEEK_DRAW_MS: f64 = 100.0;
 /// Steps a seek replays between looks at the clock.
 const SEEK_SLICE_STEPS: u64 = 500;
 /// The longest wall-clock gap one frame advances (a background tab coming back does not jump).
@@ -161,6 +163,8 @@ pub struct App {
     last_frame: Option<f64>,
     /// When the slow parts were last drawn (animation-frame time).
     slow_at: f64,
+    /// When the page was last drawn on the way to a moment a seek goes to (animation-frame time).
+    seek_drawn_at: f64,
     /// Turns of the slow parts so far: the part is `PART_TURNS[turns % 4]`, the cycle `turns / 4`.
     slow_turns: u64,
     /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
@@ -716,6 +720,7 @@ impl Component for App {
             behind: false,
             last_frame: None,
             slow_at: 0.0,
+            seek_drawn_at: 0.0,
             slow_turns: 0,
             index_version: 0,
             index_due: false,
@@ -774,8 +779,14 @@ impl Component for App {
                 self.request_frame(ctx);
                 if self.run.seeking().is_some() {
                     // A long replay to a moment dragged to: a slice a frame, so the page keeps
-                    // answering. Playing goes on from that moment once it is reached.
+                    // answering. Playing goes on from that moment once it is reached. The page
+                    // shows the way there every `SEEK_DRAW_MS` (a big cluster takes longer to
+                    // draw than a slice to replay), and the moment once it is reached.
                     self.seek_slice();
+                    if self.run.seeking().is_some() && ts - self.seek_drawn_at < SEEK_DRAW_MS {
+                        return false;
+                    }
+                    self.seek_drawn_at = ts;
                     self.slow_dirty.set(self.slow_dirty.get() | PART_TIMELINE);
                     return true;
                 }
