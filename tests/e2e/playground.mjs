@@ -294,6 +294,50 @@ await check('share_link_scrub_and_spacetime_export', async (page) => {
   await page.screenshot({ path: `${out}/playground-shared-run.png`, fullPage: true });
 });
 
+await check('a_long_timeline_drag_replays_a_slice_a_frame_and_arrives', async (page) => {
+  // 51 Multi-Paxos replicas make a large world (~5 MB), so time travel's 64 MB keep about a
+  // dozen checkpoints, tens of thousands of steps apart after six virtual minutes. Checkpoints lie
+  // on multiples of an interval of 2,000 × 2^k steps, so the step just before a multiple of
+  // 256,000 is a whole interval past the checkpoint before it: the longest replay there is. The
+  // page takes it a slice per frame and says so.
+  await page.goto(`${base}?protocol=multi-paxos&nodes=51&seed=1&faults=chaos&speed=100`);
+  await page.waitForFunction(() => Number(document.querySelector('#clock')?.dataset.virtualTime) > 360e6
+    && Number(document.querySelector('#timeline')?.dataset.horizon) > 256_000, null, { timeout: 180000 });
+  await press(page, 'Space');
+  await playingSoon(page, 'false', 'Space pauses');
+  const drag = () => page.evaluate(async () => {
+    const timeline = () => document.querySelector('#timeline').dataset;
+    const target = Math.floor(Number(timeline().horizon) / 256_000) * 256_000 - 1;
+    const statuses = new Set();
+    let frames = 0;
+    const watch = () => {
+      frames += 1;
+      if (timeline().seeking) statuses.add(document.querySelector('#timeline .where').textContent.replace(/\d+/g, 'N'));
+      if (Number(timeline().step) !== target || timeline().seeking) requestAnimationFrame(watch);
+    };
+    const input = document.getElementById('scrubber');
+    input.value = String(target);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    requestAnimationFrame(watch);
+    const deadline = performance.now() + 60000;
+    while ((Number(timeline().step) !== target || timeline().seeking) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { target, step: Number(timeline().step), seeking: timeline().seeking ?? null,
+      hash: document.querySelector('#stats').dataset.hash, statuses: [...statuses], frames };
+  });
+  const first = await drag();
+  assert(first.step === first.target && first.seeking === null, `the drag arrives at step ${first.target}: ${JSON.stringify(first)}`);
+  assert(first.statuses.length === 1 && first.statuses[0] === 'replaying to step N: at N',
+    `the timeline says where a long replay goes while it runs: ${JSON.stringify(first)}`);
+  // End, then the same step again by another replay: the same moment.
+  await page.click('#to-end');
+  await soon(page, () => document.querySelector('#timeline').dataset.past === 'false', null, 'End returns to the end');
+  const again = await drag();
+  assert(again.target === first.target && again.hash === first.hash, `the same step, the same trace hash: ${first.hash} then ${again.hash}`);
+  await page.screenshot({ path: `${out}/playground-long-drag.png` });
+});
+
 await check('a_scenario_file_opens_and_runs_with_captions', async (page) => {
   await page.goto(`${base}?speed=2`);
   await page.click('#scenario-panel summary');
