@@ -1,7 +1,8 @@
 // End-to-end walk through the built page (`trunk build --release`, served) in Debian's Chromium:
 // a leader appears, the keyboard works, a crashed leader is replaced, a partition is drawn, a
 // message in flight is dropped by clicking it, a planted bug stops the run at the violated
-// property, bad input is explained, and the page fits 360 px and dark mode. Saves screenshots.
+// property, bad input is explained, the page fits 360 px and dark mode, and a long timeline drag
+// is replayed a slice per frame. Saves screenshots.
 //
 //   node tests/e2e/playground.mjs [base-url] [screenshot-dir]
 //
