@@ -19,6 +19,9 @@ use wasm_bindgen::JsCast;
 
 /// The longest a single `runUntil` or `step` call may work, in simulated events.
 const EVENTS_PER_CALL_MAX: u64 = 50_000_000;
+/// What one `traceSince` call gives at most, unless asked for less, and at most when asked.
+const TRACE_PIECE_BYTES: usize = 1 << 20;
+const TRACE_PIECE_BYTES_MAX: usize = 64 << 20;
 
 /// Turns a JS settings object into key / value pairs (numbers and booleans as text; an
 /// `options` object as `opt.KEY` pairs).
@@ -88,6 +91,14 @@ fn settings(config: &JsValue) -> Result<(PageParams, Option<scenario::Scenario>)
         None => None,
     };
     Ok((params, scenario))
+}
+
+/// A part of the trace (`traceSince`).
+#[derive(Serialize)]
+struct TracePieceView {
+    text: String,
+    next: u64,
+    first: u64,
 }
 
 #[derive(Serialize)]
@@ -172,6 +183,30 @@ impl Simulation {
     /// The trace so far as JSON Lines (the format of `sim run --trace`).
     pub fn trace(&self) -> String {
         self.run.trace_jsonl()
+    }
+
+    /// Part of the trace, to read a long one (~20 MB at the 200,000 records the trace keeps) or
+    /// follow a run as it goes without one string of it all: the records from index `from` on
+    /// that are still held, as whole JSON Lines up to about `maxBytes` (default 1 MB, at most
+    /// 64 MB), as `{ text, next, first }` — `next` is the index to ask for next, `first` the
+    /// oldest index still held (records before it are gone). `text` is empty when there is
+    /// nothing after `from` yet.
+    #[wasm_bindgen(js_name = traceSince)]
+    pub fn trace_since(&self, from: f64, max_bytes: Option<f64>) -> Result<JsValue, JsError> {
+        if !(from.is_finite() && from >= 0.0) {
+            return Err(JsError::new(&format!("traceSince: from must be a record index, 0 or more (not {from})")));
+        }
+        let max_bytes = max_bytes.unwrap_or(TRACE_PIECE_BYTES as f64);
+        if !(max_bytes.is_finite() && max_bytes >= 1.0) {
+            return Err(JsError::new(&format!(
+                "traceSince: maxBytes must be a number of bytes, 1 or more (not {max_bytes})"
+            )));
+        }
+        let (text, next, first) =
+            self.run.trace_jsonl_piece(from as u64, (max_bytes as usize).min(TRACE_PIECE_BYTES_MAX));
+        TracePieceView { text, next, first }
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Counters: events processed, trace records, messages, the trace hash and any violations.

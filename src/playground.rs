@@ -260,6 +260,9 @@ pub trait Playground {
     /// The records from global index `from` on that are still held, as JSON Lines, and the index
     /// after the last one.
     fn trace_jsonl_from(&self, from: u64) -> (String, u64);
+    /// Part of that: whole lines until the text reaches `piece_bytes`; with the index after the
+    /// last record given, and the index of the oldest record still held.
+    fn trace_jsonl_piece(&self, from: u64, piece_bytes: usize) -> (String, u64, u64);
     /// The newest `n` records that pass `filter` (looking back at most [`EVENT_SCAN_MAX`]
     /// records), oldest first.
     fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView>;
@@ -388,6 +391,11 @@ where
     fn trace_jsonl_from(&self, from: u64) -> (String, u64) {
         let trace = self.run.trace();
         (trace.jsonl_from(from), trace.len())
+    }
+    fn trace_jsonl_piece(&self, from: u64, piece_bytes: usize) -> (String, u64, u64) {
+        let trace = self.run.trace();
+        let (text, next) = trace.jsonl_piece(from, piece_bytes);
+        (text, next, trace.first_index())
     }
     fn events(&self, n: usize, filter: &EventFilter) -> Vec<EventView> {
         let trace = self.run.trace();

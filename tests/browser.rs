@@ -421,6 +421,24 @@ fn the_js_api_runs_a_headless_simulation() {
     assert_eq!(first["ev"], "run");
     assert_eq!(first["protocol"], "paxos");
     assert!(trace.contains("\"ev\":\"crash\""));
+    // The trace in parts, as a long one would be read: put together they are the trace.
+    let (mut parts, mut from) = (String::new(), 0.0);
+    loop {
+        let piece = sim.trace_since(from, Some(300.0)).unwrap();
+        let text = js_get(&piece, "text").as_string().unwrap();
+        assert_eq!(js_get(&piece, "first").as_f64(), Some(0.0), "the whole trace is held");
+        if text.is_empty() {
+            break;
+        }
+        assert!(text.ends_with('\n') && text.lines().count() < trace.lines().count(), "whole lines, a part");
+        parts.push_str(&text);
+        from = js_get(&piece, "next").as_f64().unwrap();
+    }
+    assert_eq!(parts, trace);
+    assert_eq!(Some(from), js_get(&sim.stats().unwrap(), "records").as_f64());
+    assert!(error_text(sim.trace_since(-1.0, None).err().unwrap()).contains("from must be a record index"));
+    assert!(error_text(sim.trace_since(f64::NAN, None).err().unwrap()).contains("from must be a record index"));
+    assert!(error_text(sim.trace_since(0.0, Some(0.0)).err().unwrap()).contains("maxBytes"));
     // Bad input is a clear exception, not a panic.
     let bad = |pairs: &[(&str, wasm_bindgen::JsValue)]| error_text(Simulation::new(js_object(pairs)).err().unwrap());
     assert!(bad(&[("nodes", "abc".into())]).contains("nodes"));

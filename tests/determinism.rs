@@ -220,6 +220,30 @@ fn the_trace_in_pieces_is_the_trace() {
         assert!(without_last_line < 1_000, "piece {i} went on after reaching 1,000 bytes");
         assert!(i + 1 == pieces.len() || piece.len() >= 1_000, "piece {i} stopped short");
     }
+    // Read piece by piece from any index (the JS API's `traceSince`), also once the trace has
+    // let its oldest records go: from before the oldest held, the pieces start at it.
+    let mut setup = chaos(3);
+    setup.limits.trace_records_max = 300;
+    let mut run = playground::build("raft", setup, None).unwrap();
+    run_to_end(run.as_mut());
+    let (whole, end) = run.trace_jsonl_from(0);
+    let (mut read, mut from, mut calls) = (String::new(), 0, 0);
+    loop {
+        let (text, next, first) = run.trace_jsonl_piece(from, 2_000);
+        assert_eq!(first, end - 300, "the oldest record held");
+        if text.is_empty() {
+            assert_eq!(next, end);
+            break;
+        }
+        assert_eq!(next - from.max(first), text.lines().count() as u64, "next counts the records given");
+        read.push_str(&text);
+        (from, calls) = (next, calls + 1);
+    }
+    assert_eq!(read, whole);
+    assert!(calls > 3, "{calls} pieces");
+    let (tail, next, _) = run.trace_jsonl_piece(end - 2, 1 << 20);
+    assert_eq!((tail.lines().count(), next), (2, end));
+    assert!(whole.ends_with(&tail));
 }
 
 #[test]

@@ -355,20 +355,33 @@ impl<P: Protocol> Trace<P> {
     /// in pieces of whole lines, each about `piece_bytes` long (the last one shorter): the page's
     /// export of 200,000 records is ~20 MB, which one string would have held, and up to twice
     /// over while it grew.
-    pub fn jsonl_pieces(&self, from: u64, piece_bytes: usize, mut each: impl FnMut(&str)) {
+    pub fn jsonl_pieces(&self, mut from: u64, piece_bytes: usize, mut each: impl FnMut(&str)) {
+        loop {
+            let (piece, next) = self.jsonl_piece(from, piece_bytes);
+            if piece.is_empty() {
+                return;
+            }
+            each(&piece);
+            from = next;
+        }
+    }
+
+    /// One piece of [`Trace::jsonl_pieces`]: the records from global index `from` on that are
+    /// still held, as whole JSON Lines until the text reaches `piece_bytes` (or the records run
+    /// out), and the global index of the record after the last one given.
+    pub fn jsonl_piece(&self, from: u64, piece_bytes: usize) -> (String, u64) {
         let skip = (from.saturating_sub(self.first_index) as usize).min(self.records.len());
+        let mut next = self.first_index + skip as u64;
         let mut out = String::new();
         for record in self.records.range(skip..) {
+            if out.len() >= piece_bytes {
+                break;
+            }
             out.push_str(&record_json(record).to_string());
             out.push('\n');
-            if out.len() >= piece_bytes {
-                each(&out);
-                out.clear();
-            }
+            next += 1;
         }
-        if !out.is_empty() {
-            each(&out);
-        }
+        (out, next)
     }
 }
 
