@@ -194,13 +194,12 @@ impl Simulation {
     #[wasm_bindgen(js_name = traceSince)]
     pub fn trace_since(&self, from: f64, max_bytes: Option<f64>) -> Result<JsValue, JsError> {
         if !(from.is_finite() && from >= 0.0) {
-            return Err(JsError::new(&format!("traceSince: from must be a record index, 0 or more (not {from})")));
+            // Not formatted with Rust's float formatting, which is ~10 KB of the download.
+            return Err(JsError::new("traceSince: from must be a record index, 0 or more"));
         }
         let max_bytes = max_bytes.unwrap_or(TRACE_PIECE_BYTES as f64);
         if !(max_bytes.is_finite() && max_bytes >= 1.0) {
-            return Err(JsError::new(&format!(
-                "traceSince: maxBytes must be a number of bytes, 1 or more (not {max_bytes})"
-            )));
+            return Err(JsError::new("traceSince: maxBytes must be a number of bytes, 1 or more"));
         }
         let (text, next, first) =
             self.run.trace_jsonl_piece(from as u64, (max_bytes as usize).min(TRACE_PIECE_BYTES_MAX));
