@@ -282,8 +282,6 @@ pub trait Playground {
     fn seek_more(&mut self, steps_max: u64) -> Result<bool, String>;
     /// The step a seek under way is going to.
     fn seeking(&self) -> Option<u64>;
-    /// Leaves a seek where it stands.
-    fn stop_seeking(&mut self);
     /// The furthest step the run has reached; `restore` goes anywhere up to it.
     fn horizon(&self) -> u64;
     /// The virtual time the run had reached at its horizon.
@@ -492,9 +490,6 @@ where
     }
     fn seeking(&self) -> Option<u64> {
         self.run.seeking()
-    }
-    fn stop_seeking(&mut self) {
-        self.run.stop_seeking()
     }
     fn horizon(&self) -> u64 {
         self.run.horizon()

@@ -255,9 +255,4 @@ impl<P: Checked> Run<P> {
     pub fn seeking(&self) -> Option<u64> {
         self.seeking
     }
-
-    /// Leaves a seek where it stands: the run stays at the moment reached so far.
-    pub fn stop_seeking(&mut self) {
-        self.seeking = None;
-    }
 }
