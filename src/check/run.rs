@@ -237,7 +237,7 @@ impl<P: Checked> Run<P> {
             if self.world.steps() >= target {
                 break;
             }
-            // Stepping in the past replays: `step` gives the recorded inputs again at their
+            // Stepping in the past replays: `advance` gives the recorded inputs again at their
             // positions, so the replay is the run as it went.
             if !self.advance() {
                 self.seeking = None;

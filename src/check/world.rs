@@ -39,7 +39,7 @@ pub struct World<P: Checked> {
     /// Whether records go to the sink; if not (see [`World::discard_records`]) they are
     /// checked, hashed and counted where they lie, and dropped there.
     keep_records: bool,
-    /// Records of steps replayed through [`Replayable`], for the caller to collect.
+    /// The records of booting, for the run to collect (`take_replayed`).
     replayed: Vec<Rec<P>>,
 }
 
@@ -122,7 +122,7 @@ impl<P: Checked> World<P> {
     pub fn discard_records(&mut self) {
         self.keep_records = false;
     }
-    /// Takes the records of replayed steps (see [`Replayable`]).
+    /// Takes the records of booting, made before the run had a trace to give them to.
     pub fn take_replayed(&mut self) -> Vec<Rec<P>> {
         std::mem::take(&mut self.replayed)
     }
@@ -266,17 +266,5 @@ impl<P: Checked> Replayable for World<P> {
     type Input = (TimeUs, Action);
     fn position(&self) -> u64 {
         self.steps()
-    }
-    fn replay_step(&mut self) -> bool {
-        let mut out = std::mem::take(&mut self.replayed);
-        let progressed = self.step(&mut |r| out.push(r));
-        self.replayed = out;
-        progressed
-    }
-    fn replay_input(&mut self, (at_us, action): (TimeUs, Action)) -> Result<(), String> {
-        let mut out = std::mem::take(&mut self.replayed);
-        let result = self.apply_at(at_us, action, &mut |r| out.push(r));
-        self.replayed = out;
-        result
     }
 }

@@ -7,14 +7,12 @@
 //! memory stays bounded on long runs (also when the world itself grows) while the replay needed to
 //! reach any step stays proportional to the run's length divided by the checkpoints kept.
 
-/// A world that can be stepped, fed inputs, and cloned.
+/// A world whose checkpoints time travel keeps. The replay from a checkpoint is its owner's
+/// (`check::Run` steps the world, giving the inputs recorded here again at their positions).
 pub trait Replayable: Clone {
     type Input: Clone;
     /// Steps processed so far.
     fn position(&self) -> u64;
-    /// Processes one event; `false` when there is nothing left.
-    fn replay_step(&mut self) -> bool;
-    fn replay_input(&mut self, input: Self::Input) -> Result<(), String>;
     /// A copy for a checkpoint and the bytes it weighs: by default what the clone allocated (see
     /// [`crate::heap`]; 0 where the counting allocator is not installed).
     fn checkpoint(&self) -> (Self, usize) {
@@ -100,25 +98,6 @@ impl<W: Replayable> TimeTravel<W> {
             .ok_or_else(|| format!("no checkpoint at or before step {target}"))
     }
 
-    /// The world as it was right after step `target` (before inputs given at that step), rebuilt
-    /// from the nearest checkpoint. `on_step` sees the world after every replayed step or input.
-    pub fn restore(&self, target: u64, mut on_step: impl FnMut(&mut W)) -> Result<W, String> {
-        let mut world = self.checkpoint_before(target)?.clone();
-        let start = world.position();
-        let mut inputs = self.inputs.iter().skip_while(|(p, _)| *p < start).peekable();
-        while world.position() < target {
-            while let Some((_, input)) = inputs.next_if(|(p, _)| *p == world.position()) {
-                world.replay_input(input.clone())?;
-                on_step(&mut world);
-            }
-            if !world.replay_step() {
-                return Err(format!("the run ends before step {target}"));
-            }
-            on_step(&mut world);
-        }
-        Ok(world)
-    }
-
     /// Keeps the first `inputs` inputs and the checkpoints up to `position`, forgetting the rest:
     /// acting at a past moment forks a new future.
     pub fn fork(&mut self, inputs: usize, position: u64) {
@@ -153,15 +132,6 @@ mod tests {
         fn position(&self) -> u64 {
             self.steps
         }
-        fn replay_step(&mut self) -> bool {
-            self.steps += 1;
-            self.total += self.add;
-            true
-        }
-        fn replay_input(&mut self, input: u64) -> Result<(), String> {
-            self.add += input;
-            Ok(())
-        }
         /// A world that grows: 100 bytes per step taken.
         fn checkpoint(&self) -> (Self, usize) {
             (self.clone(), 100 * self.steps as usize)
@@ -172,6 +142,29 @@ mod tests {
         fn new() -> Self {
             Counter { steps: 0, total: 0, add: 1 }
         }
+        fn step(&mut self) {
+            self.steps += 1;
+            self.total += self.add;
+        }
+        fn give(&mut self, input: u64) {
+            self.add += input;
+        }
+    }
+
+    /// The counter right after step `target` (before inputs given at that step), rebuilt as a
+    /// run rebuilds its world: from the newest checkpoint at or before it, giving the recorded
+    /// inputs again at their positions.
+    fn rebuild(travel: &TimeTravel<Counter>, target: u64) -> Counter {
+        let mut world = travel.checkpoint_before(target).unwrap().clone();
+        let start = world.position();
+        let mut inputs = travel.inputs().skip_while(|(p, _)| *p < start).peekable();
+        while world.position() < target {
+            while let Some((_, input)) = inputs.next_if(|(p, _)| *p == world.position()) {
+                world.give(*input);
+            }
+            world.step();
+        }
+        world
     }
 
     /// Runs a counter `steps` steps under `travel`, with an input every `input_every` steps;
@@ -187,10 +180,10 @@ mod tests {
         let mut snapshots = vec![world.clone()];
         for step in 1..=steps {
             if step % input_every == 0 {
-                world.replay_input(step).unwrap();
+                world.give(step);
                 travel.note_input(world.position(), step).unwrap();
             }
-            world.replay_step();
+            world.step();
             travel.note_step(&world);
             snapshots.push(world.clone());
             check(travel, step);
@@ -203,7 +196,7 @@ mod tests {
         let mut travel = TimeTravel::new(&Counter::new(), 4, 8, usize::MAX);
         let snapshots = drive(&mut travel, 1000, 37, |travel, _| assert!(travel.checkpoints() <= 9));
         for target in [0, 1, 36, 37, 38, 500, 999, 1000] {
-            let restored = travel.restore(target, |_| {}).unwrap();
+            let restored = rebuild(&travel, target);
             // Inputs at `target` itself are not applied yet: compare with the snapshot after step target.
             assert_eq!(restored, snapshots[target as usize], "step {target}");
         }
@@ -214,13 +207,13 @@ mod tests {
         let mut world = Counter::new();
         let mut travel = TimeTravel::new(&world, 2, 8, usize::MAX);
         for _ in 0..10 {
-            world.replay_step();
+            world.step();
             travel.note_step(&world);
         }
         travel.note_input(10, 5).unwrap();
         travel.fork(0, 4);
         assert_eq!(travel.inputs().count(), 0);
-        let restored = travel.restore(8, |_| {}).unwrap();
+        let restored = rebuild(&travel, 8);
         assert_eq!(restored.total, 8);
     }
 
@@ -234,7 +227,7 @@ mod tests {
         // The count limit alone would have kept 33 to 64; the weight allows fewer.
         assert!(travel.checkpoints() < 33, "{} checkpoints", travel.checkpoints());
         for target in [0, 1, 100, 101, 2500, 4999, 5000] {
-            assert_eq!(travel.restore(target, |_| {}).unwrap(), snapshots[target as usize], "step {target}");
+            assert_eq!(rebuild(&travel, target), snapshots[target as usize], "step {target}");
         }
     }
 }
