@@ -47,22 +47,26 @@ async function pressSpace(page, want) {
   }, want);
 }
 
-// Drags the timeline to `step` (an input event on the range) and times it: from the input event
-// to the first painted frame (the page answering), and to the painted frame that shows that step
-// (a long replay is taken a slice per frame, so the two differ); and the longest frame's work in
-// between.
+// Drags the timeline to `step` (an input event on the range), or with `'end'` presses End, and
+// times it: from the input event to the first painted frame (the page answering), and to the
+// painted frame that shows that step (a long replay is taken a slice per frame, so the two
+// differ); and the longest frame's work in between.
 async function scrub(page, step) {
   return page.evaluate(async (step) => {
     window.__frames();
+    const timeline = () => document.getElementById('timeline')?.dataset ?? {};
     const input = document.getElementById('scrubber');
+    const target = step === 'end' ? Number(timeline().horizon) : Math.min(step, Number(input.max));
     const at = performance.now();
-    input.value = String(step);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-    const target = Math.min(step, Number(input.max));
+    if (step === 'end') {
+      document.getElementById('to-end').click();
+    } else {
+      input.value = String(step);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }
     const [first, arrived] = await Promise.all([
       window.__paintedAfter(() => true, at, 60000),
-      window.__paintedAfter(() => Number(document.getElementById('timeline')?.dataset.step) === target
-        && !document.getElementById('timeline')?.dataset.seeking, at, 60000),
+      window.__paintedAfter(() => Number(timeline().step) === target && !timeline().seeking, at, 60000),
     ]);
     return { first, arrived, worst: Math.max(0, ...window.__frames().work) };
   }, step);
@@ -107,18 +111,7 @@ for (const protocol of protocols) {
   const middle = await scrub(page, Math.floor(horizon / 2));
   const startOf = await scrub(page, 0);
   const nearEnd = await scrub(page, horizon - 1000);
-  const end = await page.evaluate(async () => {
-    window.__frames();
-    const at = performance.now();
-    document.getElementById('to-end').click();
-    const h = Number(document.getElementById('timeline').dataset.horizon);
-    const [first, arrived] = await Promise.all([
-      window.__paintedAfter(() => true, at, 60000),
-      window.__paintedAfter(() => Number(document.getElementById('timeline').dataset.step) === h
-        && !document.getElementById('timeline').dataset.seeking, at, 60000),
-    ]);
-    return { first, arrived, worst: Math.max(0, ...window.__frames().work) };
-  });
+  const end = await scrub(page, 'end');
   const after = await sample(page);
   const f = (d) => (d.arrived === null ? 'timeout'
     : `${d.arrived.toFixed(0)} ms (first frame ${d.first?.toFixed(0)} ms, longest ${d.worst.toFixed(0)} ms)`);
