@@ -5,8 +5,11 @@ Reads dist/ (after `trunk build --release`), prints the wasm, JS and CSS bytes r
 (level 9, as a server would send them) and fails if the gzipped total is over BUDGET_GZ_BYTES.
 Prints a cargo-style `test result:` line so scripts/test.sh counts it.
 
-The goal (issue 8) is 350 KB = 358,400 bytes gzipped in all, and since 2026-11-27 it is the
-budget: the page weighs 345,995 bytes (see docs/performance.md). History: Issue 5 (timeline, space-time diagram, share links with DEFLATE, lessons,
+The goal (issue 8) is "under 350 KB gzipped in all". It is read the strict way, 350,000 bytes
+(not 350 KiB = 358,400), and that is the budget: at 358,400 a regression of 10 KB passed the test
+command unnoticed (2026-11-28: an error message that formatted a float linked 9.8 KB of Rust's
+float formatting). Since 2026-11-27 the budget has been the goal; the page weighs 347,961 bytes
+(see docs/performance.md). History: Issue 5 (timeline, space-time diagram, share links with DEFLATE, lessons,
 embedding) added 58 KB gzipped and moved the budget from 425,000 to 480,000. Issue 8's
 throughput and memory work (per-word hasher, incremental client-progress, windowed checks) added
 7.2 KB gzipped (479,574 bytes) and moved it to 485,000. Sorted-vector maps instead of B-trees
@@ -23,7 +26,7 @@ import gzip
 import os
 import sys
 
-GOAL_GZ_BYTES = 350 * 1024
+GOAL_GZ_BYTES = 350_000
 BUDGET_GZ_BYTES = GOAL_GZ_BYTES
 
 dist = sys.argv[1] if len(sys.argv) > 1 else "dist"

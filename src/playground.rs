@@ -255,8 +255,8 @@ pub trait Playground {
     fn expectations(&self) -> Vec<ExpectationResult>;
     /// The trace records still held, as JSON Lines.
     fn trace_jsonl(&self) -> String;
-    /// The same, in pieces of whole lines of about `piece_bytes` each.
-    fn trace_jsonl_pieces(&self, piece_bytes: usize, each: &mut dyn FnMut(&str));
+    /// The global index of the oldest trace record still held.
+    fn trace_first_index(&self) -> u64;
     /// The records from global index `from` on that are still held, as JSON Lines, and the index
     /// after the last one.
     fn trace_jsonl_from(&self, from: u64) -> (String, u64);
@@ -383,8 +383,8 @@ where
     fn trace_jsonl(&self) -> String {
         self.run.trace().to_jsonl()
     }
-    fn trace_jsonl_pieces(&self, piece_bytes: usize, each: &mut dyn FnMut(&str)) {
-        self.run.trace().jsonl_pieces(0, piece_bytes, each)
+    fn trace_first_index(&self) -> u64 {
+        self.run.trace().first_index()
     }
     fn trace_jsonl_from(&self, from: u64) -> (String, u64) {
         let trace = self.run.trace();

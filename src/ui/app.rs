@@ -29,6 +29,12 @@ const SEEK_SLICE_MS: f64 = 12.0;
 const SEEK_DRAW_MS: f64 = 100.0;
 /// Steps a seek replays between looks at the clock.
 const SEEK_SLICE_STEPS: u64 = 500;
+/// A trace export writes for at most this long a frame (a virtual hour's trace, ~18 MB of JSON
+/// Lines, took the page ~1 s written at once).
+const EXPORT_SLICE_MS: f64 = 12.0;
+/// The bytes of JSON Lines an export writes between looks at the clock (~1 ms of writing), and
+/// the size of each part of the file it hands the browser.
+const EXPORT_PIECE_BYTES: usize = 1 << 16;
 /// The longest wall-clock gap one frame advances (a background tab coming back does not jump).
 const FRAME_GAP_MS_MAX: f64 = 100.0;
 /// Wall-clock milliseconds between redraws of the panels around the cluster while playing (the
@@ -165,6 +171,8 @@ pub struct App {
     slow_at: f64,
     /// When the page was last drawn on the way to a moment a seek goes to (animation-frame time).
     seek_drawn_at: f64,
+    /// A trace export under way (`export_slice`).
+    pub(super) export: Option<Export>,
     /// Turns of the slow parts so far: the part is `PART_TURNS[turns % 4]`, the cycle `turns / 4`.
     slow_turns: u64,
     /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
@@ -604,6 +612,33 @@ impl App {
         }
     }
 
+    /// Writes the export under way for up to [`EXPORT_SLICE_MS`] (all of it with `all`), and
+    /// offers the file once it is written. The run is held meanwhile (frames write instead of
+    /// playing or seeking, and anything a person does first writes the rest), so the file is the
+    /// trace of the moment Export was pressed.
+    fn export_slice(&mut self, all: bool) {
+        let clock = web_sys::window().and_then(|w| w.performance());
+        let now = || clock.as_ref().map_or(0.0, |p| p.now());
+        let start = now();
+        let Some(export) = self.export.as_mut() else { return };
+        loop {
+            let (piece, next, _) = self.run.trace_jsonl_piece(export.next, EXPORT_PIECE_BYTES);
+            export.parts.push(&JsValue::from_str(&piece));
+            export.next = next;
+            if next >= self.run.records() {
+                break;
+            }
+            // Without a clock (no window), a piece a frame.
+            if !all && (clock.is_none() || now() - start >= EXPORT_SLICE_MS) {
+                return;
+            }
+        }
+        let Some(export) = self.export.take() else { return };
+        if let Err(e) = download_parts(&export.name, &export.parts, "application/x-ndjson") {
+            self.action_error = Some(format!("could not export the trace: {e}"));
+        }
+    }
+
     /// After a seek: the violation, caption and error shown are those of the moment arrived at.
     fn arrived(&mut self) {
         self.slow_dirty.set(PARTS_ALL);
@@ -721,6 +756,7 @@ impl Component for App {
             last_frame: None,
             slow_at: 0.0,
             seek_drawn_at: 0.0,
+            export: None,
             slow_turns: 0,
             index_version: 0,
             index_due: false,
@@ -771,12 +807,21 @@ impl Component for App {
         if !matches!(msg, Msg::Frame(_) | Msg::HoverMessage(_)) {
             self.slow_dirty.set(PARTS_ALL);
             self.index_version += 1;
+            // What a person does acts on the run after the export under way is written.
+            if !matches!(msg, Msg::ExportTrace) {
+                self.export_slice(true);
+            }
         }
         match msg {
             Msg::Frame(ts) => {
                 let gap = self.last_frame.map_or(0.0, |last| (ts - last).clamp(0.0, FRAME_GAP_MS_MAX));
                 self.last_frame = Some(ts);
                 self.request_frame(ctx);
+                if self.export.is_some() {
+                    // The run is held while its trace is written, a slice a frame.
+                    self.export_slice(false);
+                    return true;
+                }
                 if self.run.seeking().is_some() {
                     // A long replay to a moment dragged to: a slice a frame, so the page keeps
                     // answering. Playing goes on from that moment once it is reached. The page
@@ -1033,16 +1078,16 @@ impl Component for App {
             },
             Msg::DismissViolation => self.violation = None,
             Msg::ExportTrace => {
-                let name = format!("{}-seed{}.jsonl", self.run.protocol(), self.run.setup().seed);
-                // In pieces of 1 MB: the whole trace as one string (~20 MB for 200,000 records)
-                // grew the page's memory by ~70 MB for good (WebAssembly memory never shrinks).
-                let parts = js_sys::Array::new();
-                self.run.trace_jsonl_pieces(1 << 20, &mut |piece| {
-                    parts.push(&JsValue::from_str(piece));
-                });
-                if let Err(e) = download_parts(&name, &parts, "application/x-ndjson") {
-                    self.action_error = Some(format!("could not export the trace: {e}"));
+                if self.export.is_some() {
+                    return false;
                 }
+                // In pieces: the whole trace as one string (~20 MB for 200,000 records) grew
+                // the page's memory by ~70 MB for good (WebAssembly memory never shrinks); and
+                // over frames, a slice a frame: written at once, it held the page ~1 s.
+                let name = format!("{}-seed{}.jsonl", self.run.protocol(), self.run.setup().seed);
+                let next = self.run.trace_first_index();
+                self.export = Some(Export { name, parts: js_sys::Array::new(), next });
+                self.export_slice(false);
                 return true;
             }
         }
@@ -1143,7 +1188,16 @@ impl Component for App {
                     }
                     if control("export") {
                         <button id="export-trace" title="Download the trace so far as JSON Lines (the format of sim run --trace)"
-                                onclick={link.callback(|_| Msg::ExportTrace)}>{ "Export trace" }</button>
+                                onclick={link.callback(|_| Msg::ExportTrace)} data-exporting={self.export.is_some().to_string()}>
+                            { match &self.export {
+                                Some(e) => {
+                                    let first = self.run.trace_first_index();
+                                    let done = e.next.saturating_sub(first) * 100 / self.run.records().saturating_sub(first).max(1);
+                                    format!("Exporting… {done} %")
+                                }
+                                None => "Export trace".to_string(),
+                            } }
+                        </button>
                     }
                     <span class={classes!("stats", p.embed.then_some("hidden"))} id="stats" data-hash={format_hash(self.run.hash())}
                           title="trace records so far and the hash of the whole trace">
@@ -1347,6 +1401,14 @@ fn copy_to_clipboard(text: &str) {
         Ok(())
     };
     let _ = call();
+}
+
+/// A trace export under way: the file's name, its parts written so far, and the index of the
+/// next record to write.
+pub(super) struct Export {
+    name: String,
+    parts: js_sys::Array,
+    next: u64,
 }
 
 /// Offers `text` as a file download.

@@ -19,7 +19,10 @@ const browser = await chromium.launch({
 
 let passed = 0;
 let failed = 0;
+// E2E_ONLY=part-of-a-name runs only the checks whose names contain it (the test command runs all).
+const only = process.env.E2E_ONLY;
 async function check(name, body, { expectErrors = false } = {}) {
+  if (only && !name.includes(only)) return;
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -295,7 +298,7 @@ await check('share_link_scrub_and_spacetime_export', async (page) => {
   await page.screenshot({ path: `${out}/playground-shared-run.png`, fullPage: true });
 });
 
-await check('a_long_timeline_drag_replays_a_slice_a_frame_and_arrives', async (page) => {
+await check('a_long_run_exports_and_drags_a_slice_a_frame', async (page) => {
   // 51 Multi-Paxos replicas make a large world (~5 MB), so time travel's 64 MB keep about a
   // dozen checkpoints, tens of thousands of steps apart after six virtual minutes. Checkpoints lie
   // on multiples of an interval of 2,000 × 2^k steps, so the step just before a multiple of
@@ -304,6 +307,38 @@ await check('a_long_timeline_drag_replays_a_slice_a_frame_and_arrives', async (p
   await page.goto(`${base}?protocol=multi-paxos&nodes=51&seed=1&faults=chaos&speed=100`);
   await page.waitForFunction(() => Number(document.querySelector('#clock')?.dataset.virtualTime) > 360e6
     && Number(document.querySelector('#timeline')?.dataset.horizon) > 256_000, null, { timeout: 180000 });
+  // First, an export of a long trace (the 200,000 records held, ~20 MB) while playing: written a
+  // slice a frame, the run held meanwhile and the button saying how far it got; the file is the
+  // trace of the moment Export was pressed, and the run plays on after it.
+  const watched = page.evaluate(() => new Promise((resolve) => {
+    const texts = new Set();
+    const moments = new Set();
+    let [frames, waited] = [0, 0];
+    const watch = () => {
+      const button = document.getElementById('export-trace');
+      if (button.dataset.exporting === 'true') {
+        frames += 1;
+        texts.add(button.textContent.replace(/\d+/g, 'N'));
+        moments.add(document.querySelector('#stats').textContent);
+        requestAnimationFrame(watch);
+      } else if (frames === 0 && (waited += 1) < 600) {
+        requestAnimationFrame(watch);
+      } else {
+        resolve({ frames, texts: [...texts], moments: [...moments] });
+      }
+    };
+    requestAnimationFrame(watch);
+  }));
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#export-trace')]);
+  const during = await watched;
+  assert(during.frames >= 2 && during.texts.length === 1 && during.texts[0] === 'Exporting… N %',
+    `the export runs over frames and says how far it got: ${JSON.stringify(during)}`);
+  assert(during.moments.length === 1, `the run is held while its trace is written: ${JSON.stringify(during.moments)}`);
+  const records = Number(during.moments[0].split(' ')[0]);
+  const lines = (await import('node:fs')).readFileSync(await download.path(), 'utf8').trimEnd().split('\n');
+  assert(lines.length === Math.min(records, 200000), `the file holds every record held: ${lines.length} of ${records}`);
+  for (const i of [0, lines.length >> 1, lines.length - 1]) JSON.parse(lines[i]);
+  await soon(page, (m) => document.querySelector('#stats').textContent !== m, during.moments[0], 'the run plays on after the export');
   await press(page, 'Space');
   await playingSoon(page, 'false', 'Space pauses');
   const drag = () => page.evaluate(async () => {
