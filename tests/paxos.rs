@@ -142,13 +142,15 @@ fn multi_paxos_compacts_its_log_and_sends_a_lagging_replica_the_snapshot() {
     let r = run("compaction", &[], None);
     r.assert_clean();
     // Node 3, down from 0.5 s to 10 s, is sent snapshots (it asked below the others' logs, or
-    // prepared there) and installs one covering at least the first 2,048 slots.
+    // prepared there) and installs one covering at least the first 2,048 slots. Nodes 1 and 2,
+    // down for 4 s (~800 slots), come back further behind than the others keep their logs, and
+    // install one each too; node 4, never down, none.
     let sent_to_3 = r.of("send").filter(|e| e["kind"] == "Snapshot" && e["to"] == 3).count();
     assert!(sent_to_3 > 0);
     let installed: Vec<(u64, u64)> =
         r.of("snapshot").map(|e| (e["node"].as_u64().unwrap(), e["index"].as_u64().unwrap())).collect();
     let upto = match installed[..] {
-        [(3, upto)] if upto >= 2048 => upto,
+        [(3, upto), (1, _), (2, _)] | [(3, upto), (2, _), (1, _)] if upto >= 2048 => upto,
         _ => panic!("{installed:?}"),
     };
     // It never learns a slot below the snapshot one by one: the snapshot holds them.
@@ -159,8 +161,9 @@ fn multi_paxos_compacts_its_log_and_sends_a_lagging_replica_the_snapshot() {
         .filter(|&s| s < upto)
         .collect();
     assert!(relearned.is_empty(), "{relearned:?}");
-    // Every replica ends in the same state, and none holds more than two snapshots' worth of log
-    // or accepted proposals (the run chose many more slots than that).
+    // Every replica ends in the same state, and none holds more log or accepted proposals than
+    // it keeps behind its snapshot (512), a snapshot interval (256) and the proposals a leader
+    // keeps in flight (256): the run chose many more slots than that.
     let slots = r.of("chosen").map(|e| e["slot"].as_u64().unwrap()).max().unwrap();
     assert!(slots > 5_000, "{slots} slots");
     let view = r.run.view();
@@ -172,7 +175,7 @@ fn multi_paxos_compacts_its_log_and_sends_a_lagging_replica_the_snapshot() {
     for n in &view.nodes {
         for kept in ["log slots", "accepted slots"] {
             let count: u64 = field(n, kept).parse().unwrap();
-            assert!(count <= 2 * 1024 + 256, "node {}: {kept} {count}", n.id);
+            assert!(count <= 512 + 256 + 256, "node {}: {kept} {count}", n.id);
         }
     }
 }

@@ -299,14 +299,14 @@ await check('share_link_scrub_and_spacetime_export', async (page) => {
 });
 
 await check('a_long_run_exports_and_drags_a_slice_a_frame', async (page) => {
-  // 51 Multi-Paxos replicas make a large world (~5 MB), so time travel's 64 MB keep about a
-  // dozen checkpoints, tens of thousands of steps apart after six virtual minutes. Checkpoints lie
-  // on multiples of an interval of 2,000 × 2^k steps, so the step just before a multiple of
-  // 256,000 is a whole interval past the checkpoint before it: the longest replay there is. The
-  // page takes it a slice per frame and says so.
+  // Time travel keeps at most 64 checkpoints in 64 MB, on multiples of an interval of 2,000 × 2^k
+  // steps that doubles as the run grows: 20 virtual minutes of 51 Multi-Paxos replicas (~1.8 M
+  // steps, worlds of 2–3 MB) space them 128,000 steps apart or more. The step just before a
+  // multiple of 1,024,000 is then a whole interval past the checkpoint before it: the longest
+  // replay there is, a few hundred ms, which the page takes a slice per frame and says so.
   await page.goto(`${base}?protocol=multi-paxos&nodes=51&seed=1&faults=chaos&speed=100`);
-  await page.waitForFunction(() => Number(document.querySelector('#clock')?.dataset.virtualTime) > 360e6
-    && Number(document.querySelector('#timeline')?.dataset.horizon) > 256_000, null, { timeout: 180000 });
+  await page.waitForFunction(() => Number(document.querySelector('#clock')?.dataset.virtualTime) > 1200e6
+    && Number(document.querySelector('#timeline')?.dataset.horizon) > 1_024_000, null, { timeout: 240000 });
   // First, an export of a long trace (the 200,000 records held, ~20 MB) while playing: written a
   // slice a frame, the run held meanwhile and the button saying how far it got; the file is the
   // trace of the moment Export was pressed, and the run plays on after it.
@@ -343,7 +343,7 @@ await check('a_long_run_exports_and_drags_a_slice_a_frame', async (page) => {
   await playingSoon(page, 'false', 'Space pauses');
   const drag = () => page.evaluate(async () => {
     const timeline = () => document.querySelector('#timeline').dataset;
-    const target = Math.floor(Number(timeline().horizon) / 256_000) * 256_000 - 1;
+    const target = Math.floor(Number(timeline().horizon) / 1_024_000) * 1_024_000 - 1;
     const statuses = new Set();
     let frames = 0;
     const watch = () => {

@@ -21,11 +21,11 @@
 //!   value and fills gaps with no-ops. Leadership changes by timeout. Replicas execute slots
 //!   strictly in order, with the same client sessions as Raft (a retried command executes once).
 //!   A replica writes each value it learns to its log on disk before executing it, and its state
-//!   machine every 1,024 slots, and replays the log after that snapshot when it restarts (§3
+//!   machine every 256 slots, and replays the log after that snapshot when it restarts (§3
 //!   assumes servers that recover their state); without the log a restarted replica re-learned
 //!   every slot from 0 and, leading, re-proposed every one of them. Log compaction: at each
-//!   snapshot a replica forgets its log, and its acceptor the accepted proposals, below the
-//!   previous snapshot (slots it executed, so chosen). A replica that asks for slots below that,
+//!   snapshot a replica forgets its log, and its acceptor the accepted proposals, more than 512
+//!   slots below it (slots it executed, so chosen). A replica that asks for slots below that,
 //!   or a proposer that prepares or proposes there, is sent the snapshot (`Snapshot`) and
 //!   installs it (a `snapshot` event whose `index` is the number of slots it covers); an acceptor
 //!   never promises for slots it compacted, since it could not report their proposals. So a
