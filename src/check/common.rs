@@ -3,8 +3,17 @@
 use super::{Property, PropertyKind, Reads};
 use crate::core::{Protocol, TimeUs, US_PER_S};
 use crate::sim::time::format_duration;
+use crate::sim::trace::StableHasher;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
+use std::hash::{Hash, Hasher};
+
+/// A value's hash, for properties that remember values without keeping their text.
+pub(super) fn value_hash(value: &str) -> u64 {
+    let mut h = StableHasher::default();
+    value.hash(&mut h);
+    h.finish()
+}
 
 /// Liveness over the client history: once faults stop, every command a client invokes after a
 /// settling time completes successfully within a bound.

@@ -3,6 +3,7 @@
 //! Paxos Made Simple §2.1 says: a majority of the acceptors accepted the value in one ballot —
 //! the true majority, whatever quorum a planted bug uses.
 
+use super::common::value_hash;
 use super::{Checked, Property, PropertyKind};
 use crate::core::{Ballot, Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
 use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig, PaxosDurable};
@@ -203,17 +204,29 @@ impl<P: Protocol<Durable = PaxosDurable>> Property<P> for Agreement {
 /// Only a proposed value can be chosen: a client's command, or a leader's no-op.
 #[derive(Clone, Debug, Default)]
 struct Validity {
-    /// Each command's value by `(seq, client)`: clients number their commands upwards at much the
-    /// same pace, so a new one goes at (or near) the end of the sorted map. (Kept sorted by the
-    /// text, a new value landed among the others' and moved them: quadratic in a long run.)
-    proposed: LiteMap<(u64, u32), Text>,
+    /// For each client, the hash of each command's value by its sequence number, from 1 (a
+    /// client numbers its commands 1, 2, 3, …): 8 bytes a command — the only part of a
+    /// Multi-Paxos world that grows with the run — where the text in a map keyed by
+    /// `(seq, client)` took ~32. Hashes are odd ([`proposed_mark`]); 0 marks a number skipped.
+    proposed: LiteMap<u32, Vec<u64>>,
+    /// An invoked command's value is written here to be hashed.
+    scratch: String,
+}
+
+/// The most sequence numbers a client's next command may skip for [`Validity`] to remember it.
+const SEQ_GAP_MAX: usize = 1 << 10;
+
+/// What [`Validity`] keeps of a proposed value: its hash, made odd so that it is never the 0
+/// that marks a sequence number never invoked.
+fn proposed_mark(value: &str) -> u64 {
+    value_hash(value) | 1
 }
 
 impl Validity {
     fn was_proposed(&self, value: &str) -> bool {
         Command::ids_of(value)
-            .and_then(|(client, seq)| self.proposed.get(&(seq, client)))
-            .is_some_and(|proposed| **proposed == *value)
+            .and_then(|(client, seq)| self.proposed.get(&client)?.get(usize::try_from(seq.checked_sub(1)?).ok()?))
+            .is_some_and(|&mark| mark == proposed_mark(value))
     }
 }
 
@@ -227,8 +240,21 @@ impl<P: Protocol> Property<P> for Validity {
     fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
         match &record.kind {
             RecordKind::Invoke { client, seq, op } => {
-                let value = Command { client: *client, seq: *seq, op: op.clone() }.value();
-                self.proposed.insert((*seq, *client), value.into());
+                self.scratch.clear();
+                Command::push_value(*client, *seq, op, &mut self.scratch);
+                let mark = proposed_mark(&self.scratch);
+                let marks = self.proposed.entry(*client).or_default();
+                match seq.checked_sub(1).and_then(|at| usize::try_from(at).ok()) {
+                    Some(at) if at < marks.len() => marks[at] = mark,
+                    // A client's commands come in order, so this is the next one; a number
+                    // skipped is marked 0, and one far ahead (no client does that) is let go
+                    // rather than fill memory with zeros: its value then counts as never proposed.
+                    Some(at) if at <= marks.len() + SEQ_GAP_MAX => {
+                        marks.resize(at, 0);
+                        marks.push(mark);
+                    }
+                    _ => {}
+                }
             }
             RecordKind::Observe { node, obs: Observation::Accept { slot, value, .. } }
             | RecordKind::Observe { node, obs: Observation::Chosen { slot, value } }

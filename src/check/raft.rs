@@ -3,14 +3,13 @@
 //! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
 //! liveness once faults stop.
 
+use super::common::value_hash;
 use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
 use crate::protocols::raft::{Raft, RaftConfig, RaftDurable, RaftMsg};
-use crate::sim::trace::StableHasher;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 use std::collections::VecDeque;
-use std::hash::{Hash, Hasher};
 
 impl Checked for Raft {
     fn properties(_config: &RaftConfig) -> Vec<Box<dyn Property<Self>>> {
@@ -59,12 +58,6 @@ fn forget_below(sim: &Simulation<Raft>) -> u64 {
 
 /// How many records pass between two prunings of property state.
 const PRUNE_EVERY: u64 = 256;
-
-fn value_hash(value: &str) -> u64 {
-    let mut h = StableHasher::default();
-    value.hash(&mut h);
-    h.finish()
-}
 
 /// §5.2: at most one leader is elected in a term.
 #[derive(Clone, Debug, Default)]

@@ -58,13 +58,19 @@ impl Command {
     /// without `format!` (which costs several times more; Raft writes it once per command).
     pub fn value(&self) -> String {
         let mut out = String::with_capacity(self.op.len() + 24);
-        out.push('c');
-        decimal::push_u64(&mut out, u64::from(self.client));
-        out.push('#');
-        decimal::push_u64(&mut out, self.seq);
-        out.push(' ');
-        out.push_str(&self.op);
+        Self::push_value(self.client, self.seq, &self.op, &mut out);
         out
+    }
+
+    /// Appends to `out` the value of command `seq` of `client`, whose operation is `op`: what
+    /// [`Command::value`] returns, without a `Command` or a new string.
+    pub fn push_value(client: u32, seq: u64, op: &str, out: &mut String) {
+        out.push('c');
+        decimal::push_u64(out, u64::from(client));
+        out.push('#');
+        decimal::push_u64(out, seq);
+        out.push(' ');
+        out.push_str(op);
     }
 
     /// The `(client, seq)` a [`Command::value`] text names, read without copying its operation;
