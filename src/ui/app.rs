@@ -29,8 +29,8 @@ const SEEK_SLICE_MS: f64 = 12.0;
 const SEEK_DRAW_MS: f64 = 100.0;
 /// Steps a seek replays between looks at the clock.
 const SEEK_SLICE_STEPS: u64 = 500;
-/// A trace export writes for at most this long a frame (a virtual hour's trace, ~18 MB of JSON
-/// Lines, took the page ~1 s written at once).
+/// A trace export writes for at most this long a frame (a virtual hour's trace, ~19 MB of JSON
+/// Lines, held the page one frame of ~0.45 s written at once).
 const EXPORT_SLICE_MS: f64 = 12.0;
 /// The bytes of JSON Lines an export writes between looks at the clock (~1 ms of writing), and
 /// the size of each part of the file it hands the browser.
@@ -172,7 +172,7 @@ pub struct App {
     /// When the page was last drawn on the way to a moment a seek goes to (animation-frame time).
     seek_drawn_at: f64,
     /// A trace export under way (`export_slice`).
-    pub(super) export: Option<Export>,
+    export: Option<Export>,
     /// Turns of the slow parts so far: the part is `PART_TURNS[turns % 4]`, the cycle `turns / 4`.
     slow_turns: u64,
     /// The version of the cluster's hidden list of messages in flight (`data-message`): bumped
@@ -1083,7 +1083,7 @@ impl Component for App {
                 }
                 // In pieces: the whole trace as one string (~20 MB for 200,000 records) grew
                 // the page's memory by ~70 MB for good (WebAssembly memory never shrinks); and
-                // over frames, a slice a frame: written at once, it held the page ~1 s.
+                // over frames, a slice a frame: written at once, it held the page ~0.45 s.
                 let name = format!("{}-seed{}.jsonl", self.run.protocol(), self.run.setup().seed);
                 let next = self.run.trace_first_index();
                 self.export = Some(Export { name, parts: js_sys::Array::new(), next });
@@ -1405,7 +1405,7 @@ fn copy_to_clipboard(text: &str) {
 
 /// A trace export under way: the file's name, its parts written so far, and the index of the
 /// next record to write.
-pub(super) struct Export {
+struct Export {
     name: String,
     parts: js_sys::Array,
     next: u64,
