@@ -207,7 +207,7 @@ fn a_seek_taken_in_slices_stands_at_true_moments_and_arrives_where_a_restore_goe
 fn the_trace_in_pieces_is_the_trace() {
     // The page exports the trace in pieces of whole lines, a few a frame, from the oldest record
     // held to the last (one string of ~20 MB grew its memory for good, and written at once it
-    // held the page ~1 s); put together they are the trace, and no piece is longer than it needs.
+    // held the page one frame of ~0.45 s); put together they are the trace, and no piece is longer than it needs.
     let mut run = playground::build("raft", chaos(3), None).unwrap();
     run_to_end(run.as_mut());
     let whole = run.trace_jsonl();

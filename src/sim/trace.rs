@@ -346,29 +346,14 @@ impl<P: Protocol> Trace<P> {
 
     /// The records from global index `from` on that are still held, as JSON Lines.
     pub fn jsonl_from(&self, from: u64) -> String {
-        let mut out = String::new();
-        self.jsonl_pieces(from, 1 << 20, |piece| out.push_str(piece));
-        out
+        self.jsonl_piece(from, usize::MAX).0
     }
 
-    /// The records from global index `from` on that are still held, as JSON Lines, handed over
-    /// in pieces of whole lines, each about `piece_bytes` long (the last one shorter): the page's
-    /// export of 200,000 records is ~20 MB, which one string would have held, and up to twice
-    /// over while it grew.
-    pub fn jsonl_pieces(&self, mut from: u64, piece_bytes: usize, mut each: impl FnMut(&str)) {
-        loop {
-            let (piece, next) = self.jsonl_piece(from, piece_bytes);
-            if piece.is_empty() {
-                return;
-            }
-            each(&piece);
-            from = next;
-        }
-    }
-
-    /// One piece of [`Trace::jsonl_pieces`]: the records from global index `from` on that are
-    /// still held, as whole JSON Lines until the text reaches `piece_bytes` (or the records run
-    /// out), and the global index of the record after the last one given.
+    /// Part of that, to hand a long trace over in pieces (the page's export of 200,000 records
+    /// is ~20 MB, which one string would have held, and up to twice over while it grew): the
+    /// records from global index `from` on that are still held, as whole JSON Lines until the
+    /// text reaches `piece_bytes` (or the records run out), and the global index of the record
+    /// after the last one given.
     pub fn jsonl_piece(&self, from: u64, piece_bytes: usize) -> (String, u64) {
         let skip = (from.saturating_sub(self.first_index) as usize).min(self.records.len());
         let mut next = self.first_index + skip as u64;

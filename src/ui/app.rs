@@ -595,9 +595,7 @@ impl App {
     /// Replays the seek under way for up to [`SEEK_SLICE_MS`] of wall time; the page shows the
     /// moment reached, and arrives when the seek does.
     fn seek_slice(&mut self) {
-        let clock = web_sys::window().and_then(|w| w.performance());
-        let now = || clock.as_ref().map_or(0.0, |p| p.now());
-        let start = now();
+        let spent = frame_budget(SEEK_SLICE_MS);
         loop {
             match self.run.seek_more(SEEK_SLICE_STEPS) {
                 Err(e) => {
@@ -605,8 +603,7 @@ impl App {
                     return;
                 }
                 Ok(true) => return self.arrived(),
-                // Without a clock (no window), one slice of steps a frame.
-                Ok(false) if clock.is_none() || now() - start >= SEEK_SLICE_MS => return,
+                Ok(false) if spent() => return,
                 Ok(false) => {}
             }
         }
@@ -617,10 +614,8 @@ impl App {
     /// playing or seeking, and anything a person does first writes the rest), so the file is the
     /// trace of the moment Export was pressed.
     fn export_slice(&mut self, all: bool) {
-        let clock = web_sys::window().and_then(|w| w.performance());
-        let now = || clock.as_ref().map_or(0.0, |p| p.now());
-        let start = now();
         let Some(export) = self.export.as_mut() else { return };
+        let spent = frame_budget(EXPORT_SLICE_MS);
         loop {
             let (piece, next, _) = self.run.trace_jsonl_piece(export.next, EXPORT_PIECE_BYTES);
             export.parts.push(&JsValue::from_str(&piece));
@@ -628,8 +623,7 @@ impl App {
             if next >= self.run.records() {
                 break;
             }
-            // Without a clock (no window), a piece a frame.
-            if !all && (clock.is_none() || now() - start >= EXPORT_SLICE_MS) {
+            if !all && spent() {
                 return;
             }
         }
@@ -1401,6 +1395,15 @@ fn copy_to_clipboard(text: &str) {
         Ok(())
     };
     let _ = call();
+}
+
+/// A frame's time budget for work taken in slices (a seek's replay, a trace export): a test,
+/// asked between slices, of whether `ms` of wall time have passed since the budget was made.
+/// Without a clock (no window) every slice spends it, so the work goes on a slice a frame.
+fn frame_budget(ms: f64) -> impl Fn() -> bool {
+    let clock = web_sys::window().and_then(|w| w.performance());
+    let start = clock.as_ref().map(|p| p.now());
+    move || clock.as_ref().zip(start).is_none_or(|(p, start)| p.now() - start >= ms)
 }
 
 /// A trace export under way: the file's name, its parts written so far, and the index of the
