@@ -87,11 +87,10 @@ impl Raft {
             return;
         }
         let majority = self.membership.majority();
-        let acked = |round: u64| self.count_voters(|p| p.acked_round >= round);
-        let confirmed: Vec<bool> = self.reads.iter().map(|r| acked(r.round) >= majority).collect();
-        for (read, ok) in self.reads.iter_mut().zip(confirmed) {
-            if ok && read.round != 0 {
-                read.round = 0; // 0 marks "confirmed"
+        for i in 0..self.reads.len() {
+            let round = self.reads[i].round;
+            if round != 0 && self.count_voters(|p| p.acked_round >= round) >= majority {
+                self.reads[i].round = 0; // 0 marks "confirmed"
             }
         }
         self.serve_reads(disk, ctx);
@@ -105,18 +104,18 @@ impl Raft {
         }
         let (applied, commit) = (self.last_applied, self.commit_index);
         let in_term = self.role == Role::Leader && self.committed_in_term(disk);
-        let mut still = Vec::new();
-        for mut read in std::mem::take(&mut self.reads) {
+        let state = &self.state;
+        self.reads.retain_mut(|read| {
             if read.read_index.is_none() && in_term {
                 read.read_index = Some(commit);
             }
             match read.read_index {
                 Some(index) if read.round == 0 && applied >= index => {
-                    ctx.reply(read.request, ClientReply::Ok(self.state.read(&read.key)));
+                    ctx.reply(read.request, ClientReply::Ok(state.read(&read.key)));
+                    false
                 }
-                _ => still.push(read),
+                _ => true,
             }
-        }
-        self.reads = still;
+        });
     }
 }

@@ -31,7 +31,20 @@ impl Raft {
     }
 
     /// AppendEntries (or InstallSnapshot) to one follower, from its nextIndex on.
-    pub(super) fn replicate_to(&mut self, disk: &Disk<RaftDurable>, peer: NodeId, ctx: &mut Ctx<'_, Self>) {
+    pub(super) fn replicate_to(&self, disk: &Disk<RaftDurable>, peer: NodeId, ctx: &mut Ctx<'_, Self>) {
+        self.replicate_sharing(disk, peer, &mut None, ctx);
+    }
+
+    /// [`Raft::replicate_to`], reusing `shared`'s entries when this follower's range is the one
+    /// they were cut for: in a broadcast most followers are at the same nextIndex, and one
+    /// shared slice of entries serves them all instead of one allocation each.
+    fn replicate_sharing(
+        &self,
+        disk: &Disk<RaftDurable>,
+        peer: NodeId,
+        shared: &mut Option<(u64, u64, Arc<[Entry]>)>,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let Some(p) = self.progress.get(&peer) else { return };
         let d = disk.read();
         let term = d.term;
@@ -43,9 +56,16 @@ impl Raft {
         let prev_index = p.next_index - 1;
         let prev_term = d.term_at(prev_index).unwrap_or(0);
         let last = (prev_index + ENTRIES_PER_MESSAGE_MAX as u64).min(d.last_index());
-        let entries = match d.slice(p.next_index, last) {
-            [] => no_entries(),
-            some => Arc::from(some),
+        let entries = match shared {
+            Some((from, to, entries)) if (*from, *to) == (p.next_index, last) => entries.clone(),
+            _ => {
+                let entries = match d.slice(p.next_index, last) {
+                    [] => no_entries(),
+                    some => Arc::from(some),
+                };
+                *shared = Some((p.next_index, last, entries.clone()));
+                entries
+            }
         };
         let msg = RaftMsg::AppendEntries {
             term,
@@ -58,10 +78,10 @@ impl Raft {
         ctx.send(peer, msg);
     }
 
-    pub(super) fn broadcast_append(&mut self, disk: &Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
-        let peers: Vec<NodeId> = self.progress.keys().copied().collect();
-        for peer in peers {
-            self.replicate_to(disk, peer, ctx);
+    pub(super) fn broadcast_append(&self, disk: &Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
+        let mut shared = None;
+        for &peer in self.progress.keys() {
+            self.replicate_sharing(disk, peer, &mut shared, ctx);
         }
     }
 
