@@ -6,7 +6,7 @@
 use super::common::value_hash;
 use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
-use crate::protocols::raft::{Raft, RaftConfig, RaftDurable, RaftMsg};
+use crate::protocols::raft::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 use std::collections::VecDeque;
@@ -154,9 +154,65 @@ struct LogMatching {
 }
 
 impl LogMatching {
-    /// Compares every pair of logs in full.
+    /// Compares every pair of logs in full. Beyond five logs, in one pass over the indexes (see
+    /// [`LogMatching::all_match`]), and only when that finds two logs that do not match are the
+    /// pairs compared one by one, to name the first of them. Up to five logs (ten pairs) the
+    /// pairs' tight loops cost less than the pass (callgrind: 79.5 M against 79.8 M
+    /// instructions for the bench's workload; at 7 nodes 56.2 M against 55.8 M).
     fn check_all(sim: &Simulation<Raft>) -> Result<(), String> {
         let logs: Vec<(NodeId, &RaftDurable)> = sim.nodes().map(|(id, n)| (id, n.disk())).collect();
+        if logs.len() <= 5 {
+            return Self::check_pairs(&logs);
+        }
+        if Self::all_match(&logs) {
+            return Ok(());
+        }
+        Self::check_pairs(&logs)?;
+        // Unreachable if the two tests agree, as they must (tested): but never pass in silence.
+        Err("two logs agree at an index and term but differ below it".into())
+    }
+
+    /// Whether every pair of logs matches, in one pass over the indexes instead of one per
+    /// pair (at 51 nodes the pairs were a seventh of the run's instructions). Two logs match
+    /// when, at the highest index both hold with the same term, they hold the same entries at
+    /// every index both hold up to it. Going up the indexes, that is: wherever two logs hold an
+    /// index with the same term, (a) they hold the same entry there, and (b) if both hold the
+    /// index below it, their terms there are equal too — (b) carries the agreement from the
+    /// top down to the lowest index both hold, where (a) then holds at each step. So at each
+    /// index the logs are grouped by their term there, and each group's entries, and terms one
+    /// below, are compared with the group's first: a few groups, one pass over the logs.
+    fn all_match(logs: &[(NodeId, &RaftDurable)]) -> bool {
+        let low = logs.iter().map(|(_, l)| l.snapshot.index + 1).min().unwrap_or(1);
+        let high = logs.iter().map(|(_, l)| l.last_index()).max().unwrap_or(0);
+        // (term here, the first entry of that term here, the term one below of the first log
+        // of the group that holds the index below).
+        let mut groups: Vec<(u64, &Entry, Option<u64>)> = Vec::new();
+        for i in low..=high {
+            groups.clear();
+            for (_, log) in logs {
+                let Some(entry) = log.entry(i) else { continue };
+                let below = if i - 1 > log.snapshot.index { log.entry(i - 1).map(|e| e.term) } else { None };
+                match groups.iter_mut().find(|(term, _, _)| *term == entry.term) {
+                    None => groups.push((entry.term, entry, below)),
+                    Some((_, first, first_below)) => {
+                        if *first != entry {
+                            return false;
+                        }
+                        match (*first_below, below) {
+                            (Some(a), Some(b)) if a != b => return false,
+                            (None, Some(_)) => *first_below = below,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Compares every pair of logs in full, one pair at a time; names the first pair that
+    /// does not match.
+    fn check_pairs(logs: &[(NodeId, &RaftDurable)]) -> Result<(), String> {
         for (i, (a, la)) in logs.iter().enumerate() {
             for (b, lb) in &logs[i + 1..] {
                 // The indexes both logs still hold, as two slices of equal length (entry by
@@ -578,6 +634,74 @@ impl Property<Raft> for AckedApplied {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Logs that share prefixes and then part ways (so that some pairs match and some do not,
+    /// in every way: a different entry under the same term, different terms, snapshots at
+    /// different points): the one-pass test says "all match" exactly when no pair fails the
+    /// pairwise comparison, which names the first pair that does.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn log_matching_in_one_pass_is_the_pairwise_comparison() {
+        use crate::protocols::raft::EntryData;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+
+        // Each log: (snapshot index, a shared base's prefix length, then its own entries as
+        // (term step, value)). Terms never fall along a log.
+        let log = (0u64..4, 0usize..7, proptest::collection::vec((0u64..2, 0u8..3), 0..5));
+        let logs = proptest::collection::vec(log, 2..6);
+        let base = proptest::collection::vec((0u64..2, 0u8..3), 0..7);
+        let entry = |term: u64, v: u8| {
+            let data = if v == 0 {
+                EntryData::Noop
+            } else {
+                EntryData::Command(Command { client: 1, seq: 1, op: format!("v{v}") })
+            };
+            Entry::new(term, data)
+        };
+        let build = |steps: &[(u64, u8)], from_term: u64| {
+            let mut term = from_term;
+            steps
+                .iter()
+                .map(|&(step, v)| {
+                    term += step;
+                    entry(term, v)
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut runner = TestRunner::new(Config { cases: 4000, ..Config::default() });
+        let (matched, failed) = (Cell::new(0), Cell::new(0));
+        runner
+            .run(&(base, logs), |(base, specs)| {
+                let base = build(&base, 1);
+                let disks: Vec<RaftDurable> = specs
+                    .iter()
+                    .map(|(snap, keep, own)| {
+                        let keep = (*keep).min(base.len());
+                        let mut entries: Vec<Entry> = base[..keep].to_vec();
+                        let last_term = entries.last().map_or(1, |e| e.term);
+                        entries.extend(build(own, last_term));
+                        let snap = (*snap).min(entries.len() as u64);
+                        let mut d = RaftDurable::default();
+                        d.snapshot.index = snap;
+                        d.snapshot.term = if snap == 0 { 0 } else { entries[snap as usize - 1].term };
+                        d.entries = entries.split_off(snap as usize);
+                        d
+                    })
+                    .collect();
+                let logs: Vec<(NodeId, &RaftDurable)> =
+                    disks.iter().enumerate().map(|(i, d)| (NodeId::from_index(i), d)).collect();
+                let pairs = LogMatching::check_pairs(&logs);
+                let tally = if pairs.is_ok() { &matched } else { &failed };
+                tally.set(tally.get() + 1);
+                prop_assert_eq!(LogMatching::all_match(&logs), pairs.is_ok(), "{:?}", disks);
+                Ok(())
+            })
+            .unwrap();
+        // Both kinds of case were tried, many times.
+        let (matched, failed) = (matched.get(), failed.get());
+        assert!(matched > 500 && failed > 500, "{matched} matched, {failed} failed");
+    }
     use crate::check::World;
     use crate::sim::{FaultPreset, Setup, Workload};
     use std::cell::Cell;
