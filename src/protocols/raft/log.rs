@@ -123,7 +123,17 @@ impl StateMachine {
                 return result.clone();
             }
         }
-        let mut words = command.op.split_whitespace();
+        // The same words either way; ASCII (every generated command) is split byte by byte,
+        // without decoding characters.
+        let mut ascii;
+        let mut unicode;
+        let words: &mut dyn Iterator<Item = &str> = if command.op.is_ascii() {
+            ascii = command.op.split_ascii_whitespace();
+            &mut ascii
+        } else {
+            unicode = command.op.split_whitespace();
+            &mut unicode
+        };
         let result = match (words.next(), words.next(), words.next()) {
             (Some("set"), Some(key), Some(value)) => {
                 // Overwriting a key reuses its string.
