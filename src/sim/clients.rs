@@ -137,7 +137,7 @@ impl<P: Protocol> Simulation<P> {
         let arrival = ClientArrival { client, seq, attempt, node: target, op };
         self.schedule_kind(arrive, EventKind::ClientArrive(Box::new(arrival)));
         let timeout = self.now_us + self.clients.timeout_us;
-        self.schedule_kind(timeout, EventKind::ClientTimeout { client, seq, attempt });
+        self.schedule_in_order(timeout, EventKind::ClientTimeout { client, seq, attempt });
     }
 
     fn finish(&mut self, client: u32, seq: u64, outcome: Outcome) {
