@@ -20,32 +20,56 @@ use std::collections::VecDeque;
 pub struct EventQueue<E> {
     /// The keys, in their own crate so that they can be compiled for speed (see `event_keys`).
     heap: KeyHeap,
-    /// Keys `(time, seq, slot)` pushed in order after the one in the heap, earliest first.
-    in_order: VecDeque<(u64, u64, u32)>,
-    /// The slot of the in-order event now in the heap, if any.
-    in_order_head: Option<u32>,
-    /// The key of the last event pushed in order.
-    in_order_last: (u64, u64),
+    in_order: InOrder,
     slots: Vec<Option<E>>,
     free: Vec<u32>,
 }
 
+/// The keys of events pushed in order, beside the heap (not generic, so compiled once).
+#[derive(Clone, Debug, Default)]
+struct InOrder {
+    /// Keys `(time, seq, slot)` pushed in order after the one in the heap, earliest first.
+    keys: VecDeque<(u64, u64, u32)>,
+    /// The slot of the in-order event now in the heap, if any.
+    head: Option<u32>,
+    /// The key of the last event pushed in order.
+    last: (u64, u64),
+}
+
+impl InOrder {
+    fn push(&mut self, heap: &mut KeyHeap, time: u64, seq: u64, slot: u32) {
+        if self.head.is_none() {
+            self.head = Some(slot);
+            self.last = (time, seq);
+            heap.push(time, seq, slot);
+        } else if self.last <= (time, seq) {
+            self.last = (time, seq);
+            self.keys.push_back((time, seq, slot));
+        } else {
+            heap.push(time, seq, slot);
+        }
+    }
+
+    /// After `slot` left the heap: if it was the FIFO's, the next one takes its place.
+    fn left(&mut self, heap: &mut KeyHeap, slot: u32) {
+        if self.head == Some(slot) {
+            self.head = self.keys.pop_front().map(|(t, s, next)| {
+                heap.push(t, s, next);
+                next
+            });
+        }
+    }
+}
+
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue {
-            heap: KeyHeap::default(),
-            in_order: VecDeque::new(),
-            in_order_head: None,
-            in_order_last: (0, 0),
-            slots: Vec::new(),
-            free: Vec::new(),
-        }
+        EventQueue { heap: KeyHeap::default(), in_order: InOrder::default(), slots: Vec::new(), free: Vec::new() }
     }
 }
 
 impl<E> EventQueue<E> {
     pub fn len(&self) -> usize {
-        self.heap.len() + self.in_order.len()
+        self.heap.len() + self.in_order.keys.len()
     }
 
     fn slot_for(&mut self, event: E) -> u32 {
@@ -72,16 +96,7 @@ impl<E> EventQueue<E> {
     /// heap as any other if not.
     pub fn push_in_order(&mut self, time: TimeUs, seq: u64, event: E) {
         let slot = self.slot_for(event);
-        if self.in_order_head.is_none() {
-            self.in_order_head = Some(slot);
-            self.in_order_last = (time, seq);
-            self.heap.push(time, seq, slot);
-        } else if self.in_order_last <= (time, seq) {
-            self.in_order_last = (time, seq);
-            self.in_order.push_back((time, seq, slot));
-        } else {
-            self.heap.push(time, seq, slot);
-        }
+        self.in_order.push(&mut self.heap, time, seq, slot);
     }
 
     /// The time of the earliest event.
@@ -96,13 +111,7 @@ impl<E> EventQueue<E> {
     /// Takes the earliest event, with its time.
     pub fn pop(&mut self) -> Option<(TimeUs, E)> {
         let (time, slot) = self.heap.pop()?;
-        if self.in_order_head == Some(slot) {
-            // The FIFO's next event takes its place in the heap.
-            self.in_order_head = self.in_order.pop_front().map(|(t, s, next)| {
-                self.heap.push(t, s, next);
-                next
-            });
-        }
+        self.in_order.left(&mut self.heap, slot);
         self.free.push(slot);
         // Every key in the heap has its event in its slot.
         self.slots[slot as usize].take().map(|event| (time, event))

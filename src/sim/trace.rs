@@ -282,16 +282,20 @@ const BLOCK_RECORDS: usize = 4096;
 /// grows by doubling, and each doubling copies every record it holds — in the browser, whose
 /// allocator cannot remap memory as the native one does, the copies were 2.3 % of a run's time,
 /// and a full trace of 200,000 records sat in a buffer of 262,144 (and, while it doubled, in
-/// both). A block, once allocated, is never moved: the newest block is filled, the oldest
-/// emptied from its front, and an emptied block is kept to be filled again.
+/// both). A block, once allocated, is never moved: the newest block is filled; the oldest
+/// records are let go of by counting them off the first block, which is dropped (its records
+/// with it) and kept to be filled again once all of its records are let go of. So up to a
+/// block's worth of records let go of stay in memory a while, out of reach.
 #[derive(Clone, Debug)]
 pub struct Trace<P: Protocol> {
-    /// Oldest first. Every block but the first (emptied from its front) and the last (being
-    /// filled) holds `block` records, so a record is found by arithmetic.
-    blocks: VecDeque<VecDeque<Rec<P>>>,
+    /// Oldest first. Every block but the last (being filled) holds `block` records, so a record
+    /// is found by arithmetic.
+    blocks: VecDeque<Vec<Rec<P>>>,
+    /// Records at the front of the first block already let go of.
+    skip: usize,
     /// An emptied block, kept for the next block to be filled.
-    spare: Option<VecDeque<Rec<P>>>,
-    /// Records held: the blocks' lengths summed.
+    spare: Option<Vec<Rec<P>>>,
+    /// Records held (not counting those let go of).
     held: usize,
     /// Global index of the oldest record held.
     first_index: u64,
@@ -308,7 +312,7 @@ impl<P: Protocol> Trace<P> {
 
     fn with_blocks(capacity: usize, block: usize) -> Self {
         let block = block.min(capacity).max(1);
-        Trace { blocks: VecDeque::new(), spare: None, held: 0, first_index: 0, capacity, block }
+        Trace { blocks: VecDeque::new(), skip: 0, spare: None, held: 0, first_index: 0, capacity, block }
     }
 
     pub fn push(&mut self, record: Rec<P>) {
@@ -317,49 +321,53 @@ impl<P: Protocol> Trace<P> {
             return;
         }
         if self.held == self.capacity {
-            self.pop_oldest();
+            self.let_go_of_oldest();
         }
         match self.blocks.back_mut() {
-            Some(last) if last.len() < self.block => last.push_back(record),
+            Some(last) if last.len() < self.block => last.push(record),
             _ => {
-                let mut block = self.spare.take().unwrap_or_else(|| VecDeque::with_capacity(self.block));
-                block.push_back(record);
+                let mut block = self.spare.take().unwrap_or_else(|| Vec::with_capacity(self.block));
+                block.push(record);
                 self.blocks.push_back(block);
             }
         }
         self.held += 1;
     }
 
-    fn pop_oldest(&mut self) {
-        if let Some(first) = self.blocks.front_mut() {
-            first.pop_front();
-            self.held -= 1;
-            self.first_index += 1;
-            if first.is_empty() {
-                self.spare = self.blocks.pop_front();
-            }
+    fn let_go_of_oldest(&mut self) {
+        self.held -= 1;
+        self.first_index += 1;
+        self.skip += 1;
+        if self.skip == self.block {
+            // Every record of the first block is let go of: drop them, keep the block.
+            self.skip = 0;
+            self.spare = self.blocks.pop_front().map(|mut block| {
+                block.clear();
+                block
+            });
         }
     }
 
     /// The `offset`-th record held (0: the oldest).
     fn at(&self, offset: usize) -> Option<&Rec<P>> {
-        let first = self.blocks.front()?;
-        if offset < first.len() {
-            return first.get(offset);
+        if offset >= self.held {
+            return None;
         }
-        let rest = offset - first.len();
-        self.blocks.get(1 + rest / self.block)?.get(rest % self.block)
+        let i = self.skip + offset;
+        self.blocks.get(i / self.block)?.get(i % self.block)
     }
 
     /// Keeps the oldest `len` records held.
     fn truncate(&mut self, len: usize) {
         while self.held > len {
-            let Some(last) = self.blocks.back_mut() else { break };
             let excess = self.held - len;
-            if last.len() <= excess {
+            let only = self.blocks.len() == 1;
+            let Some(last) = self.blocks.back_mut() else { break };
+            if !only && last.len() <= excess {
                 self.held -= last.len();
                 self.blocks.pop_back();
             } else {
+                // The first block's records let go of stay below what is cut.
                 last.truncate(last.len() - excess);
                 self.held = len;
             }
@@ -374,6 +382,7 @@ impl<P: Protocol> Trace<P> {
             self.truncate((len - self.first_index) as usize);
         } else {
             self.blocks.clear();
+            self.skip = 0;
             self.held = 0;
             self.first_index = len;
         }
