@@ -140,7 +140,7 @@ mod tests {
         assert!(q.len() == 0 && q.next_time().is_none());
     }
 
-    /// Events pushed in order and not come out in the order of one heap of them all, whatever
+    /// Events pushed in order or not come out in the order of one heap of them all, whatever
     /// mix of the two pushes, out-of-order pushes to the FIFO included.
     #[test]
     fn the_fifo_and_the_heap_come_out_as_one_heap() {
