@@ -88,7 +88,7 @@ impl Protocol for Probe {
         ctx.set_timer(Tick, TICK_US);
     }
     fn on_client_request(&mut self, _disk: &mut Disk<ProbeDisk>, request: ClientRequest, ctx: &mut Ctx<'_, Self>) {
-        ctx.reply(request.id, ClientReply::Ok(self.received.to_string()));
+        ctx.reply(request.id, ClientReply::Ok(self.received.to_string().into()));
     }
     fn summary(volatile: Option<&Self>, disk: &ProbeDisk) -> NodeSummary {
         NodeSummary {

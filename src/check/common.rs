@@ -1,7 +1,7 @@
 //! Properties every protocol shares.
 
 use super::{Property, PropertyKind, Reads};
-use crate::core::{Protocol, TimeUs, US_PER_S};
+use crate::core::{Protocol, Text, TimeUs, US_PER_S};
 use crate::sim::time::format_duration;
 use crate::sim::trace::StableHasher;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
@@ -26,7 +26,7 @@ pub struct ClientProgress {
     pub settle_us: TimeUs,
     pub bound_us: TimeUs,
     /// Commands in flight: (client, seq) → (order of invocation, invoke time, command).
-    pending: LiteMap<(u32, u64), (u64, TimeUs, String)>,
+    pending: LiteMap<(u32, u64), (u64, TimeUs, Text)>,
     invoked: u64,
     /// The earliest-invoked command that ended late or badly in the fault-free stretch that began
     /// at the first field: (stretch start, order of invocation, what to report).

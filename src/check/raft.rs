@@ -5,7 +5,7 @@
 
 use super::common::value_hash;
 use super::{Checked, Property, PropertyKind, Reads};
-use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, TimeUs, US_PER_S};
+use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, Text, TimeUs, US_PER_S};
 use crate::protocols::raft::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
@@ -561,7 +561,7 @@ impl Property<Raft> for LeaderElected {
 /// faults stop; an acknowledged command is never lost.
 #[derive(Clone, Debug, Default)]
 struct AckedApplied {
-    invoked: LiteMap<(u32, u64), String>,
+    invoked: LiteMap<(u32, u64), Text>,
     /// Per client, its newest acknowledged commands with the time of acknowledgement. A client
     /// has one command in flight at a time, so if a node executed one of them it executed every
     /// earlier one: a few per client are enough.
@@ -655,7 +655,7 @@ mod tests {
             let data = if v == 0 {
                 EntryData::Noop
             } else {
-                EntryData::Command(Command { client: 1, seq: 1, op: format!("v{v}") })
+                EntryData::Command(Command { client: 1, seq: 1, op: format!("v{v}").into() })
             };
             Entry::new(term, data)
         };

@@ -50,7 +50,8 @@ impl fmt::Display for NodeId {
 pub struct Command {
     pub client: u32,
     pub seq: u64,
-    pub op: String,
+    /// Shared, not copied, from the client's invoke record through its attempts into the log.
+    pub op: Text,
 }
 
 impl Command {
@@ -101,7 +102,7 @@ pub struct ClientRequest {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub enum ClientReply {
     /// The command took effect; the string is its result.
-    Ok(String),
+    Ok(Text),
     /// This node cannot serve the request; try the hinted node (or another one).
     Redirect(Option<NodeId>),
     /// The command definitely did not take effect.

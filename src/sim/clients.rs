@@ -12,14 +12,15 @@ use super::config::Workload;
 use super::network::draw_latency;
 use super::trace::{Outcome, RecordKind};
 use super::{ClientArrival, ClientReplyArrival, EventKind, Simulation};
-use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, TimeUs};
+use crate::core::decimal::push_u64;
+use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, Text, TimeUs};
 use litemap::LiteMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 #[derive(Clone, Debug)]
 struct Pending {
-    op: String,
+    op: Text,
     attempt: u32,
     target: NodeId,
     /// Some attempt may have reached a node without a definite answer.
@@ -86,6 +87,22 @@ impl Clients {
     }
 }
 
+/// The workload's command: `get k{key}`, or `set k{key} {client}.{seq}`. Written digit by digit
+/// (`format!` cost more than the rest of starting a command), into the shared text the
+/// command's records, attempts and log entry hold.
+fn key_value_op(read: bool, key: u32, client: u32, seq: u64) -> Text {
+    let mut op = String::with_capacity(24);
+    op.push_str(if read { "get k" } else { "set k" });
+    push_u64(&mut op, key.into());
+    if !read {
+        op.push(' ');
+        push_u64(&mut op, client.into());
+        op.push('.');
+        push_u64(&mut op, seq);
+    }
+    op.into()
+}
+
 impl<P: Protocol> Simulation<P> {
     fn random_node(&mut self, except: Option<NodeId>) -> NodeId {
         let n = self.nodes.len() as u32;
@@ -109,7 +126,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     /// Starts a new command for `client`, sent first to `node` (or the client's leader guess).
-    fn invoke(&mut self, client: u32, op: String, node: Option<NodeId>) {
+    fn invoke(&mut self, client: u32, op: Text, node: Option<NodeId>) {
         let c = &mut self.clients.client(client);
         let seq = c.next_seq + 1;
         c.next_seq = seq;
@@ -182,21 +199,20 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         if let Some(op) = P::workload_op(&self.config, &mut self.rng) {
-            return self.invoke(client, op, None);
+            return self.invoke(client, op.into(), None);
         }
         // A key-value workload over five keys: one read for every three writes; written values
         // are unique (client.seq) so a history can be checked for linearizability.
         let key = self.rng.gen_range(0..5u32);
         let seq = self.clients.client(client).next_seq + 1;
-        let op =
-            if self.rng.gen_range(0..4u32) == 0 { format!("get k{key}") } else { format!("set k{key} {client}.{seq}") };
-        self.invoke(client, op, None);
+        let read = self.rng.gen_range(0..4u32) == 0;
+        self.invoke(client, key_value_op(read, key, client, seq), None);
     }
 
     pub(super) fn user_request(&mut self, node: NodeId, op: String) {
         let client = self.clients.next_user;
         self.clients.next_user += 1;
-        self.invoke(client, op, Some(node));
+        self.invoke(client, op.into(), Some(node));
     }
 
     pub(super) fn set_workload(&mut self, clients: u32, interval_us: TimeUs) {

@@ -25,7 +25,7 @@ pub use network::{LinkParams, Network};
 pub use node::NodeSlot;
 pub use trace::{DropReason, Outcome, Rec, RecKind, Record, RecordKind, Trace};
 
-use crate::core::{ClientReply, Cluster, Ctx, Effect, NodeId, Protocol, TimeUs};
+use crate::core::{ClientReply, Cluster, Ctx, Effect, NodeId, Protocol, Text, TimeUs};
 use clients::Clients;
 use network::Fate;
 use rand::SeedableRng;
@@ -78,7 +78,7 @@ pub(crate) struct ClientArrival {
     seq: u64,
     attempt: u32,
     node: NodeId,
-    op: String,
+    op: Text,
 }
 
 /// A node's reply reaching its client.
@@ -481,11 +481,18 @@ impl<P: Protocol> Simulation<P> {
 
     /// Holds an input for a paused node; `false` if the node is not paused.
     fn defer_if_paused(&mut self, node: NodeId, kind: &EventKind<P>) -> bool {
-        let limit = self.setup.limits.deferred_max;
-        let slot = &mut self.nodes[node.index()];
-        if slot.paused_until.is_none() {
+        // Asked at every delivery, timer and request: the answer is nearly always no.
+        if self.nodes[node.index()].paused_until.is_none() {
             return false;
         }
+        self.defer(node, kind);
+        true
+    }
+
+    #[cold]
+    fn defer(&mut self, node: NodeId, kind: &EventKind<P>) {
+        let limit = self.setup.limits.deferred_max;
+        let slot = &mut self.nodes[node.index()];
         if slot.deferred.len() < limit {
             slot.deferred.push(kind.clone());
         } else if let EventKind::Deliver { id, slot } = kind {
@@ -494,7 +501,6 @@ impl<P: Protocol> Simulation<P> {
                 self.record(RecordKind::Drop { id: *id, from: m.from, to: m.to, reason: DropReason::Overflow });
             }
         }
-        true
     }
 
     fn boot(&mut self, id: NodeId) {
@@ -528,7 +534,10 @@ impl<P: Protocol> Simulation<P> {
         if persisted {
             self.record(RecordKind::Persist { node: id });
         }
-        for effect in effects.drain(..) {
+        // In order, the buffer kept for the next handler: reversed and popped, which cost less
+        // than a `drain(..)` and its drop (callgrind: −0.5 % of the bench's instructions).
+        effects.reverse();
+        while let Some(effect) = effects.pop() {
             self.run_effect(id, effect);
         }
         self.effects = effects;

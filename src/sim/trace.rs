@@ -6,7 +6,7 @@
 
 use super::action::Action;
 use super::chaos::ChaosParams;
-use crate::core::{ClientReply, Message, NodeId, Observation, Protocol, TimeUs};
+use crate::core::{ClientReply, Message, NodeId, Observation, Protocol, Text, TimeUs};
 use serde_json::{json, Map, Value};
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
@@ -42,7 +42,7 @@ impl DropReason {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
     Pending,
-    Ok(String),
+    Ok(Text),
     /// Definitely not executed.
     Fail(String),
     /// May or may not have been executed (the client gave up after timeouts).
@@ -119,7 +119,7 @@ pub enum RecordKind<M, T> {
     Invoke {
         client: u32,
         seq: u64,
-        op: String,
+        op: Text,
     },
     /// A client (re)sends a request to a node.
     Request {

@@ -111,7 +111,7 @@ impl Paxos {
             self.phase = Phase::Decided;
             ctx.cancel_timer(PaxosTimer::Retry);
             for request in std::mem::take(&mut self.waiting) {
-                ctx.reply(request, ClientReply::Ok(format!("chosen: {value}")));
+                ctx.reply(request, ClientReply::Ok(format!("chosen: {value}").into()));
             }
             self.unannounced = self.config.learners.iter().copied().filter(|&l| l != self.id).collect();
             self.announce(ctx);
@@ -286,7 +286,7 @@ impl Protocol for Paxos {
             return ctx.reply(request.id, ClientReply::Redirect(Some(p)));
         }
         if let Some(value) = &self.chosen {
-            return ctx.reply(request.id, ClientReply::Ok(format!("chosen: {value}")));
+            return ctx.reply(request.id, ClientReply::Ok(format!("chosen: {value}").into()));
         }
         if self.waiting.len() >= WAITING_MAX {
             return ctx.reply(request.id, ClientReply::Fail("proposer busy".into()));

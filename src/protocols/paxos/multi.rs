@@ -86,7 +86,7 @@ pub struct MultiPaxos {
 fn parse_value(value: &str) -> Option<Command> {
     let (client, seq) = Command::ids_of(value)?;
     let (_, op) = value.split_once(' ')?;
-    Some(Command { client, seq, op: op.to_string() })
+    Some(Command { client, seq, op: op.into() })
 }
 
 impl MultiPaxos {
@@ -207,7 +207,7 @@ impl MultiPaxos {
         while let Some(value) = disk.read().chosen.get(&self.executed).cloned() {
             if let Some((ids, result)) = self.execute_next(&value) {
                 if let Some(request) = self.waiting.remove(&ids) {
-                    ctx.reply(request, ClientReply::Ok(result.to_string()));
+                    ctx.reply(request, ClientReply::Ok(result));
                 }
             }
             if self.executed % SNAPSHOT_EVERY == 0 {
@@ -469,7 +469,7 @@ impl Protocol for MultiPaxos {
         if self.state.executed(command.client, command.seq) {
             // A retry of an executed command: its first result (the session), never twice.
             let result = self.state.execute(&command);
-            return ctx.reply(request.id, ClientReply::Ok(result.to_string()));
+            return ctx.reply(request.id, ClientReply::Ok(result));
         }
         let key = (command.client, command.seq);
         let value: Text = command.value().into();

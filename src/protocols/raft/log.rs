@@ -148,15 +148,15 @@ impl StateMachine {
                 }
                 OK.clone()
             }
-            (Some("get"), Some(key), None) => self.read(key).into(),
+            (Some("get"), Some(key), None) => self.read(key),
             _ => OK.clone(),
         };
         self.sessions.insert(command.client, (command.seq, result.clone()));
         result
     }
 
-    pub fn read(&self, key: &str) -> String {
-        self.kv.get(key).cloned().unwrap_or_default()
+    pub fn read(&self, key: &str) -> Text {
+        self.kv.get(key).map_or_else(|| "".into(), |v| v.as_str().into())
     }
 
     /// Whether the command has been executed already.

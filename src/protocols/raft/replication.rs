@@ -365,7 +365,7 @@ impl Raft {
             };
             ctx.observe(Observation::Apply { index, term: entry.term, value: entry.value().clone() });
             for request in self.waiting.remove(&index).unwrap_or_default() {
-                ctx.reply(request, ClientReply::Ok(result.as_deref().unwrap_or_default().to_string()));
+                ctx.reply(request, ClientReply::Ok(result.clone().unwrap_or_else(|| "".into())));
             }
         }
         self.serve_reads(disk, ctx);

@@ -7,7 +7,7 @@ pub struct Entry {
     pub value: String,
     pub client: u32,
     pub seq: u64,
-    pub op: String,
+    pub op: crate::core::Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -146,7 +146,7 @@ impl Toy {
             let result = self.execute(&entry);
             ctx.observe(Observation::Apply { index: self.last_applied, term: 1, value: entry.value.as_str().into() });
             for request in self.waiting.remove(&self.last_applied).unwrap_or_default() {
-                ctx.reply(request, ClientReply::Ok(result.clone()));
+                ctx.reply(request, ClientReply::Ok(result.as_str().into()));
             }
         }
     }
@@ -300,7 +300,7 @@ impl Protocol for Toy {
             let index = pos as u64 + 1;
             if index <= self.last_applied {
                 let result = self.sessions.get(&command.client).map(|(_, r)| r.clone()).unwrap_or_default();
-                ctx.reply(request.id, ClientReply::Ok(result));
+                ctx.reply(request.id, ClientReply::Ok(result.into()));
             } else {
                 self.waiting.entry(index).or_default().push(request.id);
             }

@@ -38,7 +38,7 @@ pub use messages::TpcMsg;
 
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Decision, Disk, LogEntryView, LogView, NodeId, NodeSummary,
-    Observation, OptionInfo, Protocol, RequestId, TimeUs, US_PER_MS,
+    Observation, OptionInfo, Protocol, RequestId, Text, TimeUs, US_PER_MS,
 };
 use crate::sim::time::{format_duration, parse_duration};
 use bank::Leg;
@@ -323,7 +323,7 @@ struct CoordTxn {
     phase: CoordPhase,
     requests: Vec<RequestId>,
     client: (u32, u64),
-    op: String,
+    op: Text,
 }
 
 impl CoordTxn {
@@ -404,12 +404,12 @@ impl TwoPhaseCommit {
         }
         if let Some(&(seq, txn)) = disk.read().sessions.get(&key.0) {
             if seq == key.1 {
-                return ctx.reply(request.id, ClientReply::Ok(format!("committed T{txn}")));
+                return ctx.reply(request.id, ClientReply::Ok(format!("committed T{txn}").into()));
             }
         }
         let legs = match bank::parse(&request.command.op, self.config.node_count, self.config.accounts) {
             Ok(l) => l,
-            Err(e) => return ctx.reply(request.id, ClientReply::Ok(format!("rejected: {e}"))),
+            Err(e) => return ctx.reply(request.id, ClientReply::Ok(format!("rejected: {e}").into())),
         };
         if self.txns.len() >= IN_FLIGHT_MAX || disk.read().next_txn >= TXNS_MAX {
             return ctx.reply(request.id, ClientReply::Fail("busy: too many transactions".into()));
@@ -478,7 +478,7 @@ impl TwoPhaseCommit {
         ctx.observe(Observation::Decide { txn, decision: Decision::Commit });
         t.phase = CoordPhase::Committed(participants.clone());
         for request in std::mem::take(&mut t.requests) {
-            ctx.reply(request, ClientReply::Ok(format!("committed T{txn}")));
+            ctx.reply(request, ClientReply::Ok(format!("committed T{txn}").into()));
         }
         for &p in &participants {
             ctx.send(p, TpcMsg::Outcome { txn, decision: Decision::Commit });
@@ -494,7 +494,7 @@ impl TwoPhaseCommit {
         let Some(t) = self.txns.remove(&txn) else { return };
         ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
         for request in t.requests {
-            ctx.reply(request, ClientReply::Ok(format!("aborted T{txn}: {why}")));
+            ctx.reply(request, ClientReply::Ok(format!("aborted T{txn}: {why}").into()));
         }
         for (p, _) in &t.legs {
             if t.votes.get(p) != Some(&false) {
@@ -792,7 +792,7 @@ impl Protocol for TwoPhaseCommit {
                         phase: CoordPhase::Committed(record.participants.to_vec()),
                         requests: Vec::new(),
                         client: (record.client, record.seq),
-                        op: String::new(),
+                        op: "".into(),
                     },
                 );
                 node.note(txn, TxnState::Committed);
