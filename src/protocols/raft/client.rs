@@ -2,7 +2,7 @@
 //! and linearizable reads with ReadIndex (§6.4).
 
 use super::{EntryData, PendingRead, Raft, RaftDurable};
-use crate::core::{ClientReply, ClientRequest, Ctx, Disk, Role};
+use crate::core::{ClientReply, ClientRequest, Ctx, Disk, RequestId, Role};
 
 impl Raft {
     pub(super) fn handle_client(
@@ -43,15 +43,22 @@ impl Raft {
             matches!(d.entry(i), Some(e) if matches!(e.data(), EntryData::Command(c) if c.client == command.client && c.seq == command.seq))
         });
         match pending {
-            Some(index) => self.waiting.entry(index).or_default().push(request.id),
+            Some(index) => self.wait_for(index, request.id),
             None => {
                 // Wait first: a single-voter cluster commits and applies inside `append_entry`.
                 let index = d.last_index() + 1;
-                self.waiting.entry(index).or_default().push(request.id);
+                self.wait_for(index, request.id);
                 self.append_entry(disk, EntryData::Command(command), ctx);
                 self.broadcast_append(disk, ctx);
             }
         }
+    }
+
+    /// Holds `request` until the entry at `index` is applied, after those waiting for it or
+    /// for earlier indexes.
+    fn wait_for(&mut self, index: u64, request: RequestId) {
+        let at = self.waiting.partition_point(|&(i, _)| i <= index);
+        self.waiting.insert(at, (index, request));
     }
 
     /// §6.4: note the commit index, confirm leadership with a heartbeat round, then answer once

@@ -364,8 +364,12 @@ impl Raft {
                 _ => None,
             };
             ctx.observe(Observation::Apply { index, term: entry.term, value: entry.value().clone() });
-            for request in self.waiting.remove(&index).unwrap_or_default() {
-                ctx.reply(request, ClientReply::Ok(result.clone().unwrap_or_else(|| "".into())));
+            // (Nothing waits below `index`: every request waits past `last_applied`.)
+            let done = self.waiting.partition_point(|&(at, _)| at <= index);
+            for (at, request) in self.waiting.drain(..done) {
+                if at == index {
+                    ctx.reply(request, ClientReply::Ok(result.clone().unwrap_or_else(|| "".into())));
+                }
             }
         }
         self.serve_reads(disk, ctx);
