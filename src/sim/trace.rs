@@ -226,10 +226,11 @@ impl Hasher for StableHasher {
             self.mix(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
+        // The last bytes, little-endian, shifted in one by one: a copy of their variable length
+        // into a word was a call to `memcpy` (in the browser, a bulk-memory copy) per string.
+        let word = rest.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
         // The length in the top byte keeps "a" and "a\0" apart.
-        self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        self.mix(word ^ ((rest.len() as u64) << 56));
     }
     fn write_u8(&mut self, i: u8) {
         self.mix(u64::from(i));
@@ -777,10 +778,33 @@ pub fn describe_shown(t: TimeUs, kind: &ShownKind) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Rec, Record, RecordKind, Trace};
+    use super::{Rec, Record, RecordKind, StableHasher, Trace};
     use crate::core::NodeId;
     use crate::protocols::raft::Raft;
     use std::collections::VecDeque;
+
+    /// Bytes hash as whole little-endian words and a last word with their count on top,
+    /// whatever their length (the last bytes are shifted in one by one, not copied).
+    #[test]
+    fn bytes_hash_as_little_endian_words() {
+        use std::hash::Hasher;
+        let bytes: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(97).wrapping_add(13)).collect();
+        for len in 0..=bytes.len() {
+            let mut h = StableHasher::default();
+            h.write(&bytes[..len]);
+            let mut words = StableHasher::default();
+            for chunk in bytes[..len].chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                let top = if chunk.len() < 8 { (chunk.len() as u64) << 56 } else { 0 };
+                words.mix(u64::from_le_bytes(word) ^ top);
+            }
+            if len % 8 == 0 {
+                words.mix(0);
+            }
+            assert_eq!(h.finish(), words.finish(), "{len} bytes");
+        }
+    }
 
     /// The blocks hold what one ring buffer of the newest `capacity` records would, whatever
     /// is pushed, cut back (time travel) or skipped, read from either end or by index: small
