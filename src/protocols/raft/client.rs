@@ -33,7 +33,7 @@ impl Raft {
         }
         // §6.3: a command already executed is answered from its session.
         if self.state.executed(command.client, command.seq) {
-            let result = self.state.sessions.get(&command.client).map_or_else(|| "".into(), |(_, r)| r.clone());
+            let result = self.state.sessions.get(&command.client).map(|(_, r)| r.clone()).unwrap_or_default();
             ctx.reply(request.id, ClientReply::Ok(result));
             return;
         }

@@ -156,7 +156,7 @@ impl StateMachine {
     }
 
     pub fn read(&self, key: &str) -> Text {
-        self.kv.get(key).map_or_else(|| "".into(), |v| v.as_str().into())
+        self.kv.get(key).map(|v| v.as_str().into()).unwrap_or_default()
     }
 
     /// Whether the command has been executed already.

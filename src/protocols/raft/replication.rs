@@ -368,7 +368,7 @@ impl Raft {
             let done = self.waiting.partition_point(|&(at, _)| at <= index);
             for (at, request) in self.waiting.drain(..done) {
                 if at == index {
-                    ctx.reply(request, ClientReply::Ok(result.clone().unwrap_or_else(|| "".into())));
+                    ctx.reply(request, ClientReply::Ok(result.clone().unwrap_or_default()));
                 }
             }
         }

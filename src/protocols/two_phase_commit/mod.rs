@@ -792,7 +792,7 @@ impl Protocol for TwoPhaseCommit {
                         phase: CoordPhase::Committed(record.participants.to_vec()),
                         requests: Vec::new(),
                         client: (record.client, record.seq),
-                        op: "".into(),
+                        op: Text::default(),
                     },
                 );
                 node.note(txn, TxnState::Committed);
