@@ -67,7 +67,7 @@ fn button(link: &Scope<App>, id: &str, label: &str, title: &str, msg: impl Fn() 
 pub fn legend(view: &ClusterView) -> Html {
     let roles: Vec<&str> = {
         let mut r: Vec<&str> = view.nodes.iter().filter(|n| n.up).map(|n| n.role.as_str()).collect();
-        r.sort_unstable();
+        crate::core::sort_short(&mut r, |&role| role);
         r.dedup();
         r
     };

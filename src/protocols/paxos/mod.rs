@@ -200,7 +200,7 @@ fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> 
         return Err(bad());
     }
     let mut ids: Vec<NodeId> = ids.into_iter().map(NodeId).collect();
-    ids.sort_unstable();
+    crate::core::sort_short(&mut ids, |&id| id);
     ids.dedup();
     Ok(ids)
 }

@@ -68,7 +68,7 @@ impl Raft {
         }
         let mut m = self.membership.clone();
         m.learners.push(node);
-        m.learners.sort_unstable();
+        crate::core::sort_short(&mut m.learners, |&n| n);
         self.change_config(disk, m, ctx);
         Ok(())
     }
@@ -105,7 +105,7 @@ impl Raft {
         let mut m = self.membership.clone();
         m.learners.retain(|&n| n != peer);
         m.voters.push(peer);
-        m.voters.sort_unstable();
+        crate::core::sort_short(&mut m.voters, |&n| n);
         self.change_config(disk, m, ctx);
     }
 

@@ -90,7 +90,7 @@ pub fn parse(op: &str, node_count: usize, accounts: usize) -> Result<Vec<(NodeId
             None => by_node.push((node, vec![leg])),
         }
     }
-    by_node.sort_unstable_by_key(|(node, _)| *node); // one entry per node
+    crate::core::sort_short(&mut by_node, |(node, _)| *node); // one entry per node
     Ok(by_node)
 }
 
