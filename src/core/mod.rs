@@ -13,7 +13,7 @@ mod set;
 
 pub use ctx::{Ctx, Disk, Effect};
 pub use observation::{Ballot, Decision, Observation, Role};
-pub use set::{range_from, sort_short, LiteSet};
+pub use set::{map_in_order, range_from, sort_short, LiteSet};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

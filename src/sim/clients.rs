@@ -61,7 +61,7 @@ fn split_request_id(id: RequestId) -> (u32, u64, u32) {
 impl Clients {
     pub(super) fn new(workload: &Workload) -> Self {
         Clients {
-            clients: (1..=workload.clients).map(|c| (c, Client::default())).collect(),
+            clients: crate::core::map_in_order((1..=workload.clients).map(|c| (c, Client::default()))),
             next_user: USER_CLIENT_BASE,
             active: workload.clients,
             interval_us: workload.interval_us,

@@ -218,11 +218,11 @@ impl Raft {
         self.transfer = None;
         self.observe_role(disk, ctx);
         let next = disk.read().last_index() + 1;
-        self.progress = self
-            .membership
-            .peers(self.id)
-            .map(|p| (p, Progress { next_index: next, match_index: 0, acked_round: 0, recently_active: true }))
-            .collect();
+        self.progress = crate::core::map_in_order(
+            self.membership
+                .peers(self.id)
+                .map(|p| (p, Progress { next_index: next, match_index: 0, acked_round: 0, recently_active: true })),
+        );
         if self.config.noop {
             self.append_entry(disk, super::EntryData::Noop, ctx);
         }
