@@ -103,8 +103,7 @@ impl<P: Checked> Run<P> {
             let _ = self.world.apply_at(at_us, action, &mut |r| trace.push(r));
             self.inputs_applied += 1;
         }
-        let trace = &mut self.trace;
-        let progressed = self.world.step(&mut |r| trace.push(r));
+        let progressed = self.world.step_into(&mut self.trace);
         self.travel.note_step(&self.world);
         self.note_clock();
         progressed

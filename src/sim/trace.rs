@@ -335,6 +335,36 @@ impl<P: Protocol> Trace<P> {
         self.held += 1;
     }
 
+    /// Moves every record of `records` in, in order, as that many [`Trace::push`]es would (and
+    /// leaves `records` empty, its buffer kept): a block's worth at a time, not record by
+    /// record, while the newest block has room.
+    pub fn push_all(&mut self, records: &mut Vec<Rec<P>>) {
+        if self.capacity == 0 {
+            self.first_index += records.len() as u64;
+            records.clear();
+            return;
+        }
+        let mut rest = records.drain(..);
+        while rest.len() > 0 {
+            let room = self.blocks.back().map_or(0, |last| self.block - last.len());
+            if room == 0 {
+                // A new block: as a push makes it.
+                self.push(rest.next().expect("a record is left"));
+                continue;
+            }
+            // At most `capacity` at a time, so that the records let go of are all older ones;
+            // the newest block is not let go of (it is not full).
+            let n = rest.len().min(room).min(self.capacity);
+            for _ in 0..(self.held + n).saturating_sub(self.capacity) {
+                self.let_go_of_oldest();
+            }
+            if let Some(last) = self.blocks.back_mut() {
+                last.extend(rest.by_ref().take(n));
+            }
+            self.held += n;
+        }
+    }
+
     fn let_go_of_oldest(&mut self) {
         self.held -= 1;
         self.first_index += 1;
@@ -830,6 +860,21 @@ mod tests {
                             first = len;
                         }
                         next = len;
+                    }
+                    1..=3 => {
+                        // Several at once, up to a few blocks' and capacities' worth.
+                        let n = rng.gen_range(0..=2 * (block + capacity));
+                        let mut records: Vec<Rec<Raft>> = (next..next + n as u64).map(record).collect();
+                        trace.push_all(&mut records);
+                        assert!(records.is_empty());
+                        for _ in 0..n {
+                            if model.len() == capacity {
+                                model.pop_front();
+                                first += 1;
+                            }
+                            model.push_back(next);
+                            next += 1;
+                        }
                     }
                     _ => {
                         trace.push(record(next));
