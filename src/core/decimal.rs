@@ -5,6 +5,8 @@
 //! reads has a fixed number of decimals (percentages, speeds, coordinates), so scaled integers do
 //! the job: `parse_scaled("12.5", 4) == Some(125_000)`, `format_scaled(-125, 2) == "-1.25"`.
 
+use super::Text;
+
 /// Reads an optionally signed decimal (`12`, `-1.25`, `.5`, `+3.`) as `value × 10^decimals`,
 /// rounding half away from zero on the digits beyond `decimals`. `None` for anything else (empty,
 /// exponents, `inf`, several dots) or for a magnitude beyond ±10^15.
@@ -44,19 +46,61 @@ pub fn parse_f64(text: &str, decimals: u32) -> Option<f64> {
 }
 
 /// Appends the decimal digits of `n` (without `format!`, which costs several times more).
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+pub fn push_u64(out: &mut String, n: u64) {
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(digits(n, &mut [0; 20])).unwrap_or_default());
+}
+
+/// The decimal digits of `n`, written at the end of `room`.
+pub fn digits(mut n: u64, room: &mut [u8; 20]) -> &[u8] {
+    let mut at = room.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        room[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    &room[at..]
+}
+
+/// A short text written on the stack and then shared: a `String` made [`Text`] is allocated
+/// twice (the string, then the shared copy), this once. For the texts made per command (the
+/// workload's operations, log values); what does not fit is reported, not cut.
+pub struct StackText {
+    bytes: [u8; 96],
+    len: usize,
+    fits: bool,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText { bytes: [0; 96], len: 0, fits: true }
+    }
+}
+
+impl StackText {
+    pub fn push_str(&mut self, s: &str) {
+        self.push_bytes(s.as_bytes());
+    }
+    pub fn push_u64(&mut self, n: u64) {
+        self.push_bytes(digits(n, &mut [0; 20]));
+    }
+    /// Whole strings and ASCII digits only, so the bytes stay UTF-8.
+    fn push_bytes(&mut self, s: &[u8]) {
+        match self.bytes.get_mut(self.len..self.len + s.len()) {
+            Some(room) if self.fits => {
+                room.copy_from_slice(s);
+                self.len += s.len();
+            }
+            _ => self.fits = false,
+        }
+    }
+    /// The text, if all of it fitted.
+    pub fn text(&self) -> Option<Text> {
+        self.fits.then(|| std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default().into())
+    }
 }
 
 /// Writes `scaled / 10^decimals` with exactly `decimals` places: `format_scaled(5, 1) == "0.5"`.
@@ -99,6 +143,21 @@ pub fn format_scaled_trimmed(scaled: i64, decimals: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text on the stack is the text a `String` would hold, up to its room; beyond it, nothing
+    /// (and a command's value then comes from the `String`).
+    #[test]
+    fn stack_text_is_the_string_or_nothing() {
+        for op in ["", "set k1 2.3", "get k\u{e9}t\u{e9}", &"x".repeat(55), &"é".repeat(30), &"y".repeat(80)] {
+            let command = super::super::Command { client: 4_000_000_000, seq: u64::MAX, op: op.into() };
+            assert_eq!(&*command.text(), command.value(), "{op}");
+            let mut text = StackText::default();
+            text.push_str(op);
+            text.push_u64(u64::MAX);
+            let fits = op.len() + 20 <= 96;
+            assert_eq!(text.text().as_deref(), fits.then(|| format!("{op}{}", u64::MAX)).as_deref(), "{op}");
+        }
+    }
 
     #[test]
     fn parses_what_people_type() {

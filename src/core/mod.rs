@@ -63,6 +63,19 @@ impl Command {
         out
     }
 
+    /// [`Command::value`] as shared text, written on the stack (see [`decimal::StackText`]) when
+    /// it fits, as every generated command's does: one allocation per log entry, not two.
+    pub fn text(&self) -> Text {
+        let mut value = decimal::StackText::default();
+        value.push_str("c");
+        value.push_u64(u64::from(self.client));
+        value.push_str("#");
+        value.push_u64(self.seq);
+        value.push_str(" ");
+        value.push_str(&self.op);
+        value.text().unwrap_or_else(|| self.value().into())
+    }
+
     /// Appends to `out` the value of command `seq` of `client`, whose operation is `op`: what
     /// [`Command::value`] returns, without a `Command` or a new string.
     pub fn push_value(client: u32, seq: u64, op: &str, out: &mut String) {

@@ -12,7 +12,7 @@ use super::config::Workload;
 use super::network::draw_latency;
 use super::trace::{Outcome, RecordKind};
 use super::{ClientArrival, ClientReplyArrival, EventKind, Simulation};
-use crate::core::decimal::push_u64;
+use crate::core::decimal::StackText;
 use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, Text, TimeUs};
 use litemap::LiteMap;
 use rand::Rng;
@@ -88,19 +88,21 @@ impl Clients {
 }
 
 /// The workload's command: `get k{key}`, or `set k{key} {client}.{seq}`. Written digit by digit
-/// (`format!` cost more than the rest of starting a command), into the shared text the
-/// command's records, attempts and log entry hold.
+/// on the stack (`format!` cost more than the rest of starting a command, and a string made
+/// shared text is allocated twice), into the shared text the command's records, attempts and
+/// log entry hold.
 fn key_value_op(read: bool, key: u32, client: u32, seq: u64) -> Text {
-    let mut op = String::with_capacity(24);
+    // "set k" + 10 digits + " " + 10 digits + "." + 20 digits: 47 bytes at most, so it fits.
+    let mut op = StackText::default();
     op.push_str(if read { "get k" } else { "set k" });
-    push_u64(&mut op, key.into());
+    op.push_u64(key.into());
     if !read {
-        op.push(' ');
-        push_u64(&mut op, client.into());
-        op.push('.');
-        push_u64(&mut op, seq);
+        op.push_str(" ");
+        op.push_u64(client.into());
+        op.push_str(".");
+        op.push_u64(seq);
     }
-    op.into()
+    op.text().unwrap_or_default()
 }
 
 impl<P: Protocol> Simulation<P> {

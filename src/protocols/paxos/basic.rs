@@ -293,7 +293,7 @@ impl Protocol for Paxos {
         }
         self.waiting.push(request.id);
         if self.own_value.is_none() {
-            self.own_value = Some(request.command.value().into());
+            self.own_value = Some(request.command.text());
         }
         if self.phase == Phase::Idle {
             self.start_round(disk, ctx);

@@ -472,7 +472,7 @@ impl Protocol for MultiPaxos {
             return ctx.reply(request.id, ClientReply::Ok(result));
         }
         let key = (command.client, command.seq);
-        let value: Text = command.value().into();
+        let value: Text = command.text();
         let known = self.waiting.contains_key(&key) || self.proposals.values().any(|p| p.value == value);
         self.waiting.insert(key, request.id);
         if known {

@@ -66,7 +66,7 @@ impl Entry {
     pub fn new(term: u64, data: EntryData) -> Entry {
         let value: Text = match &data {
             EntryData::Noop => "".into(),
-            EntryData::Command(c) => c.value().into(),
+            EntryData::Command(c) => c.text(),
             EntryData::Config(m) => m.describe().into(),
         };
         Entry { term, shared: Arc::new((data, value)) }
