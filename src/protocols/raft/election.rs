@@ -216,6 +216,7 @@ impl Raft {
         self.leader = Some(self.id);
         self.votes.clear();
         self.transfer = None;
+        self.cut = None;
         self.observe_role(disk, ctx);
         let next = disk.read().last_index() + 1;
         self.progress = crate::core::map_in_order(

@@ -109,6 +109,11 @@ pub struct Raft {
     waiting: Vec<(u64, RequestId)>,
     /// A leadership transfer in progress: the target and when to give up (local clock).
     transfer: Option<(NodeId, TimeUs)>,
+    /// The entries last cut for an AppendEntries, from and to: the next message for the same
+    /// range (the next follower of a broadcast, or a follower's next round) shares them instead
+    /// of cutting and allocating its own. A leader's entries never change while it leads (§5.3,
+    /// Leader Append-Only), and a new leadership starts without them.
+    cut: Option<(u64, u64, std::sync::Arc<[Entry]>)>,
 }
 
 impl Raft {
@@ -265,6 +270,7 @@ impl Protocol for Raft {
             reads: Vec::new(),
             waiting: Vec::new(),
             transfer: None,
+            cut: None,
         };
         node.refresh_membership(disk);
         node.observe_role(disk, ctx);

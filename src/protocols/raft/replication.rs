@@ -31,13 +31,16 @@ impl Raft {
     }
 
     /// AppendEntries (or InstallSnapshot) to one follower, from its nextIndex on.
-    pub(super) fn replicate_to(&self, disk: &Disk<RaftDurable>, peer: NodeId, ctx: &mut Ctx<'_, Self>) {
-        self.replicate_sharing(disk, peer, &mut None, ctx);
+    pub(super) fn replicate_to(&mut self, disk: &Disk<RaftDurable>, peer: NodeId, ctx: &mut Ctx<'_, Self>) {
+        let mut cut = self.cut.take();
+        self.replicate_sharing(disk, peer, &mut cut, ctx);
+        self.cut = cut;
     }
 
     /// [`Raft::replicate_to`], reusing `shared`'s entries when this follower's range is the one
     /// they were cut for: in a broadcast most followers are at the same nextIndex, and one
-    /// shared slice of entries serves them all instead of one allocation each.
+    /// shared slice of entries serves them all instead of one allocation each (and the leader
+    /// keeps the last cut, `Raft::cut`, for the next message).
     fn replicate_sharing(
         &self,
         disk: &Disk<RaftDurable>,
@@ -78,11 +81,12 @@ impl Raft {
         ctx.send(peer, msg);
     }
 
-    pub(super) fn broadcast_append(&self, disk: &Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
-        let mut shared = None;
+    pub(super) fn broadcast_append(&mut self, disk: &Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
+        let mut cut = self.cut.take();
         for &peer in self.progress.keys() {
-            self.replicate_sharing(disk, peer, &mut shared, ctx);
+            self.replicate_sharing(disk, peer, &mut cut, ctx);
         }
+        self.cut = cut;
     }
 
     /// Heartbeat: a new round of AppendEntries to everyone (empty when up to date).
@@ -183,6 +187,8 @@ impl Raft {
         entries: &[Entry],
         ctx: &mut Ctx<'_, Self>,
     ) {
+        // Entries stored here may replace others: cut entries are good only for a log that grows.
+        self.cut = None;
         let mut config_changed = false;
         if self.config.bugs.truncate_on_stale_append && disk.read().last_index() > prev_index {
             // Planted bug: the suffix goes even when it matches.
