@@ -23,6 +23,7 @@ impl Clock {
         self.base_local_us + (now_us - self.base_real_us) * TimeUs::from(self.rate_pct) / 100
     }
     /// How much true time passes while this clock advances `local_us`.
+    #[inline(always)]
     pub fn real_delay_us(&self, local_us: TimeUs) -> TimeUs {
         let rate = TimeUs::from(self.rate_pct.max(1));
         local_us.saturating_mul(100).div_ceil(rate)
