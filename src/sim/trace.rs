@@ -336,33 +336,25 @@ impl<P: Protocol> Trace<P> {
     }
 
     /// Moves every record of `records` in, in order, as that many [`Trace::push`]es would (and
-    /// leaves `records` empty, its buffer kept): a block's worth at a time, not record by
-    /// record, while the newest block has room.
+    /// leaves `records` empty, its buffer kept): in one copy when the newest block has room for
+    /// them all (a step's few records nearly always do), else one by one.
     pub fn push_all(&mut self, records: &mut Vec<Rec<P>>) {
-        if self.capacity == 0 {
-            self.first_index += records.len() as u64;
-            records.clear();
+        let n = records.len();
+        let room = self.blocks.back().map_or(0, |last| self.block - last.len());
+        if n > room || n > self.capacity {
+            for record in records.drain(..) {
+                self.push(record);
+            }
             return;
         }
-        let mut rest = records.drain(..);
-        while rest.len() > 0 {
-            let room = self.blocks.back().map_or(0, |last| self.block - last.len());
-            if room == 0 {
-                // A new block: as a push makes it.
-                self.push(rest.next().expect("a record is left"));
-                continue;
-            }
-            // At most `capacity` at a time, so that the records let go of are all older ones;
-            // the newest block is not let go of (it is not full).
-            let n = rest.len().min(room).min(self.capacity);
-            for _ in 0..(self.held + n).saturating_sub(self.capacity) {
-                self.let_go_of_oldest();
-            }
-            if let Some(last) = self.blocks.back_mut() {
-                last.extend(rest.by_ref().take(n));
-            }
-            self.held += n;
+        // The records let go of are older ones, and never of the newest block (it is not full).
+        for _ in 0..(self.held + n).saturating_sub(self.capacity) {
+            self.let_go_of_oldest();
         }
+        if let Some(last) = self.blocks.back_mut() {
+            last.append(records);
+        }
+        self.held += n;
     }
 
     fn let_go_of_oldest(&mut self) {
