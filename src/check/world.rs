@@ -26,8 +26,8 @@ pub trait Sink<P: Checked> {
     }
 }
 
-/// A trace takes a step's records a block's room at a time ([`Trace::push_all`]): moved one by one
-/// through a closure they were 6 % of the page's path.
+/// A trace takes a step's records in one copy ([`Trace::push_all`]): moved one by one through a
+/// closure they were 6 % of the page's path.
 impl<P: Checked> Sink<P> for Trace<P> {
     fn push(&mut self, record: Rec<P>) {
         Trace::push(self, record);
@@ -168,8 +168,9 @@ impl<P: Checked> World<P> {
     }
 
     /// Checks, hashes and hands over every record the simulation produced. Records are checked
-    /// where they lie and moved once, into the sink (a step's worth in one move); a violation's record follows the record
-    /// that broke the property, as if reported at once (properties never see reports).
+    /// where they lie and moved once, into the sink (a step's worth in one move); a violation's
+    /// record follows the record that broke the property, as if reported at once (properties
+    /// never see reports).
     fn drain(&mut self, sink: &mut dyn Sink<P>) {
         // The two record buffers change places at every step, so neither is allocated again.
         let mut records = std::mem::take(&mut self.scratch);
