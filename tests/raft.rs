@@ -184,6 +184,26 @@ fn planted_bugs_are_caught_by_chaos() {
     }
 }
 
+/// A leader keeps the entries it last cut for an AppendEntries (`Raft::cut`) and a debug
+/// assertion checks, at every reuse, that they are still its log's. Under
+/// `no-election-restriction`, chaos seed 98 elects a server whose log was rewritten since it last
+/// led: if the cut outlived both the new leadership and the rewrite, that leader sent entries its
+/// log no longer held (the assertion fires; found by sweeping seeds 0..300 without either
+/// clearing, and no seed of 0..3000 under any planted bug needs more than one of the two).
+#[test]
+fn a_leaders_kept_entries_are_its_log_after_the_log_is_rewritten() {
+    let setup = Setup {
+        seed: 98,
+        faults: consensus_playground::sim::FaultPreset::Chaos,
+        bug: Some("no-election-restriction".to_string()),
+        duration_us: 10 * consensus_playground::core::US_PER_S,
+        ..Setup::default()
+    };
+    let mut run = playground::build("raft", setup, None).unwrap();
+    let outcome = run_to_end(run.as_mut());
+    assert_eq!(outcome.status, consensus_playground::sim::RunStatus::Reached, "the run went its course");
+}
+
 #[test]
 fn membership_changes_wait_for_a_commit_in_the_leaders_term() {
     let safe = run("unsafe-membership", &[], None);

@@ -60,7 +60,11 @@ impl Raft {
         let prev_term = d.term_at(prev_index).unwrap_or(0);
         let last = (prev_index + ENTRIES_PER_MESSAGE_MAX as u64).min(d.last_index());
         let entries = match shared {
-            Some((from, to, entries)) if (*from, *to) == (p.next_index, last) => entries.clone(),
+            Some((from, to, entries)) if (*from, *to) == (p.next_index, last) => {
+                // Entries cut before are this log's entries still (see `Raft::cut`).
+                debug_assert!(entries[..] == *d.slice(*from, *to), "stale cut entries");
+                entries.clone()
+            }
             _ => {
                 let entries = match d.slice(p.next_index, last) {
                     [] => no_entries(),
