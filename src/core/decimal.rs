@@ -45,10 +45,21 @@ pub fn parse_f64(text: &str, decimals: u32) -> Option<f64> {
     parse_scaled(text, decimals).map(|v| v as f64 / 10f64.powi(decimals as i32))
 }
 
-/// Appends the decimal digits of `n` (without `format!`, which costs several times more).
-pub fn push_u64(out: &mut String, n: u64) {
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(digits(n, &mut [0; 20])).unwrap_or_default());
+/// Where short generated texts are written: a `String`, or a [`StackText`]. Numbers go in digit
+/// by digit (without `format!`, which costs several times more).
+pub trait TextOut {
+    fn push_str(&mut self, s: &str);
+    /// Appends the decimal digits of `n`.
+    fn push_u64(&mut self, n: u64) {
+        // Only ASCII digits were written.
+        self.push_str(std::str::from_utf8(digits(n, &mut [0; 20])).unwrap_or_default());
+    }
+}
+
+impl TextOut for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
 }
 
 /// The decimal digits of `n`, written at the end of `room`.
@@ -80,13 +91,17 @@ impl Default for StackText {
     }
 }
 
-impl StackText {
-    pub fn push_str(&mut self, s: &str) {
+impl TextOut for StackText {
+    fn push_str(&mut self, s: &str) {
         self.push_bytes(s.as_bytes());
     }
-    pub fn push_u64(&mut self, n: u64) {
+    /// The digits as bytes: they need no check that they are UTF-8.
+    fn push_u64(&mut self, n: u64) {
         self.push_bytes(digits(n, &mut [0; 20]));
     }
+}
+
+impl StackText {
     /// Whole strings and ASCII digits only, so the bytes stay UTF-8.
     fn push_bytes(&mut self, s: &[u8]) {
         match self.bytes.get_mut(self.len..self.len + s.len()) {

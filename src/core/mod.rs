@@ -67,23 +67,18 @@ impl Command {
     /// it fits, as every generated command's does: one allocation per log entry, not two.
     pub fn text(&self) -> Text {
         let mut value = decimal::StackText::default();
-        value.push_str("c");
-        value.push_u64(u64::from(self.client));
-        value.push_str("#");
-        value.push_u64(self.seq);
-        value.push_str(" ");
-        value.push_str(&self.op);
+        Self::push_value(self.client, self.seq, &self.op, &mut value);
         value.text().unwrap_or_else(|| self.value().into())
     }
 
     /// Appends to `out` the value of command `seq` of `client`, whose operation is `op`: what
     /// [`Command::value`] returns, without a `Command` or a new string.
-    pub fn push_value(client: u32, seq: u64, op: &str, out: &mut String) {
-        out.push('c');
-        decimal::push_u64(out, u64::from(client));
-        out.push('#');
-        decimal::push_u64(out, seq);
-        out.push(' ');
+    pub fn push_value(client: u32, seq: u64, op: &str, out: &mut impl decimal::TextOut) {
+        out.push_str("c");
+        out.push_u64(u64::from(client));
+        out.push_str("#");
+        out.push_u64(seq);
+        out.push_str(" ");
         out.push_str(op);
     }
 

@@ -12,7 +12,7 @@ use super::config::Workload;
 use super::network::draw_latency;
 use super::trace::{Outcome, RecordKind};
 use super::{ClientArrival, ClientReplyArrival, EventKind, Simulation};
-use crate::core::decimal::StackText;
+use crate::core::decimal::{StackText, TextOut};
 use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, Text, TimeUs};
 use litemap::LiteMap;
 use rand::Rng;
