@@ -7,7 +7,7 @@ use litemap::LiteMap;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, LazyLock};
+use std::rc::Rc;
 
 /// Cluster membership: voters count towards majorities; learners only receive the log
 /// (dissertation §4.2.1, new servers catch up as non-voting members first).
@@ -59,7 +59,7 @@ pub enum EntryData {
 #[derive(Clone)]
 pub struct Entry {
     pub term: u64,
-    shared: Arc<(EntryData, Text)>,
+    shared: Rc<(EntryData, Text)>,
 }
 
 impl Entry {
@@ -69,7 +69,7 @@ impl Entry {
             EntryData::Command(c) => c.text(),
             EntryData::Config(m) => m.describe().into(),
         };
-        Entry { term, shared: Arc::new((data, value)) }
+        Entry { term, shared: Rc::new((data, value)) }
     }
     pub fn data(&self) -> &EntryData {
         &self.shared.0
@@ -83,7 +83,7 @@ impl Entry {
 /// Equal terms and data (the value is made from the data).
 impl PartialEq for Entry {
     fn eq(&self, other: &Entry) -> bool {
-        self.term == other.term && (Arc::ptr_eq(&self.shared, &other.shared) || self.data() == other.data())
+        self.term == other.term && (Rc::ptr_eq(&self.shared, &other.shared) || self.data() == other.data())
     }
 }
 
@@ -112,8 +112,10 @@ pub struct StateMachine {
     pub sessions: LiteMap<u32, (u64, Text)>,
 }
 
-/// The result of a write: one shared string, not a new one for every command on every node.
-static OK: LazyLock<Text> = LazyLock::new(|| Text::from("ok"));
+thread_local! {
+    /// The result of a write: one shared string, not a new one for every command on every node.
+    static OK: Text = Text::from("ok");
+}
 
 impl StateMachine {
     /// Executes a command once per (client, seq); a repeat returns the first result.
@@ -146,10 +148,10 @@ impl StateMachine {
                         self.kv.insert(key.to_string(), value.to_string());
                     }
                 }
-                OK.clone()
+                OK.with(|t| t.clone())
             }
             (Some("get"), Some(key), None) => self.read(key),
-            _ => OK.clone(),
+            _ => OK.with(|t| t.clone()),
         };
         self.sessions.insert(command.client, (command.seq, result.clone()));
         result

@@ -3,12 +3,14 @@
 
 use super::log::{Entry, Snapshot};
 use crate::core::Message;
-use std::sync::{Arc, LazyLock};
+use std::rc::Rc;
 
 /// The entries of every heartbeat: one empty slice, so a heartbeat allocates nothing.
-pub fn no_entries() -> Arc<[Entry]> {
-    static EMPTY: LazyLock<Arc<[Entry]>> = LazyLock::new(|| Arc::from(Vec::new()));
-    EMPTY.clone()
+pub fn no_entries() -> Rc<[Entry]> {
+    thread_local! {
+        static EMPTY: Rc<[Entry]> = Rc::from(Vec::new());
+    }
+    EMPTY.with(|e| e.clone())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -40,7 +42,7 @@ pub enum RaftMsg {
         term: u64,
         prev_index: u64,
         prev_term: u64,
-        entries: Arc<[Entry]>,
+        entries: Rc<[Entry]>,
         commit: u64,
         round: u64,
     },

@@ -47,6 +47,7 @@ use crate::core::{
 };
 use litemap::LiteMap;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The most entries one AppendEntries carries.
 pub const ENTRIES_PER_MESSAGE_MAX: usize = 64;
@@ -113,7 +114,7 @@ pub struct Raft {
     /// range (the next follower of a broadcast, or a follower's next round) shares them instead
     /// of cutting and allocating its own. A leader's entries never change while it leads (§5.3,
     /// Leader Append-Only), and a new leadership starts without them.
-    cut: Option<(u64, u64, std::sync::Arc<[Entry]>)>,
+    cut: Option<(u64, u64, Rc<[Entry]>)>,
 }
 
 impl Raft {

@@ -4,7 +4,7 @@
 use super::messages::no_entries;
 use super::{Entry, EntryData, Raft, RaftDurable, RaftMsg, RaftTimer, Snapshot, ENTRIES_PER_MESSAGE_MAX};
 use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role};
-use std::sync::Arc;
+use std::rc::Rc;
 
 impl Raft {
     /// The leader appends one entry of its term (persisted before anything is sent).
@@ -45,7 +45,7 @@ impl Raft {
         &self,
         disk: &Disk<RaftDurable>,
         peer: NodeId,
-        shared: &mut Option<(u64, u64, Arc<[Entry]>)>,
+        shared: &mut Option<(u64, u64, Rc<[Entry]>)>,
         ctx: &mut Ctx<'_, Self>,
     ) {
         let Some(p) = self.progress.get(&peer) else { return };
@@ -68,7 +68,7 @@ impl Raft {
             _ => {
                 let entries = match d.slice(p.next_index, last) {
                     [] => no_entries(),
-                    some => Arc::from(some),
+                    some => Rc::from(some),
                 };
                 *shared = Some((p.next_index, last, entries.clone()));
                 entries
@@ -112,7 +112,7 @@ impl Raft {
         term: u64,
         mut prev_index: u64,
         mut prev_term: u64,
-        entries: Arc<[Entry]>,
+        entries: Rc<[Entry]>,
         leader_commit: u64,
         round: u64,
         ctx: &mut Ctx<'_, Self>,
