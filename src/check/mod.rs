@@ -13,7 +13,7 @@ pub use common::ClientProgress;
 pub use run::Run;
 pub use world::{Violation, World};
 
-use crate::core::{Observation, Protocol};
+use crate::core::{Message, Observation, Protocol};
 use crate::sim::{Rec, RecordKind, Simulation};
 use std::ops::BitOr;
 
@@ -29,7 +29,8 @@ impl Reads {
     // One bit per record kind, each number written once here.
     pub const RUN: Reads = Reads(1 << 0);
     pub const CHAOS: Reads = Reads(1 << 1);
-    pub const SEND: Reads = Reads(1 << 2);
+    /// Every send: the top 32 bits, a bit per message class (see [`Reads::sends`]).
+    pub const SEND: Reads = Reads(u64::MAX << 32);
     pub const DELIVER: Reads = Reads(1 << 3);
     pub const DROP: Reads = Reads(1 << 4);
     pub const DUPLICATE: Reads = Reads(1 << 5);
@@ -63,12 +64,17 @@ impl Reads {
     /// Every observation.
     pub const OBSERVE: Reads = Reads(((1 << 32) - 1) & !((1 << 20) - 1));
 
+    /// The sends of one message class ([`Message::class`]; classes from 31 up share a bit).
+    pub const fn sends(class: u32) -> Reads {
+        Reads(1 << (32 + if class < 31 { class } else { 31 }))
+    }
+
     /// The bit of one record's kind (an observation's own kind).
-    pub fn of<M, T>(kind: &RecordKind<M, T>) -> Reads {
+    pub fn of<M: Message, T>(kind: &RecordKind<M, T>) -> Reads {
         match kind {
             RecordKind::Run { .. } => Self::RUN,
             RecordKind::Chaos(_) => Self::CHAOS,
-            RecordKind::Send { .. } => Self::SEND,
+            RecordKind::Send { msg, .. } => Self::sends(msg.class()),
             RecordKind::Deliver { .. } => Self::DELIVER,
             RecordKind::Drop { .. } => Self::DROP,
             RecordKind::Duplicate { .. } => Self::DUPLICATE,
@@ -103,9 +109,10 @@ impl Reads {
         }
     }
 
-    /// Every kind's bit, by position (`DECIDE`, the last, is bit 31).
+    /// Every bit a record can have, by position: the kinds' (up to `DECIDE`, bit 31; bit 2 is
+    /// free) and the sends' message classes (bits 32 to 63).
     pub fn kinds() -> impl Iterator<Item = Reads> {
-        (0..=Self::DECIDE.position()).map(|position| Reads(1 << position))
+        (0..64).map(|position| Reads(1 << position))
     }
 
     /// The position of a single kind's bit (see [`Reads::of`]).
@@ -181,8 +188,47 @@ pub fn catalog<P: Checked>(config: &P::Config) -> Vec<(String, PropertyKind, Str
 #[cfg(test)]
 mod tests {
     use super::Reads;
-    use crate::core::{Ballot, Decision, NodeId, Observation, Role};
+    use crate::core::{Ballot, Decision, Message, NodeId, Observation, Role};
+    use crate::protocols::raft::messages::no_entries;
+    use crate::protocols::raft::{RaftMsg, RaftTimer, Snapshot};
     use crate::sim::RecordKind;
+
+    type Kind = RecordKind<RaftMsg, RaftTimer>;
+
+    #[test]
+    fn every_raft_message_type_has_its_own_send_bit() {
+        let (term, round) = (1, 1);
+        let messages = [
+            RaftMsg::PreVote { term, last_index: 0, last_term: 0 },
+            RaftMsg::PreVoteResponse { term, granted: true },
+            RaftMsg::RequestVote { term, last_index: 0, last_term: 0, transfer: false },
+            RaftMsg::RequestVoteResponse { term, granted: true },
+            RaftMsg::AppendEntries { term, prev_index: 0, prev_term: 0, entries: no_entries(), commit: 0, round },
+            RaftMsg::AppendEntriesResponse {
+                term,
+                success: true,
+                match_index: 0,
+                conflict_index: 0,
+                conflict_term: None,
+                round,
+            },
+            RaftMsg::InstallSnapshot { term, snapshot: Box::new(Snapshot::default()), round },
+            RaftMsg::InstallSnapshotResponse { term, match_index: 0, round },
+            RaftMsg::TimeoutNow { term },
+        ];
+        let mut seen = Reads::NONE;
+        for msg in messages {
+            assert!(msg.class() < 31, "{msg:?}");
+            let votes = matches!(msg, RaftMsg::RequestVoteResponse { .. });
+            let bit = Reads::of(&Kind::Send { id: 1, from: NodeId(1), to: NodeId(2), msg });
+            assert_eq!(bit.0.count_ones(), 1);
+            assert!(Reads::SEND.any(bit) && !Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
+            assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
+            assert_eq!(votes, Reads::sends(RaftMsg::REQUEST_VOTE_RESPONSE).any(bit));
+            seen = seen | bit;
+        }
+        assert!(!Reads::SEND.any(Reads::of(&Kind::Deliver { id: 1, from: NodeId(1), to: NodeId(2) })));
+    }
 
     #[test]
     fn every_observation_has_its_own_bit_within_observe() {
@@ -203,13 +249,13 @@ mod tests {
         ];
         let mut seen = Reads::NONE;
         for obs in observations {
-            let bit = Reads::of(&RecordKind::<(), ()>::Observe { node, obs });
+            let bit = Reads::of(&Kind::Observe { node, obs });
             assert_eq!(bit.0.count_ones(), 1);
             assert!(Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
             assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
             seen = seen | bit;
         }
         assert_eq!(seen, Reads::OBSERVE, "OBSERVE is exactly the observations");
-        assert!(!Reads::OBSERVE.any(Reads::of(&RecordKind::<(), ()>::Crash { node })));
+        assert!(!Reads::OBSERVE.any(Reads::of(&Kind::Crash { node })));
     }
 }

@@ -130,6 +130,12 @@ pub trait Message: Clone + fmt::Debug + std::hash::Hash {
     fn kind(&self) -> &'static str;
     /// Replies are drawn differently from requests.
     fn is_reply(&self) -> bool;
+    /// Which of the protocol's message types this is, below 32 (e.g. the variant's position),
+    /// so that a property reading the sends of one type (`check::Reads::sends`) is not called
+    /// for every other message. The same class for all messages by default.
+    fn class(&self) -> u32 {
+        0
+    }
 }
 
 /// A planted bug a protocol can be built with.

@@ -73,6 +73,9 @@ pub enum RaftMsg {
 }
 
 impl RaftMsg {
+    /// The [`Message::class`] of a `RequestVoteResponse` (a vote, granted or not).
+    pub const REQUEST_VOTE_RESPONSE: u32 = 3;
+
     pub fn term(&self) -> u64 {
         match self {
             RaftMsg::PreVote { term, .. }
@@ -129,6 +132,19 @@ impl Message for RaftMsg {
                 format!("InstallSnapshotResponse(term={term}, match={match_index})")
             }
             RaftMsg::TimeoutNow { term } => format!("TimeoutNow(term={term})"),
+        }
+    }
+    fn class(&self) -> u32 {
+        match self {
+            RaftMsg::PreVote { .. } => 0,
+            RaftMsg::PreVoteResponse { .. } => 1,
+            RaftMsg::RequestVote { .. } => 2,
+            RaftMsg::RequestVoteResponse { .. } => Self::REQUEST_VOTE_RESPONSE,
+            RaftMsg::AppendEntries { .. } => 4,
+            RaftMsg::AppendEntriesResponse { .. } => 5,
+            RaftMsg::InstallSnapshot { .. } => 6,
+            RaftMsg::InstallSnapshotResponse { .. } => 7,
+            RaftMsg::TimeoutNow { .. } => 8,
         }
     }
     fn kind(&self) -> &'static str {
