@@ -3,7 +3,7 @@
 //! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
 //! liveness once faults stop.
 
-use super::common::value_hash;
+use super::common::{get_near_end, insert_near_end, value_hash};
 use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, Text, TimeUs, US_PER_S};
 use crate::protocols::raft::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
@@ -249,14 +249,12 @@ impl Property<Raft> for LogMatching {
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Append { index, term, value } } = &record.kind {
             let h = value_hash(value);
-            match self.seen.get(&(*index, *term)) {
+            match get_near_end(&self.seen, &(*index, *term), |&(index, _)| index) {
                 Some(&first) if first != h => {
                     return Err(format!("{node} holds {value:?} at index {index} term {term}, where another log holds a different entry"));
                 }
                 Some(_) => {}
-                None => {
-                    self.seen.insert((*index, *term), h);
-                }
+                None => insert_near_end(&mut self.seen, (*index, *term), h),
             }
             self.appends += 1;
             // A full comparison costs a pass per pair of logs: every 64 appends per 5 servers,
@@ -329,9 +327,7 @@ impl Property<Raft> for LeaderCompleteness {
                 self.holes.drain(kept..to);
                 for i in self.high + 1..=*index {
                     match log.term_at(i) {
-                        Some(t) => {
-                            self.committed.insert(i, (t, log.term));
-                        }
+                        Some(t) => insert_near_end(&mut self.committed, i, (t, log.term)),
                         None => self.holes.push(i),
                     }
                 }
@@ -385,7 +381,7 @@ impl Property<Raft> for StateMachineSafety {
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         if let RecordKind::Observe { node, obs: Observation::Apply { index, value, .. } } = &record.kind {
             let h = value_hash(value);
-            match self.applied.get(index) {
+            match get_near_end(&self.applied, index, |&index| index) {
                 Some(&(first, by)) if first != h => {
                     return Err(format!(
                         "{node} applied {value:?} at index {index}, where {by} applied a different entry"
@@ -393,7 +389,7 @@ impl Property<Raft> for StateMachineSafety {
                 }
                 Some(_) => {}
                 None => {
-                    self.applied.insert(*index, (h, *node));
+                    insert_near_end(&mut self.applied, *index, (h, *node));
                     if *index % PRUNE_EVERY == 0 {
                         let floor = forget_below(sim);
                         self.applied.retain(|&i, _| i > floor);
