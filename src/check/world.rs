@@ -176,18 +176,20 @@ impl<P: Checked> World<P> {
         let mut records = std::mem::take(&mut self.scratch);
         self.sim.take_records(&mut records);
         let mut found = Vec::new();
+        // Records are hashed as they are checked, in one pass; if a property broke, the hash
+        // goes back to where the step began and the slow path below hashes again, each
+        // violation's record after the record that broke it.
+        let hashed_before = self.hasher;
         for (at, record) in records.iter().enumerate() {
             for &i in &self.readers[Reads::of(&record.kind).position()] {
                 if let Err(detail) = self.properties[i].observe(record, &self.sim) {
                     found.push((at, i, detail));
                 }
             }
+            record.hash(&mut self.hasher);
         }
         if found.is_empty() {
             // The common case, kept apart: the loop below costs every record a few percent more.
-            for record in &records {
-                record.hash(&mut self.hasher);
-            }
             self.records += records.len() as u64;
             if self.keep_records {
                 sink.push_all(&mut records);
@@ -195,6 +197,7 @@ impl<P: Checked> World<P> {
                 records.clear();
             }
         } else {
+            self.hasher = hashed_before;
             let mut found = found.into_iter().peekable();
             for (at, record) in records.drain(..).enumerate() {
                 let t = record.t;
