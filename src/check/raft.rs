@@ -92,8 +92,9 @@ impl Property<Raft> for ElectionSafety {
 /// Figure 3: a leader never overwrites or deletes entries in its log; it only appends.
 #[derive(Clone, Debug, Default)]
 struct LeaderAppendOnly {
-    leader: LiteMap<NodeId, bool>,
-    len: LiteMap<NodeId, u64>,
+    /// Per server: whether it leads, and the length of its log as its observations tell it (one
+    /// map, so an observation looks its server up once).
+    servers: LiteMap<NodeId, (bool, u64)>,
 }
 
 impl Property<Raft> for LeaderAppendOnly {
@@ -109,20 +110,17 @@ impl Property<Raft> for LeaderAppendOnly {
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
             RecordKind::Observe { node, obs } => {
-                let is_leader = self.leader.get(node).copied().unwrap_or(false);
-                let len = self.len.entry(*node).or_insert(0);
+                let (is_leader, len) = self.servers.entry(*node).or_insert((false, 0));
                 match obs {
-                    Observation::Role { role, .. } => {
-                        self.leader.insert(*node, *role == Role::Leader);
-                    }
+                    Observation::Role { role, .. } => *is_leader = *role == Role::Leader,
                     Observation::Append { index, .. } => {
-                        if is_leader && *index <= *len {
+                        if *is_leader && *index <= *len {
                             return Err(format!("leader {node} wrote index {index} over its log of {len} entries"));
                         }
                         *len = *index;
                     }
                     Observation::Truncate { from } => {
-                        if is_leader {
+                        if *is_leader {
                             return Err(format!("leader {node} deleted its entries from index {from}"));
                         }
                         *len = from.saturating_sub(1);
@@ -132,11 +130,10 @@ impl Property<Raft> for LeaderAppendOnly {
                 }
             }
             RecordKind::Restart { node } => {
-                self.leader.insert(*node, false);
-                self.len.insert(*node, disk(sim, *node).last_index());
+                self.servers.insert(*node, (false, disk(sim, *node).last_index()));
             }
             RecordKind::Crash { node } => {
-                self.leader.insert(*node, false);
+                self.servers.entry(*node).or_insert((false, 0)).0 = false;
             }
             _ => {}
         }
@@ -631,6 +628,38 @@ impl Property<Raft> for AckedApplied {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::Record;
+
+    /// A leader that writes over its log or deletes from it breaks `leader-append-only`; a
+    /// follower doing the same does not, nor a leader that lost its leadership by crashing
+    /// and then appends at its restarted log's length.
+    #[test]
+    fn leader_append_only_judges_leaders_only() {
+        let sim = Simulation::<Raft>::new(Setup::default()).expect("a valid setup");
+        let (a, b) = (NodeId(1), NodeId(2));
+        let observe = |node, obs| Record { t: 0, kind: RecordKind::Observe { node, obs } };
+        let role = |node, role| observe(node, Observation::Role { role, term: 1 });
+        let append = |node, index| observe(node, Observation::Append { index, term: 1, value: "v".into() });
+        let truncate = |node, from| observe(node, Observation::Truncate { from });
+        let run = |records: &[Rec<Raft>]| {
+            let mut p = LeaderAppendOnly::default();
+            records.iter().map(|r| p.observe(r, &sim)).find(Result::is_err).unwrap_or(Ok(()))
+        };
+        let leads = [role(a, Role::Leader), append(a, 1), append(a, 2)];
+        assert_eq!(run(&leads), Ok(()));
+        let over = [&leads[..], &[append(a, 2)]].concat();
+        assert_eq!(run(&over), Err("leader n1 wrote index 2 over its log of 2 entries".into()));
+        let deletes = [&leads[..], &[truncate(a, 2)]].concat();
+        assert_eq!(run(&deletes), Err("leader n1 deleted its entries from index 2".into()));
+        // A follower's log may be cut back and written again (§5.3).
+        let follows = [append(b, 1), append(b, 2), truncate(b, 2), append(b, 2), append(b, 1)];
+        assert_eq!(run(&follows), Ok(()));
+        // Stepping down or crashing ends the leadership.
+        let steps_down = [&leads[..], &[role(a, Role::Follower), truncate(a, 1)]].concat();
+        assert_eq!(run(&steps_down), Ok(()));
+        let crashes = [&leads[..], &[Record { t: 0, kind: RecordKind::Crash { node: a } }, truncate(a, 1)]].concat();
+        assert_eq!(run(&crashes), Ok(()));
+    }
 
     /// Logs that share prefixes and then part ways (so that some pairs match and some do not,
     /// in every way: a different entry under the same term, different terms, snapshots at
