@@ -3,9 +3,9 @@
 //! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
 //! liveness once faults stop.
 
-use super::common::{get_near_end, insert_near_end, value_hash};
+use super::common::{get_near_end, value_hash};
 use super::{Checked, Property, PropertyKind, Reads};
-use crate::core::{range_from, Command, NodeId, Observation, Protocol, Role, Text, TimeUs, US_PER_S};
+use crate::core::{append_or_insert, range_from, Command, NodeId, Observation, Protocol, Role, Text, TimeUs, US_PER_S};
 use crate::protocols::raft::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
@@ -251,7 +251,7 @@ impl Property<Raft> for LogMatching {
                     return Err(format!("{node} holds {value:?} at index {index} term {term}, where another log holds a different entry"));
                 }
                 Some(_) => {}
-                None => insert_near_end(&mut self.seen, (*index, *term), h),
+                None => append_or_insert(&mut self.seen, (*index, *term), h),
             }
             self.appends += 1;
             // A full comparison costs a pass per pair of logs: every 64 appends per 5 servers,
@@ -324,7 +324,7 @@ impl Property<Raft> for LeaderCompleteness {
                 self.holes.drain(kept..to);
                 for i in self.high + 1..=*index {
                     match log.term_at(i) {
-                        Some(t) => insert_near_end(&mut self.committed, i, (t, log.term)),
+                        Some(t) => append_or_insert(&mut self.committed, i, (t, log.term)),
                         None => self.holes.push(i),
                     }
                 }
@@ -386,7 +386,7 @@ impl Property<Raft> for StateMachineSafety {
                 }
                 Some(_) => {}
                 None => {
-                    insert_near_end(&mut self.applied, *index, (h, *node));
+                    append_or_insert(&mut self.applied, *index, (h, *node));
                     if *index % PRUNE_EVERY == 0 {
                         let floor = forget_below(sim);
                         self.applied.retain(|&i, _| i > floor);

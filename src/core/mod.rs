@@ -13,7 +13,7 @@ mod set;
 
 pub use ctx::{Ctx, Disk, Effect};
 pub use observation::{Ballot, Decision, Observation, Role};
-pub use set::{map_in_order, range_from, sort_short, LiteSet};
+pub use set::{append_or_insert, map_in_order, range_from, sort_short, LiteSet};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -97,7 +97,7 @@ impl Command {
 /// `Rc`, not `Arc`: a world lives on one thread (a sweep builds one per worker thread, and the
 /// page has one thread), and a shared count's atomic increments and decrements — several per
 /// event, on the records, messages and log entries that share texts — cost a checked native run
-/// 7–8 % of its time. (In wasm, which has no threads here, both compile to plain adds.) The
+/// 5–8 % of its time. (In wasm, which has no threads here, both compile to plain adds.) The
 /// compiler keeps it so: a world that held an `Rc` could not be sent to another thread.
 pub type Text = std::rc::Rc<str>;
 

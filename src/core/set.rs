@@ -26,11 +26,17 @@ pub fn sort_short<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
 pub fn map_in_order<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> LiteMap<K, V> {
     let mut map = LiteMap::new();
     for (key, value) in pairs {
-        if let Some((key, value)) = map.try_append(key, value) {
-            map.insert(key, value);
-        }
+        append_or_insert(&mut map, key, value);
     }
     map
+}
+
+/// Inserts into a map whose new keys mostly come above every key it holds: such a key is
+/// appended without a search; any other is inserted where it belongs (as `insert` would).
+pub fn append_or_insert<K: Ord, V>(map: &mut LiteMap<K, V>, key: K, value: V) {
+    if let Some((key, value)) = map.try_append(key, value) {
+        map.insert(key, value);
+    }
 }
 
 /// An ordered set kept as a sorted vector; iteration is in ascending order, as `BTreeSet`'s.
