@@ -1,6 +1,7 @@
 //! Client interaction (dissertation §6): redirects, sessions for exactly-once commands (§6.3),
 //! and linearizable reads with ReadIndex (§6.4).
 
+use super::log::op_words;
 use super::{EntryData, PendingRead, Raft, RaftDurable};
 use crate::core::{ClientReply, ClientRequest, Ctx, Disk, RequestId, Role};
 
@@ -21,8 +22,7 @@ impl Raft {
             return;
         }
         let command = request.command;
-        let mut words = command.op.split_whitespace();
-        if let (Some("get"), Some(key), None) = (words.next(), words.next(), words.next()) {
+        if let [Some("get"), Some(key), None] = op_words(&command.op) {
             // Without the no-op (`noop=off`) a new leader may never commit an entry of its term
             // on its own, and ReadIndex would wait for ever; such a read goes through the log
             // instead, which is linearizable too (§6.4) and commits the leader's term.
