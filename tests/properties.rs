@@ -7,7 +7,8 @@
 //! - **a run**: a planted bug under chaos (the first seed of `sim run --faults chaos --bug B
 //!   --seed S` that reports the property), or settings under which the protocol cannot keep a
 //!   liveness promise (elections slower than the bound, a network slower than the bound). A
-//!   blocking property (2PC's `blocked`) must be reported as blocking, not as a violation.
+//!   blocking property (2PC's `blocked`) must be reported as blocking, not as a violation; and
+//!   a run without a planted bug may break liveness only, never safety.
 //! - **a check of its own**: for properties that no planted bug breaks (a correct protocol never
 //!   does; the property stands guard for a future bug), records fed to the property as a run's
 //!   world feeds them — only those its `reads` asks for — both ways: the records without the
@@ -148,6 +149,10 @@ fn every_property_of_every_protocol_is_seen_to_fire() {
             match case {
                 Case::Run(setup) => {
                     let what = format!("{} {property} (seed {}, bug {:?})", info.name, setup.seed, setup.bug);
+                    let run_bug_free = setup.bug.is_none();
+                    let kind_of = |name: &str| {
+                        info.properties.iter().find(|(n, ..)| n == name).map(|(_, k, _)| *k).expect("a listed property")
+                    };
                     let mut run = playground::build(info.name, setup, None).unwrap_or_else(|e| panic!("{what}: {e}"));
                     run_to_end(run.as_mut());
                     let (reported, other) = if *kind == PropertyKind::Blocking {
@@ -157,6 +162,15 @@ fn every_property_of_every_protocol_is_seen_to_fire() {
                     };
                     assert!(reported.iter().any(|v| &v.property == property), "{what}: reported {reported:?}");
                     assert!(!other.iter().any(|v| &v.property == property), "{what}: reported as the wrong kind");
+                    // Without a planted bug the settings may cost liveness, never safety.
+                    if run_bug_free {
+                        let kinds: Vec<_> = run.property_violations().iter().map(|v| kind_of(&v.property)).collect();
+                        assert!(
+                            kinds.iter().all(|k| *k == PropertyKind::Liveness),
+                            "{what}: {:?}",
+                            run.property_violations()
+                        );
+                    }
                 }
                 Case::Check(check) => {
                     let detail = check().unwrap_or_else(|e| panic!("{} {property}: {e}", info.name));
