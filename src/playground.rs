@@ -29,10 +29,7 @@ pub struct ProtocolInfo {
 fn info<P: Checked>() -> ProtocolInfo {
     let cluster = crate::core::Cluster::new(3);
     let config = P::configure(&cluster, None, &Default::default()).expect("default configuration is valid");
-    let mut properties = catalog::<P>(&config);
-    let progress = crate::check::ClientProgress::default();
-    let p: &dyn crate::check::Property<P> = &progress;
-    properties.push((p.name().to_string(), p.kind(), p.explain().to_string()));
+    let properties = catalog::<P>(&config);
     ProtocolInfo {
         name: P::NAME,
         about: P::ABOUT,

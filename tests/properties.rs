@@ -16,7 +16,7 @@
 //!   `learners-learn`, which needs a run to end at the right moment (see `learner_too_late`).
 #![cfg(not(target_arch = "wasm32"))]
 
-use consensus_playground::check::{Checked, PropertyKind, Reads};
+use consensus_playground::check::{all_properties, Checked, PropertyKind, Reads};
 use consensus_playground::core::{Ballot, NodeId, Observation, Role, TimeUs, US_PER_MS, US_PER_S};
 use consensus_playground::playground::{self, run_to_end};
 use consensus_playground::protocols::paxos::{MultiPaxos, Paxos};
@@ -104,8 +104,7 @@ fn case(protocol: &str, property: &str) -> Option<Case> {
         ("multi-paxos", "agreement") => Run(chaos("ignore-accepted-value", 0)),
         ("paxos", "validity") => Check(never_proposed::<Paxos>),
         ("multi-paxos", "validity") => Check(never_proposed::<MultiPaxos>),
-        ("paxos", "learn-only-chosen") => Run(chaos("minority-quorum", 0)),
-        ("multi-paxos", "learn-only-chosen") => Run(chaos("minority-quorum", 0)),
+        ("paxos" | "multi-paxos", "learn-only-chosen") => Run(chaos("minority-quorum", 0)),
         ("paxos", "acceptor-keeps-promise") => Run(chaos("acceptor-forgets-promise", 14)),
         ("multi-paxos", "acceptor-keeps-promise") => Run(chaos("acceptor-forgets-promise", 0)),
         ("paxos", "one-value-per-ballot") => Check(two_values_in_a_ballot::<Paxos>),
@@ -190,9 +189,10 @@ fn every_property_of_every_protocol_is_seen_to_fire() {
 /// error the property raises, if any.
 fn feed<P: Checked>(setup: Setup, property: &str, records: &[Rec<P>], finish_at: Option<TimeUs>) -> Result<(), String> {
     let mut sim = Simulation::<P>::new(setup).expect("a valid setup");
-    let mut all = P::properties(sim.config());
-    all.push(Box::new(consensus_playground::check::ClientProgress::default()));
-    let mut p = all.into_iter().find(|p| p.name() == property).expect("a property of the protocol");
+    let mut p = all_properties::<P>(sim.config())
+        .into_iter()
+        .find(|p| p.name() == property)
+        .expect("a property of the protocol");
     let reads = p.reads();
     for r in records.iter().filter(|r| reads.any(Reads::of(&r.kind))) {
         p.observe(r, &sim)?;

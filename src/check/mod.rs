@@ -180,9 +180,17 @@ pub trait Checked: Protocol {
     fn properties(config: &Self::Config) -> Vec<Box<dyn Property<Self>>>;
 }
 
+/// Every property a run of protocol `P` checks: the protocol's own, then `client-progress`,
+/// which every protocol's clients are held to.
+pub fn all_properties<P: Checked>(config: &P::Config) -> Vec<Box<dyn Property<P>>> {
+    let mut properties = P::properties(config);
+    properties.push(Box::new(ClientProgress::default()));
+    properties
+}
+
 /// Name, kind and explanation of every property of a protocol, for `sim list` and the page.
 pub fn catalog<P: Checked>(config: &P::Config) -> Vec<(String, PropertyKind, String)> {
-    P::properties(config).iter().map(|p| (p.name().to_string(), p.kind(), p.explain().to_string())).collect()
+    all_properties::<P>(config).iter().map(|p| (p.name().to_string(), p.kind(), p.explain().to_string())).collect()
 }
 
 #[cfg(test)]

@@ -99,8 +99,7 @@ impl<P: Checked> World<P> {
     /// very first record on, like the protocol's own.
     pub fn new(setup: Setup, extra: Vec<Box<dyn Property<P>>>) -> Result<Self, String> {
         let sim = Simulation::<P>::new(setup)?;
-        let mut properties = P::properties(sim.config());
-        properties.push(Box::new(super::ClientProgress::default()));
+        let mut properties = super::all_properties::<P>(sim.config());
         properties.extend(extra);
         let mut world = World {
             broken: vec![false; properties.len()],
