@@ -313,3 +313,44 @@ fn steps_of_a_fault_free_run_are_events_that_do_something() {
         }
     }
 }
+
+/// A sweep's run keeps only the records its properties read: the simulation hashes and counts the
+/// others where it makes them, and never copies their messages. It must give the recorded run's
+/// hash, record count, violations (with their positions in the trace) and blocking reports,
+/// planted bugs and all; and in the recorded trace, each property's first violation record comes
+/// right after the record that broke it (or after the violations reported there before it).
+#[test]
+fn unrecorded_runs_hash_count_and_place_violations_as_recorded_runs_do() {
+    let cases = [
+        ("raft", Some("no-election-restriction"), 77),
+        ("raft", Some("truncate-on-stale-append"), 2),
+        ("paxos", Some("ignore-accepted-value"), 5),
+        ("multi-paxos", Some("acceptor-forgets-promise"), 0),
+        ("2pc", Some("commit-on-majority"), 1),
+        ("2pc", None, 0), // blocked, not violated
+    ];
+    for (protocol, bug, seed) in cases {
+        let setup = Setup { seed, faults: FaultPreset::Chaos, bug: bug.map(String::from), ..Setup::default() };
+        let mut recorded = playground::build(protocol, setup.clone(), None).unwrap();
+        let mut lean = playground::build_unrecorded(protocol, setup, None).unwrap();
+        run_to_end(recorded.as_mut());
+        run_to_end(lean.as_mut());
+        let case = format!("{protocol} {bug:?} seed {seed}");
+        assert!(!recorded.violations().is_empty() || !recorded.blocked().is_empty(), "{case}: nothing to compare");
+        assert_eq!(lean.violations(), recorded.violations(), "{case}");
+        assert_eq!(lean.blocked(), recorded.blocked(), "{case}");
+        assert_eq!((lean.records(), lean.hash()), (recorded.records(), recorded.hash()), "{case}");
+        let mut seen = std::collections::BTreeSet::new();
+        for v in recorded.violations() {
+            if !seen.insert(v.property.clone()) {
+                continue; // a later violation of a property writes no record
+            }
+            let broke = recorded.event(v.event).unwrap();
+            assert!(broke.t_us <= v.t_us, "{case}: {v:?} {broke:?}");
+            let named = (v.event + 1..=v.event + 8)
+                .map_while(|i| recorded.event(i).filter(|e| e.class == "violation"))
+                .any(|e| e.text.contains(&v.property));
+            assert!(named, "{case}: no violation record after event {} for {v:?}", v.event);
+        }
+    }
+}

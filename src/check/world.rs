@@ -1,9 +1,8 @@
 use super::{Checked, Property, PropertyKind, Reads};
 use crate::core::TimeUs;
 use crate::sim::timetravel::Replayable;
-use crate::sim::trace::{StableHasher, Trace};
+use crate::sim::trace::{self, Trace};
 use crate::sim::{Action, Rec, Record, RecordKind, RunStatus, Setup, Simulation};
-use std::hash::{Hash, Hasher};
 
 /// A broken property, with where it broke.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -69,12 +68,13 @@ pub struct World<P: Checked> {
     blocked: Vec<Violation>,
     /// Whether each property (by position) has been violated.
     broken: Vec<bool>,
-    hasher: StableHasher,
-    records: u64,
+    /// Every kind of record some property reads.
+    reads: Reads,
     finished: bool,
     scratch: Vec<Rec<P>>,
-    /// Whether records go to the sink; if not (see [`World::discard_records`]) they are
-    /// checked, hashed and counted where they lie, and dropped there.
+    scratch_at: Vec<u64>,
+    /// Whether records go to the sink; if not (see [`World::discard_records`]) the simulation
+    /// keeps only the kinds some property reads, and they are dropped once checked.
     keep_records: bool,
     /// The records of booting, for the run to collect (`take_replayed`).
     replayed: Vec<Rec<P>>,
@@ -89,7 +89,7 @@ impl<P: Checked> std::fmt::Debug for World<P> {
             .field("sim", &self.sim)
             .field("properties", &names)
             .field("violations", &self.violations)
-            .field("records", &self.records)
+            .field("records", &self.records())
             .finish_non_exhaustive()
     }
 }
@@ -98,10 +98,13 @@ impl<P: Checked> World<P> {
     /// Builds the simulation; `extra` properties (a scenario's expectations) are checked from the
     /// very first record on, like the protocol's own.
     pub fn new(setup: Setup, extra: Vec<Box<dyn Property<P>>>) -> Result<Self, String> {
-        let sim = Simulation::<P>::new(setup)?;
+        let mut sim = Simulation::<P>::new(setup)?;
+        sim.hash_records();
         let mut properties = super::all_properties::<P>(sim.config());
         properties.extend(extra);
+        let reads = properties.iter().fold(Reads::NONE, |reads, p| reads | p.reads());
         let mut world = World {
+            reads,
             broken: vec![false; properties.len()],
             readers: Reads::kinds()
                 .map(|kind| {
@@ -112,10 +115,9 @@ impl<P: Checked> World<P> {
             properties,
             violations: Vec::new(),
             blocked: Vec::new(),
-            hasher: StableHasher::default(),
-            records: 0,
             finished: false,
             scratch: Vec::new(),
+            scratch_at: Vec::new(),
             keep_records: true,
             replayed: Vec::new(),
         };
@@ -145,18 +147,24 @@ impl<P: Checked> World<P> {
             self.properties.iter().any(|p| p.name() == v.property && p.kind() != PropertyKind::Expectation)
         })
     }
+    /// The run's fingerprint: every record in the order it was made; the records of a step's
+    /// violations come after the step's own (in the trace, each follows the record that broke
+    /// its property).
     pub fn hash(&self) -> u64 {
-        self.hasher.finish()
+        self.sim.hash()
     }
     /// Records produced so far.
     pub fn records(&self) -> u64 {
-        self.records
+        self.sim.records_made()
     }
-    /// From now on no record reaches a sink: they are still checked, hashed and counted (the
-    /// hash and the violations' positions are the same), then dropped where they lie. For runs
-    /// that keep no trace, such as sweeps; it saves moving every record out.
+    /// From now on no record reaches a sink: every record is still hashed and counted (the hash
+    /// and the violations' positions are the same), but only the kinds some property reads are
+    /// kept by the simulation, checked, then dropped. For runs that keep no trace, such as
+    /// sweeps: most records (sends, deliveries, timers) are then never moved, and a send never
+    /// copies its message.
     pub fn discard_records(&mut self) {
         self.keep_records = false;
+        self.sim.keep_records(self.reads);
     }
     /// Takes the records of booting, made before the run had a trace to give them to.
     pub fn take_replayed(&mut self) -> Vec<Rec<P>> {
@@ -166,82 +174,86 @@ impl<P: Checked> World<P> {
         self.sim.stats().steps
     }
 
-    /// Checks, hashes and hands over every record the simulation produced. Records are checked
-    /// where they lie and moved once, into the sink (a step's worth in one move); a violation's
-    /// record follows the record that broke the property, as if reported at once (properties
-    /// never see reports).
+    /// Checks and hands over the records the simulation kept (every record, unless they are
+    /// discarded). Records are checked where they lie and moved once, into the sink (a step's
+    /// worth in one move); a violation's record follows the record that broke the property, as
+    /// if reported at once (properties never see reports).
     fn drain(&mut self, sink: &mut dyn Sink<P>) {
-        // The two record buffers change places at every step, so neither is allocated again.
-        let mut records = std::mem::take(&mut self.scratch);
-        self.sim.take_records(&mut records);
+        if !self.sim.has_records() {
+            return; // most steps of a run that discards records: nothing kept to check
+        }
+        // The world's two record buffers change places with the simulation's at every step, so
+        // neither is allocated again.
+        let hashed = self.sim.take_unhashed(&mut self.scratch, &mut self.scratch_at);
+        // Records are hashed as they are checked, in one pass, if the simulation left them
+        // unhashed (it hashes where they are made only while it keeps some kinds, not all).
         let mut found = Vec::new();
-        // Records are hashed as they are checked, in one pass; if a property broke, the hash
-        // goes back to where the step began and the slow path below hashes again, each
-        // violation's record after the record that broke it.
-        let hashed_before = self.hasher;
-        for (at, record) in records.iter().enumerate() {
+        for (k, record) in self.scratch.iter().enumerate() {
             for &i in &self.readers[Reads::of(&record.kind).position()] {
                 if let Err(detail) = self.properties[i].observe(record, &self.sim) {
-                    found.push((at, i, detail));
+                    found.push((k, i, detail));
                 }
             }
-            record.hash(&mut self.hasher);
+            if k >= hashed {
+                trace::hash_record(record, self.sim.hasher());
+            }
         }
         if found.is_empty() {
             // The common case, kept apart: the loop below costs every record a few percent more.
-            self.records += records.len() as u64;
             if self.keep_records {
-                sink.push_all(&mut records);
+                sink.push_all(&mut self.scratch);
             } else {
-                records.clear();
+                self.scratch.clear();
             }
-        } else {
-            self.hasher = hashed_before;
-            let mut found = found.into_iter().peekable();
-            for (at, record) in records.drain(..).enumerate() {
-                let t = record.t;
-                self.push_record(record, sink);
-                while let Some((_, i, detail)) = found.next_if(|(of, _, _)| *of == at) {
-                    self.report(i, detail, t, sink);
-                }
+            return;
+        }
+        // Each record's place in the trace: where the simulation made it (`at`, or counted from
+        // the step's first record when every record was kept), after the violations reported
+        // before it in this step.
+        let mut records = std::mem::take(&mut self.scratch);
+        let at = std::mem::take(&mut self.scratch_at);
+        let first = self.sim.records_made() - records.len() as u64;
+        let mut reported = 0;
+        let mut found = found.into_iter().peekable();
+        for (k, record) in records.drain(..).enumerate() {
+            let (t, event) = (record.t, at.get(k).copied().unwrap_or(first + k as u64) + reported);
+            if self.keep_records {
+                sink.push(record);
+            }
+            while let Some((_, i, detail)) = found.next_if(|(of, _, _)| *of == k) {
+                reported += u64::from(self.report(i, detail, t, event, sink));
             }
         }
         self.scratch = records;
+        self.scratch_at = at;
     }
 
-    fn push_record(&mut self, record: Rec<P>, sink: &mut dyn Sink<P>) {
-        // Natively through `Apart`, so that `drain`'s loop is the only use of the records'
-        // `Hash` with the run's hasher (see `Apart`).
-        #[cfg(not(target_arch = "wasm32"))]
-        record.hash(&mut crate::sim::trace::Apart(&mut self.hasher));
-        #[cfg(target_arch = "wasm32")]
-        record.hash(&mut self.hasher);
-        self.records += 1;
-        if self.keep_records {
-            sink.push(record);
-        }
-    }
-
-    fn report(&mut self, i: usize, detail: String, t_us: TimeUs, sink: &mut dyn Sink<P>) {
+    /// Records a broken property (`event`: the position of the record that broke it). `true`
+    /// if a violation record was added to the run.
+    fn report(&mut self, i: usize, detail: String, t_us: TimeUs, event: u64, sink: &mut dyn Sink<P>) -> bool {
         let first = !self.broken[i];
         self.broken[i] = true;
         if self.properties[i].kind() == PropertyKind::Blocking {
             if self.blocked.len() < VIOLATIONS_MAX {
                 let property = self.properties[i].name().to_string();
-                let event = self.records.saturating_sub(1);
                 self.blocked.push(Violation { property, detail, t_us, event });
             }
-            return;
+            return false;
         }
         if !first && self.violations.len() >= VIOLATIONS_MAX {
-            return;
+            return false;
         }
         let property = self.properties[i].name().to_string();
-        let event = self.records.saturating_sub(1);
         self.violations.push(Violation { property: property.clone(), detail: detail.clone(), t_us, event });
-        if first {
-            self.push_record(Record { t: t_us, kind: RecordKind::Violation { property, detail } }, sink);
+        if !first {
+            return false;
         }
+        let record = Record { t: t_us, kind: RecordKind::Violation { property, detail } };
+        self.sim.add_to_hash(&record);
+        if self.keep_records {
+            sink.push(record);
+        }
+        true
     }
 
     /// Processes one event; `false` when nothing is left.
@@ -304,7 +316,9 @@ impl<P: Checked> World<P> {
         let t = self.sim.now_us();
         for i in 0..self.properties.len() {
             if let Err(detail) = self.properties[i].finish(&self.sim) {
-                self.report(i, detail, t, &mut Each(&mut *sink));
+                // After the run's last record (or the violation reported just before).
+                let event = self.records().saturating_sub(1);
+                self.report(i, detail, t, event, &mut Each(&mut *sink));
             }
         }
     }

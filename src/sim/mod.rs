@@ -13,6 +13,7 @@ pub mod config;
 pub mod network;
 mod node;
 mod queue;
+mod reads;
 mod slab;
 pub mod time;
 pub mod timetravel;
@@ -23,13 +24,16 @@ pub use chaos::ChaosParams;
 pub use config::{FaultPreset, Limits, Setup, Workload, NODES_MAX};
 pub use network::{LinkParams, Network};
 pub use node::NodeSlot;
+pub use reads::Reads;
 pub use trace::{DropReason, Outcome, Rec, RecKind, Record, RecordKind, Trace};
 
-use crate::core::{ClientReply, Cluster, Ctx, Effect, NodeId, Protocol, Text, TimeUs};
+use crate::core::{ClientReply, Cluster, Ctx, Effect, Message, NodeId, Protocol, Text, TimeUs};
 use clients::Clients;
 use network::Fate;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::hash::Hasher;
+use trace::StableHasher;
 
 /// An input waiting in the queue.
 #[derive(Clone, Debug)]
@@ -151,9 +155,33 @@ pub struct Simulation<P: Protocol> {
     /// When the current fault-free stretch began (`None` while faults may be active).
     stable_since_us: Option<TimeUs>,
     stats: Stats,
+    /// Whether records are hashed (see [`Simulation::hash_records`]).
+    hashing: bool,
+    /// The running hash of every record made, in order (the run's fingerprint).
+    hasher: StableHasher,
+    /// Records made and counted so far: all but those waiting unhashed in `out`.
+    made: u64,
+    /// The kinds of record kept in `out` for the caller; every record is hashed and counted.
+    keep: Reads,
+    /// Every kind kept and no positions noted: a record is pushed as it is, then hashed and
+    /// counted when it is taken (`World::drain` hashes as it checks, in one loop). Otherwise
+    /// records are hashed and counted where they are made.
+    all: bool,
     out: Vec<Rec<P>>,
+    /// How many records at the front of `out` are hashed and counted.
+    hashed: usize,
+    /// While not every kind is kept: each kept record's position among all records made.
+    out_at: Vec<u64>,
+    /// Whether `out_at` is kept: since some kinds were not kept, until the records taken have
+    /// every kind again.
+    track_at: bool,
     effects: Vec<Effect<P>>,
 }
+
+/// Whether the simulation can keep some kinds of record and not others
+/// ([`Simulation::keep_records`]): natively, for sweeps; in the browser, which always keeps a
+/// trace, every record is kept.
+const KEEPS_SOME: bool = cfg!(not(target_arch = "wasm32"));
 
 impl<P: Protocol> Simulation<P> {
     /// Builds the cluster and boots every node at time 0.
@@ -185,7 +213,15 @@ impl<P: Protocol> Simulation<P> {
             next_timer_gen: 1,
             chaos,
             stats: Stats::default(),
+            hashing: false,
+            hasher: StableHasher::default(),
+            made: 0,
+            hashed: 0,
+            keep: Reads::ALL,
+            all: true,
             out: Vec::new(),
+            out_at: Vec::new(),
+            track_at: false,
             effects: Vec::new(),
         };
         sim.record(RecordKind::Run {
@@ -256,10 +292,112 @@ impl<P: Protocol> Simulation<P> {
         self.queue.len()
     }
 
-    /// Moves the records produced since the last call into `into` (which it clears first).
+    /// Moves the records kept since the last call into `into` (which it clears first).
     pub fn take_records(&mut self, into: &mut Vec<Rec<P>>) {
+        self.settle();
         into.clear();
         std::mem::swap(into, &mut self.out);
+        self.out_at.clear();
+        self.taken();
+    }
+
+    /// Whether records are waiting to be taken.
+    #[inline]
+    pub fn has_records(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// [`Simulation::take_records`] for a checked run, which hashes as it checks: returns how
+    /// many records at the front of `into` are hashed; the caller hashes the rest, in order,
+    /// into [`Simulation::hasher`] before anything else is hashed. `at` receives each record's
+    /// position among all records made (left empty when every kind was kept since the last
+    /// call: the positions follow on).
+    pub(crate) fn take_unhashed(&mut self, into: &mut Vec<Rec<P>>, at: &mut Vec<u64>) -> usize {
+        let hashed = self.hashed;
+        self.made += (self.out.len() - hashed) as u64;
+        into.clear();
+        at.clear();
+        std::mem::swap(into, &mut self.out);
+        std::mem::swap(at, &mut self.out_at);
+        self.taken();
+        hashed
+    }
+
+    /// The run's hasher, for the records taken unhashed ([`Simulation::take_unhashed`]).
+    pub(crate) fn hasher(&mut self) -> &mut StableHasher {
+        &mut self.hasher
+    }
+
+    fn taken(&mut self) {
+        self.hashed = 0;
+        self.track_at = self.keep != Reads::ALL;
+        self.all = !self.track_at;
+    }
+
+    /// Hashes every record from now on, and those waiting to be taken: the run's fingerprint
+    /// ([`Simulation::hash`]; a checked run's, `World::hash`). Off by default, for runs that
+    /// need no fingerprint.
+    pub fn hash_records(&mut self) {
+        self.hashing = true;
+    }
+
+    /// Keeps only the records of `kinds` for [`Simulation::take_records`] from now on (all by
+    /// default). Every record is still hashed (if hashing) and counted where it is made; the
+    /// others are dropped there, or never made (a send's copy of its message).
+    ///
+    /// In the browser every record is kept whatever `kinds` says: the page and the JS API always
+    /// keep a trace, and the size-optimised wasm is smaller and faster with one way to record.
+    pub fn keep_records(&mut self, kinds: Reads) {
+        if !KEEPS_SOME {
+            return;
+        }
+        self.settle();
+        if !self.track_at && kinds != Reads::ALL {
+            // The records waiting were made with every kind kept: their positions follow on.
+            let first = self.made - self.out.len() as u64;
+            self.out_at = (first..self.made).collect();
+            self.track_at = true;
+        }
+        self.keep = kinds;
+        self.all = kinds == Reads::ALL && !self.track_at;
+    }
+
+    /// The fingerprint of every record made so far, in order ([`StableHasher`]).
+    pub fn hash(&self) -> u64 {
+        let mut hasher = self.hasher;
+        if self.hashing {
+            for record in &self.out[self.hashed..] {
+                trace::hash_made(record, &mut hasher);
+            }
+        }
+        hasher.finish()
+    }
+
+    /// Records made so far, kept or not.
+    pub fn records_made(&self) -> u64 {
+        self.made + (self.out.len() - self.hashed) as u64
+    }
+
+    /// Hashes and counts a record made outside the simulation (a check's report), after those
+    /// made so far.
+    pub fn add_to_hash(&mut self, record: &Rec<P>) {
+        self.settle();
+        if self.hashing {
+            trace::hash_made(record, &mut self.hasher);
+        }
+        self.made += 1;
+    }
+
+    /// Hashes and counts the records waiting unhashed (while every kind is kept), in order.
+    fn settle(&mut self) {
+        let waiting = &self.out[self.hashed..];
+        if self.hashing {
+            for record in waiting {
+                trace::hash_made(record, &mut self.hasher);
+            }
+        }
+        self.made += waiting.len() as u64;
+        self.hashed = self.out.len();
     }
 
     // ----- driving -----------------------------------------------------------------------------
@@ -413,11 +551,50 @@ impl<P: Protocol> Simulation<P> {
 
     // ----- internals ---------------------------------------------------------------------------
 
-    /// Inlined by force: the size-optimised wasm otherwise calls it for each of ~3 records an
-    /// event (inlined, the browser ran the page's path 2-3 % faster, for 381 B with the next).
+    /// Keeps a record as it is while every kind is kept (it is hashed and counted when taken);
+    /// otherwise hashes and counts it, and keeps it if its kind is kept (natively only: see
+    /// [`KEEPS_SOME`]). Inlined by force: the size-optimised wasm otherwise calls it for each of
+    /// ~3 records an event (inlined, the browser ran the page's path 2-3 % faster, for 381 B).
     #[inline(always)]
     fn record(&mut self, kind: RecKind<P>) {
-        self.out.push(Record { t: self.now_us, kind });
+        let record = Record { t: self.now_us, kind };
+        if !KEEPS_SOME || self.all {
+            self.out.push(record);
+        } else {
+            self.keep_some(record);
+        }
+    }
+
+    /// [`Simulation::record`]'s way when not every kind is kept (or positions are still noted):
+    /// hashed and counted where it is made, then kept with its position if its kind is, dropped
+    /// otherwise. Natively inlined, so that hashing a record of a kind known where it is made
+    /// is the words of its fields.
+    #[inline(always)]
+    fn keep_some(&mut self, record: Rec<P>) {
+        if self.hashing {
+            trace::hash_made(&record, &mut self.hasher);
+        }
+        if self.keep.any(Reads::of(&record.kind)) {
+            if self.track_at {
+                self.out_at.push(self.made);
+            }
+            self.out.push(record);
+            self.hashed = self.out.len();
+        }
+        self.made += 1;
+    }
+
+    /// Records a send, copying the message only if sends of its class are kept.
+    #[inline(always)]
+    fn record_send(&mut self, id: u64, from: NodeId, to: NodeId, msg: &P::Msg) {
+        if !KEEPS_SOME || self.all || self.keep.any(Reads::sends(msg.class())) {
+            self.record(RecordKind::Send { id, from, to, msg: msg.clone() });
+        } else {
+            if self.hashing {
+                trace::hash_send(self.now_us, id, from, to, msg, &mut self.hasher);
+            }
+            self.made += 1;
+        }
     }
 
     fn schedule_kind(&mut self, at_us: TimeUs, kind: EventKind<P>) {
@@ -569,7 +746,7 @@ impl<P: Protocol> Simulation<P> {
         let id = self.next_msg_id;
         self.next_msg_id += 1;
         self.stats.sent += 1;
-        self.record(RecordKind::Send { id, from, to, msg: msg.clone() });
+        self.record_send(id, from, to, &msg);
         match self.net.fate(from, to, &mut self.rng) {
             Fate::Blocked => self.drop_record(id, from, to, DropReason::Partition),
             Fate::Lost => self.drop_record(id, from, to, DropReason::Loss),

@@ -61,7 +61,7 @@ impl Outcome {
 }
 
 /// What happened. Generic over the protocol's message and timer types (see [`Rec`]).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecordKind<M, T> {
     Run {
         protocol: &'static str,
@@ -155,6 +155,94 @@ pub enum RecordKind<M, T> {
     Note {
         text: String,
     },
+}
+
+/// Hashes what `#[derive(Hash)]` would (the variant's discriminant, then the fields in order), but
+/// natively inlined wherever a record is made ([`hash_record`]): where the kind is known there,
+/// only its arm is left, the words of its fields (a derived `Hash` is too big for LLVM to
+/// inline, and a record kind is hashed at some thirty places).
+impl<M: Hash, T: Hash> Hash for RecordKind<M, T> {
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            RecordKind::Run { protocol, nodes, seed, bug, acceptors } => {
+                protocol.hash(state);
+                nodes.hash(state);
+                seed.hash(state);
+                bug.hash(state);
+                acceptors.hash(state);
+            }
+            RecordKind::Chaos(params) => params.hash(state),
+            RecordKind::Send { id, from, to, msg } => {
+                id.hash(state);
+                from.hash(state);
+                to.hash(state);
+                msg.hash(state);
+            }
+            RecordKind::Deliver { id, from, to } => {
+                id.hash(state);
+                from.hash(state);
+                to.hash(state);
+            }
+            RecordKind::Drop { id, from, to, reason } => {
+                id.hash(state);
+                from.hash(state);
+                to.hash(state);
+                reason.hash(state);
+            }
+            RecordKind::Duplicate { id, copy } => {
+                id.hash(state);
+                copy.hash(state);
+            }
+            RecordKind::TimerSet { node, timer, delay_us } => {
+                node.hash(state);
+                timer.hash(state);
+                delay_us.hash(state);
+            }
+            RecordKind::TimerFire { node, timer } => {
+                node.hash(state);
+                timer.hash(state);
+            }
+            RecordKind::Persist { node }
+            | RecordKind::Crash { node }
+            | RecordKind::Restart { node }
+            | RecordKind::Resume { node } => node.hash(state),
+            RecordKind::Action(action) => action.hash(state),
+            RecordKind::Invoke { client, seq, op } => {
+                client.hash(state);
+                seq.hash(state);
+                op.hash(state);
+            }
+            RecordKind::Request { client, seq, attempt, node } => {
+                client.hash(state);
+                seq.hash(state);
+                attempt.hash(state);
+                node.hash(state);
+            }
+            RecordKind::Reply { node, client, seq, reply } => {
+                node.hash(state);
+                client.hash(state);
+                seq.hash(state);
+                reply.hash(state);
+            }
+            RecordKind::Return { client, seq, outcome } => {
+                client.hash(state);
+                seq.hash(state);
+                outcome.hash(state);
+            }
+            RecordKind::Observe { node, obs } => {
+                node.hash(state);
+                obs.hash(state);
+            }
+            RecordKind::Violation { property, detail } => {
+                property.hash(state);
+                detail.hash(state);
+            }
+            RecordKind::Phase { name } => name.hash(state),
+            RecordKind::Note { text } => text.hash(state),
+        }
+    }
 }
 
 /// A list of nodes that hashes to nothing when empty, so adding it to a record kind leaves the
@@ -268,15 +356,52 @@ impl Hasher for StableHasher {
     }
 }
 
+/// Hashes a record into the run's hasher: `World::drain`'s loop, for the records it takes
+/// unhashed. Natively inlined (see [`Apart`]); in the size-optimised wasm, one function for
+/// every place a record is hashed.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+pub fn hash_record<M: Hash, T: Hash>(record: &Record<M, T>, hasher: &mut StableHasher) {
+    record.hash(hasher);
+}
+
+/// Hashes a record where it is made: natively through [`Apart`] and inlined, so that hashing a
+/// record of a kind known there is the words of its fields ([`RecordKind`]'s `Hash`).
+#[inline(always)]
+pub fn hash_made<M: Hash, T: Hash>(record: &Record<M, T>, hasher: &mut StableHasher) {
+    #[cfg(not(target_arch = "wasm32"))]
+    record.hash(&mut Apart(hasher));
+    #[cfg(target_arch = "wasm32")]
+    hash_record(record, hasher);
+}
+
+/// The discriminant the derived `Hash` writes for [`RecordKind::Send`] (its position).
+const SEND_DISCRIMINANT: isize = 2;
+
+/// Hashes a send record as [`hash_record`] would, without the record (and its copy of the
+/// message): the time, the variant's discriminant (an `isize`, as `#[derive(Hash)]` writes
+/// it), then the fields in order. A test holds the two to the same words.
+#[inline(always)]
+pub fn hash_send<M: Hash>(t: TimeUs, id: u64, from: NodeId, to: NodeId, msg: &M, hasher: &mut StableHasher) {
+    #[cfg(not(target_arch = "wasm32"))]
+    let hasher = &mut Apart(hasher);
+    t.hash(hasher);
+    hasher.write_isize(SEND_DISCRIMINANT);
+    id.hash(hasher);
+    from.hash(hasher);
+    to.hash(hasher);
+    msg.hash(hasher);
+}
+
 /// The run's hasher, passed on: the same words into the same state, so the same hash.
 ///
-/// A checked step's records are hashed in `World::drain`'s loop; the records of a step in which
-/// a property broke are hashed again, one by one, through this. So the loop is the only use of
-/// the records' derived `Hash` with [`StableHasher`], and LLVM inlines that (a 7 KB function)
-/// into the loop, saving its call and register saves for each of ~3 records an event: −2.5 % of
-/// a checked native run's instructions. The wasm build, made for size, inlines neither and
-/// would carry both copies (+1.7 KB of download, no faster in Chromium), so there the slow path
-/// hashes with the hasher itself.
+/// Records kept for a checked run's trace are hashed in `World::drain`'s loop; records hashed
+/// where they are made ([`hash_made`], [`hash_send`]: a run that discards records) go through
+/// this. So the loop is the only use of the records' `Hash` with [`StableHasher`] and LLVM
+/// inlines it (a message's too) into the loop, saving its call and register saves for each of
+/// ~3 records an event (−2.5 % of a checked native run's instructions when it was measured).
+/// The wasm build, made for size, inlines neither and would carry both copies (+1.7 KB of
+/// download, no faster in Chromium), so there every record hashes with the hasher itself.
 #[cfg(not(target_arch = "wasm32"))]
 pub struct Apart<'a>(pub &'a mut StableHasher);
 
@@ -884,12 +1009,13 @@ mod tests {
         }
     }
 
-    /// Records hash the same through [`super::Apart`] as with the hasher itself, whatever their
-    /// kind: the slow path of a checked step and the common one agree.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// A send hashed without its record ([`super::hash_send`]) and as a record gives the same
+    /// words, so a run's hash does not depend on whether its sends were kept; other kinds hash
+    /// the same where they are made ([`super::hash_made`], through `Apart`) as in the world's
+    /// loop ([`super::hash_record`]).
     #[test]
-    fn records_hash_the_same_passed_on() {
-        use super::Apart;
+    fn sends_hash_the_same_without_their_record() {
+        use super::{hash_made, hash_record, hash_send};
         use crate::core::{Observation, Role};
         use crate::protocols::raft::{messages::no_entries, Entry, EntryData, RaftMsg, RaftTimer};
         use crate::sim::{DropReason, Outcome};
@@ -930,12 +1056,21 @@ mod tests {
             RecordKind::Crash { node: b },
         ];
         let (mut direct, mut passed) = (StableHasher::default(), StableHasher::default());
+        let mut sends = 0;
         for (t, kind) in kinds.into_iter().enumerate() {
             let record = Record { t: t as u64 * 1_000, kind };
             record.hash(&mut direct);
-            record.hash(&mut Apart(&mut passed));
+            match &record.kind {
+                RecordKind::Send { id, from, to, msg } => {
+                    hash_send::<RaftMsg>(record.t, *id, *from, *to, msg, &mut passed);
+                    sends += 1;
+                }
+                _ if t % 2 == 0 => hash_record(&record, &mut passed),
+                _ => hash_made(&record, &mut passed),
+            }
             assert_eq!(direct.finish(), passed.finish(), "{record:?}");
         }
+        assert_eq!(sends, 3);
     }
 
     /// The blocks hold what one ring buffer of the newest `capacity` records would, whatever

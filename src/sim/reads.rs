@@ -1,0 +1,199 @@
+//! Which kinds of record are read: a bit per record kind. The simulation keeps for its caller
+//! only the records of the kinds asked for ([`crate::sim::Simulation::keep_records`]) and hashes
+//! every record where it is made; the checks ([`crate::check::Property::reads`]) say which kinds
+//! each property reads.
+
+use crate::core::{Message, Observation};
+use crate::sim::RecordKind;
+use std::ops::BitOr;
+
+/// Which kinds of record a property reads, a bit per kind (and per kind of observation). The
+/// world calls a property only for the kinds it reads: most records are sends, deliveries,
+/// timers and observations of kinds a given property skips.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Reads(u64);
+
+impl Reads {
+    pub const ALL: Reads = Reads(u64::MAX);
+    pub const NONE: Reads = Reads(0);
+    // One bit per record kind, each number written once here.
+    pub const RUN: Reads = Reads(1 << 0);
+    pub const CHAOS: Reads = Reads(1 << 1);
+    /// Every send: the top 32 bits, a bit per message class (see [`Reads::sends`]).
+    pub const SEND: Reads = Reads(u64::MAX << 32);
+    pub const DELIVER: Reads = Reads(1 << 3);
+    pub const DROP: Reads = Reads(1 << 4);
+    pub const DUPLICATE: Reads = Reads(1 << 5);
+    pub const TIMER_SET: Reads = Reads(1 << 6);
+    pub const TIMER_FIRE: Reads = Reads(1 << 7);
+    pub const PERSIST: Reads = Reads(1 << 8);
+    pub const CRASH: Reads = Reads(1 << 9);
+    pub const RESTART: Reads = Reads(1 << 10);
+    pub const ACTION: Reads = Reads(1 << 11);
+    pub const RESUME: Reads = Reads(1 << 12);
+    pub const INVOKE: Reads = Reads(1 << 13);
+    pub const REQUEST: Reads = Reads(1 << 14);
+    pub const REPLY: Reads = Reads(1 << 15);
+    pub const RETURN: Reads = Reads(1 << 16);
+    pub const VIOLATION: Reads = Reads(1 << 17);
+    pub const PHASE: Reads = Reads(1 << 18);
+    pub const NOTE: Reads = Reads(1 << 19);
+    // Observations, a bit per kind of observation.
+    pub const ROLE: Reads = Reads(1 << 20);
+    pub const APPEND: Reads = Reads(1 << 21);
+    pub const TRUNCATE: Reads = Reads(1 << 22);
+    pub const COMMIT: Reads = Reads(1 << 23);
+    pub const APPLY: Reads = Reads(1 << 24);
+    pub const SNAPSHOT: Reads = Reads(1 << 25);
+    pub const PROMISE: Reads = Reads(1 << 26);
+    pub const ACCEPT: Reads = Reads(1 << 27);
+    pub const CHOSEN: Reads = Reads(1 << 28);
+    pub const BEGIN: Reads = Reads(1 << 29);
+    pub const VOTE: Reads = Reads(1 << 30);
+    pub const DECIDE: Reads = Reads(1 << 31);
+    /// Every observation.
+    pub const OBSERVE: Reads = Reads(((1 << 32) - 1) & !((1 << 20) - 1));
+
+    /// The sends of one message class ([`Message::class`]; classes from 31 up share a bit).
+    pub const fn sends(class: u32) -> Reads {
+        Reads(1 << (32 + if class < 31 { class } else { 31 }))
+    }
+
+    /// The bit of one record's kind (an observation's own kind).
+    pub fn of<M: Message, T>(kind: &RecordKind<M, T>) -> Reads {
+        match kind {
+            RecordKind::Run { .. } => Self::RUN,
+            RecordKind::Chaos(_) => Self::CHAOS,
+            RecordKind::Send { msg, .. } => Self::sends(msg.class()),
+            RecordKind::Deliver { .. } => Self::DELIVER,
+            RecordKind::Drop { .. } => Self::DROP,
+            RecordKind::Duplicate { .. } => Self::DUPLICATE,
+            RecordKind::TimerSet { .. } => Self::TIMER_SET,
+            RecordKind::TimerFire { .. } => Self::TIMER_FIRE,
+            RecordKind::Persist { .. } => Self::PERSIST,
+            RecordKind::Crash { .. } => Self::CRASH,
+            RecordKind::Restart { .. } => Self::RESTART,
+            RecordKind::Action(_) => Self::ACTION,
+            RecordKind::Resume { .. } => Self::RESUME,
+            RecordKind::Invoke { .. } => Self::INVOKE,
+            RecordKind::Request { .. } => Self::REQUEST,
+            RecordKind::Reply { .. } => Self::REPLY,
+            RecordKind::Return { .. } => Self::RETURN,
+            RecordKind::Observe { obs, .. } => match obs {
+                Observation::Role { .. } => Self::ROLE,
+                Observation::Append { .. } => Self::APPEND,
+                Observation::Truncate { .. } => Self::TRUNCATE,
+                Observation::Commit { .. } => Self::COMMIT,
+                Observation::Apply { .. } => Self::APPLY,
+                Observation::Snapshot { .. } => Self::SNAPSHOT,
+                Observation::Promise { .. } => Self::PROMISE,
+                Observation::Accept { .. } => Self::ACCEPT,
+                Observation::Chosen { .. } => Self::CHOSEN,
+                Observation::Begin { .. } => Self::BEGIN,
+                Observation::Vote { .. } => Self::VOTE,
+                Observation::Decide { .. } => Self::DECIDE,
+            },
+            RecordKind::Violation { .. } => Self::VIOLATION,
+            RecordKind::Phase { .. } => Self::PHASE,
+            RecordKind::Note { .. } => Self::NOTE,
+        }
+    }
+
+    /// Every bit a record can have, by position: the kinds' (up to `DECIDE`, bit 31; bit 2 is
+    /// free) and the sends' message classes (bits 32 to 63).
+    pub fn kinds() -> impl Iterator<Item = Reads> {
+        (0..64).map(|position| Reads(1 << position))
+    }
+
+    /// The position of a single kind's bit (see [`Reads::of`]).
+    pub fn position(self) -> usize {
+        self.0.trailing_zeros() as usize
+    }
+
+    /// Whether any kind of `other` is read.
+    pub fn any(self, other: Reads) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl BitOr for Reads {
+    type Output = Reads;
+    fn bitor(self, other: Reads) -> Reads {
+        Reads(self.0 | other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reads;
+    use crate::core::{Ballot, Decision, Message, NodeId, Observation, Role};
+    use crate::protocols::raft::messages::no_entries;
+    use crate::protocols::raft::{RaftMsg, RaftTimer, Snapshot};
+    use crate::sim::RecordKind;
+
+    type Kind = RecordKind<RaftMsg, RaftTimer>;
+
+    #[test]
+    fn every_raft_message_type_has_its_own_send_bit() {
+        let (term, round) = (1, 1);
+        let messages = [
+            RaftMsg::PreVote { term, last_index: 0, last_term: 0 },
+            RaftMsg::PreVoteResponse { term, granted: true },
+            RaftMsg::RequestVote { term, last_index: 0, last_term: 0, transfer: false },
+            RaftMsg::RequestVoteResponse { term, granted: true },
+            RaftMsg::AppendEntries { term, prev_index: 0, prev_term: 0, entries: no_entries(), commit: 0, round },
+            RaftMsg::AppendEntriesResponse {
+                term,
+                success: true,
+                match_index: 0,
+                conflict_index: 0,
+                conflict_term: None,
+                round,
+            },
+            RaftMsg::InstallSnapshot { term, snapshot: Box::new(Snapshot::default()), round },
+            RaftMsg::InstallSnapshotResponse { term, match_index: 0, round },
+            RaftMsg::TimeoutNow { term },
+        ];
+        let mut seen = Reads::NONE;
+        for msg in messages {
+            assert!(msg.class() < 31, "{msg:?}");
+            let votes = matches!(msg, RaftMsg::RequestVoteResponse { .. });
+            let bit = Reads::of(&Kind::Send { id: 1, from: NodeId(1), to: NodeId(2), msg });
+            assert_eq!(bit.0.count_ones(), 1);
+            assert!(Reads::SEND.any(bit) && !Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
+            assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
+            assert_eq!(votes, Reads::sends(RaftMsg::REQUEST_VOTE_RESPONSE).any(bit));
+            seen = seen | bit;
+        }
+        assert!(!Reads::SEND.any(Reads::of(&Kind::Deliver { id: 1, from: NodeId(1), to: NodeId(2) })));
+    }
+
+    #[test]
+    fn every_observation_has_its_own_bit_within_observe() {
+        let node = NodeId(1);
+        let observations = [
+            Observation::Role { role: Role::Leader, term: 1 },
+            Observation::Append { index: 1, term: 1, value: "v".into() },
+            Observation::Truncate { from: 1 },
+            Observation::Commit { index: 1 },
+            Observation::Apply { index: 1, term: 1, value: "v".into() },
+            Observation::Snapshot { index: 1, term: 1 },
+            Observation::Promise { slot: 1, ballot: Ballot(1, 1) },
+            Observation::Accept { slot: 1, ballot: Ballot(1, 1), value: "v".into() },
+            Observation::Chosen { slot: 1, value: "v".into() },
+            Observation::Begin { txn: 1, participants: vec![node] },
+            Observation::Vote { txn: 1, yes: true },
+            Observation::Decide { txn: 1, decision: Decision::Commit },
+        ];
+        let mut seen = Reads::NONE;
+        for obs in observations {
+            let bit = Reads::of(&Kind::Observe { node, obs });
+            assert_eq!(bit.0.count_ones(), 1);
+            assert!(Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
+            assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
+            seen = seen | bit;
+        }
+        assert_eq!(seen, Reads::OBSERVE, "OBSERVE is exactly the observations");
+        assert!(!Reads::OBSERVE.any(Reads::of(&Kind::Crash { node })));
+    }
+}
