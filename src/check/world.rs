@@ -314,10 +314,10 @@ impl<P: Checked> World<P> {
         }
         self.finished = true;
         let t = self.sim.now_us();
+        // Every report names the run's last record, not one of the reports before it.
+        let event = self.records().saturating_sub(1);
         for i in 0..self.properties.len() {
             if let Err(detail) = self.properties[i].finish(&self.sim) {
-                // After the run's last record (or the violation reported just before).
-                let event = self.records().saturating_sub(1);
                 self.report(i, detail, t, event, &mut Each(&mut *sink));
             }
         }
