@@ -163,18 +163,16 @@ pub struct Simulation<P: Protocol> {
     made: u64,
     /// The kinds of record kept in `out` for the caller; every record is hashed and counted.
     keep: Reads,
-    /// Every kind kept and no positions noted: a record is pushed as it is, then hashed and
-    /// counted when it is taken (`World::drain` hashes as it checks, in one loop). Otherwise
-    /// records are hashed and counted where they are made.
-    all: bool,
     out: Vec<Rec<P>>,
     /// How many records at the front of `out` are hashed and counted.
     hashed: usize,
-    /// While not every kind is kept: each kept record's position among all records made.
+    /// While sifting: each kept record's position among all records made.
     out_at: Vec<u64>,
-    /// Whether `out_at` is kept: since some kinds were not kept, until the records taken have
-    /// every kind again.
-    track_at: bool,
+    /// Whether records are sifted: hashed and counted where they are made, kept (with their
+    /// positions) only if their kind is. From the moment some kinds are not kept until the
+    /// records taken have every kind again. Otherwise every record is pushed as it is, then
+    /// hashed and counted when it is taken (`World::drain` hashes as it checks, in one loop).
+    sifting: bool,
     effects: Vec<Effect<P>>,
 }
 
@@ -218,10 +216,9 @@ impl<P: Protocol> Simulation<P> {
             made: 0,
             hashed: 0,
             keep: Reads::ALL,
-            all: true,
             out: Vec::new(),
             out_at: Vec::new(),
-            track_at: false,
+            sifting: false,
             effects: Vec::new(),
         };
         sim.record(RecordKind::Run {
@@ -330,8 +327,7 @@ impl<P: Protocol> Simulation<P> {
 
     fn taken(&mut self) {
         self.hashed = 0;
-        self.track_at = self.keep != Reads::ALL;
-        self.all = !self.track_at;
+        self.sifting = self.keep != Reads::ALL;
     }
 
     /// Hashes every record from now on, and those waiting to be taken: the run's fingerprint
@@ -352,25 +348,18 @@ impl<P: Protocol> Simulation<P> {
             return;
         }
         self.settle();
-        if !self.track_at && kinds != Reads::ALL {
+        if !self.sifting && kinds != Reads::ALL {
             // The records waiting were made with every kind kept: their positions follow on.
             let first = self.made - self.out.len() as u64;
             self.out_at = (first..self.made).collect();
-            self.track_at = true;
+            self.sifting = true;
         }
         self.keep = kinds;
-        self.all = kinds == Reads::ALL && !self.track_at;
     }
 
     /// The fingerprint of every record made so far, in order ([`StableHasher`]).
     pub fn hash(&self) -> u64 {
-        let mut hasher = self.hasher;
-        if self.hashing {
-            for record in &self.out[self.hashed..] {
-                trace::hash_made(record, &mut hasher);
-            }
-        }
-        hasher.finish()
+        self.hasher_with_waiting().finish()
     }
 
     /// Records made so far, kept or not.
@@ -390,14 +379,20 @@ impl<P: Protocol> Simulation<P> {
 
     /// Hashes and counts the records waiting unhashed (while every kind is kept), in order.
     fn settle(&mut self) {
-        let waiting = &self.out[self.hashed..];
+        self.hasher = self.hasher_with_waiting();
+        self.made += (self.out.len() - self.hashed) as u64;
+        self.hashed = self.out.len();
+    }
+
+    /// The run's hasher after the records waiting unhashed (if hashing).
+    fn hasher_with_waiting(&self) -> StableHasher {
+        let mut hasher = self.hasher;
         if self.hashing {
-            for record in waiting {
-                trace::hash_made(record, &mut self.hasher);
+            for record in &self.out[self.hashed..] {
+                trace::hash_made(record, &mut hasher);
             }
         }
-        self.made += waiting.len() as u64;
-        self.hashed = self.out.len();
+        hasher
     }
 
     // ----- driving -----------------------------------------------------------------------------
@@ -558,16 +553,15 @@ impl<P: Protocol> Simulation<P> {
     #[inline(always)]
     fn record(&mut self, kind: RecKind<P>) {
         let record = Record { t: self.now_us, kind };
-        if !KEEPS_SOME || self.all {
+        if !KEEPS_SOME || !self.sifting {
             self.out.push(record);
         } else {
             self.keep_some(record);
         }
     }
 
-    /// [`Simulation::record`]'s way when not every kind is kept (or positions are still noted):
-    /// hashed and counted where it is made, then kept with its position if its kind is, dropped
-    /// otherwise. Natively inlined, so that hashing a record of a kind known where it is made
+    /// [`Simulation::record`]'s way while sifting: hashed and counted where it is made, then kept
+    /// with its position if its kind is, dropped otherwise. Natively inlined, so that hashing a record of a kind known where it is made
     /// is the words of its fields.
     #[inline(always)]
     fn keep_some(&mut self, record: Rec<P>) {
@@ -575,9 +569,7 @@ impl<P: Protocol> Simulation<P> {
             trace::hash_made(&record, &mut self.hasher);
         }
         if self.keep.any(Reads::of(&record.kind)) {
-            if self.track_at {
-                self.out_at.push(self.made);
-            }
+            self.out_at.push(self.made);
             self.out.push(record);
             self.hashed = self.out.len();
         }
@@ -587,7 +579,7 @@ impl<P: Protocol> Simulation<P> {
     /// Records a send, copying the message only if sends of its class are kept.
     #[inline(always)]
     fn record_send(&mut self, id: u64, from: NodeId, to: NodeId, msg: &P::Msg) {
-        if !KEEPS_SOME || self.all || self.keep.any(Reads::sends(msg.class())) {
+        if !KEEPS_SOME || !self.sifting || self.keep.any(Reads::sends(msg.class())) {
             self.record(RecordKind::Send { id, from, to, msg: msg.clone() });
         } else {
             if self.hashing {

@@ -174,12 +174,7 @@ impl<M: Hash, T: Hash> Hash for RecordKind<M, T> {
                 acceptors.hash(state);
             }
             RecordKind::Chaos(params) => params.hash(state),
-            RecordKind::Send { id, from, to, msg } => {
-                id.hash(state);
-                from.hash(state);
-                to.hash(state);
-                msg.hash(state);
-            }
+            RecordKind::Send { id, from, to, msg } => hash_send_fields(*id, *from, *to, msg, state),
             RecordKind::Deliver { id, from, to } => {
                 id.hash(state);
                 from.hash(state);
@@ -387,10 +382,16 @@ pub fn hash_send<M: Hash>(t: TimeUs, id: u64, from: NodeId, to: NodeId, msg: &M,
     let hasher = &mut Apart(hasher);
     t.hash(hasher);
     hasher.write_isize(SEND_DISCRIMINANT);
-    id.hash(hasher);
-    from.hash(hasher);
-    to.hash(hasher);
-    msg.hash(hasher);
+    hash_send_fields(id, from, to, msg, hasher);
+}
+
+/// A send's fields in order, for [`RecordKind`]'s `Hash` and [`hash_send`] alike.
+#[inline(always)]
+fn hash_send_fields<M: Hash, H: Hasher>(id: u64, from: NodeId, to: NodeId, msg: &M, state: &mut H) {
+    id.hash(state);
+    from.hash(state);
+    to.hash(state);
+    msg.hash(state);
 }
 
 /// The run's hasher, passed on: the same words into the same state, so the same hash.
