@@ -148,7 +148,16 @@ struct LogMatching {
     /// (index, term) → hash of the value first seen there.
     seen: LiteMap<(u64, u64), u64>,
     appends: u64,
+    /// The lowest index at which any log may have changed since the logs were last compared
+    /// and found matching (`u64::MAX`: none; 0 before the first comparison).
+    changed_from: u64,
+    /// Comparisons made; every [`FULL_EVERY`]th compares the logs in full.
+    comparisons: u64,
 }
+
+/// Every this many comparisons of the logs, one compares them in full rather than from where
+/// they changed: a net under the rule that every change to a log is observed.
+const FULL_EVERY: u64 = 16;
 
 impl LogMatching {
     /// Compares every pair of logs in full. Beyond five logs, in one pass over the indexes (see
@@ -161,10 +170,20 @@ impl LogMatching {
         if logs.len() <= 5 {
             return Self::check_pairs(&logs);
         }
-        if Self::all_match(&logs) {
+        Self::check_from(&logs, 0)
+    }
+
+    /// The logs compared from index `from` up, when they were all found matching before and no
+    /// log has changed below `from` since (see [`LogMatching::all_match`]: the logs match when
+    /// a condition holds at every index, which reads an index and the one below it; below
+    /// `from` it held and nothing it reads changed, so only the indexes from `from` up are
+    /// looked at). Between two comparisons of a steady run, `from` is a few entries below the
+    /// logs' ends: the comparison reads those, not every entry that every log holds.
+    fn check_from(logs: &[(NodeId, &RaftDurable)], from: u64) -> Result<(), String> {
+        if Self::all_match(logs, from) {
             return Ok(());
         }
-        Self::check_pairs(&logs)?;
+        Self::check_pairs(logs)?;
         // Unreachable if the two tests agree, as they must (tested): but never pass in silence.
         Err("two logs agree at an index and term but differ below it".into())
     }
@@ -178,8 +197,8 @@ impl LogMatching {
     /// top down to the lowest index both hold, where (a) then holds at each step. So at each
     /// index the logs are grouped by their term there, and each group's entries, and terms one
     /// below, are compared with the group's first: a few groups, one pass over the logs.
-    fn all_match(logs: &[(NodeId, &RaftDurable)]) -> bool {
-        let low = logs.iter().map(|(_, l)| l.snapshot.index + 1).min().unwrap_or(1);
+    fn all_match(logs: &[(NodeId, &RaftDurable)], from: u64) -> bool {
+        let low = logs.iter().map(|(_, l)| l.snapshot.index + 1).min().unwrap_or(1).max(from);
         let high = logs.iter().map(|(_, l)| l.last_index()).max().unwrap_or(0);
         // (term here, the first entry of that term here, the term one below of the first log
         // of the group that holds the index below).
@@ -241,10 +260,22 @@ impl Property<Raft> for LogMatching {
         "two logs with an entry of the same index and term are identical up to that entry"
     }
     fn reads(&self) -> Reads {
-        Reads::APPEND
+        Reads::APPEND | Reads::TRUNCATE | Reads::SNAPSHOT
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
-        if let RecordKind::Observe { node, obs: Observation::Append { index, term, value } } = &record.kind {
+        let RecordKind::Observe { node, obs } = &record.kind else { return Ok(()) };
+        // Every change to a log is one of these three observations. Within a step, one made
+        // after a comparison is at or above an index the step noted before it (a handler
+        // truncates before it appends, and appends upwards), so the comparison, which sees the
+        // logs as the step left them, reaches it.
+        let changed = match obs {
+            Observation::Append { index, .. } | Observation::Truncate { from: index } => *index,
+            // A snapshot installed may have replaced the whole log.
+            Observation::Snapshot { .. } => 0,
+            _ => return Ok(()),
+        };
+        self.changed_from = self.changed_from.min(changed);
+        if let Observation::Append { index, term, value } = obs {
             let h = value_hash(value);
             match get_near_end(&self.seen, &(*index, *term), |&(index, _)| index) {
                 Some(&first) if first != h => {
@@ -254,11 +285,19 @@ impl Property<Raft> for LogMatching {
                 None => append_or_insert(&mut self.seen, (*index, *term), h),
             }
             self.appends += 1;
-            // A full comparison costs a pass per pair of logs: every 64 appends per 5 servers,
-            // so a large cluster (each entry appended n times) is not compared n²-often.
+            // The logs are compared every 64 appends per 5 servers, so that a large cluster
+            // (each entry appended n times) is not compared n²-often; from where they changed
+            // since the last comparison, and in full every `FULL_EVERY`th time.
             let every = 64 * (sim.setup().nodes as u64 / 5).max(1);
             if self.appends % every == 0 {
-                Self::check_all(sim)?;
+                self.comparisons += 1;
+                if self.comparisons % FULL_EVERY == 0 {
+                    Self::check_all(sim)?;
+                } else {
+                    let logs: Vec<(NodeId, &RaftDurable)> = sim.nodes().map(|(id, n)| (id, n.disk())).collect();
+                    Self::check_from(&logs, self.changed_from)?;
+                }
+                self.changed_from = u64::MAX;
             }
             if self.appends % PRUNE_EVERY == 0 {
                 let floor = forget_below(sim);
@@ -661,6 +700,26 @@ mod tests {
         assert_eq!(run(&crashes), Ok(()));
     }
 
+    /// Entries whose terms go up by the given steps from `from_term`, each a no-op (value 0) or
+    /// a command named by its value: few values, so that logs often hold the same entries.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn entries_by_steps(steps: &[(u64, u8)], from_term: u64) -> Vec<Entry> {
+        use crate::protocols::raft::EntryData;
+        let mut term = from_term;
+        steps
+            .iter()
+            .map(|&(step, v)| {
+                term += step;
+                let data = if v == 0 {
+                    EntryData::Noop
+                } else {
+                    EntryData::Command(Command { client: 1, seq: 1, op: format!("v{v}").into() })
+                };
+                Entry::new(term, data)
+            })
+            .collect()
+    }
+
     /// Logs that share prefixes and then part ways (so that some pairs match and some do not,
     /// in every way: a different entry under the same term, different terms, snapshots at
     /// different points): the one-pass test says "all match" exactly when no pair fails the
@@ -668,7 +727,6 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn log_matching_in_one_pass_is_the_pairwise_comparison() {
-        use crate::protocols::raft::EntryData;
         use proptest::prelude::*;
         use proptest::test_runner::{Config, TestRunner};
 
@@ -677,36 +735,18 @@ mod tests {
         let log = (0u64..4, 0usize..7, proptest::collection::vec((0u64..2, 0u8..3), 0..5));
         let logs = proptest::collection::vec(log, 2..6);
         let base = proptest::collection::vec((0u64..2, 0u8..3), 0..7);
-        let entry = |term: u64, v: u8| {
-            let data = if v == 0 {
-                EntryData::Noop
-            } else {
-                EntryData::Command(Command { client: 1, seq: 1, op: format!("v{v}").into() })
-            };
-            Entry::new(term, data)
-        };
-        let build = |steps: &[(u64, u8)], from_term: u64| {
-            let mut term = from_term;
-            steps
-                .iter()
-                .map(|&(step, v)| {
-                    term += step;
-                    entry(term, v)
-                })
-                .collect::<Vec<_>>()
-        };
         let mut runner = TestRunner::new(Config { cases: 4000, ..Config::default() });
         let (matched, failed) = (Cell::new(0), Cell::new(0));
         runner
             .run(&(base, logs), |(base, specs)| {
-                let base = build(&base, 1);
+                let base = entries_by_steps(&base, 1);
                 let disks: Vec<RaftDurable> = specs
                     .iter()
                     .map(|(snap, keep, own)| {
                         let keep = (*keep).min(base.len());
                         let mut entries: Vec<Entry> = base[..keep].to_vec();
                         let last_term = entries.last().map_or(1, |e| e.term);
-                        entries.extend(build(own, last_term));
+                        entries.extend(entries_by_steps(own, last_term));
                         let snap = (*snap).min(entries.len() as u64);
                         let mut d = RaftDurable::default();
                         d.snapshot.index = snap;
@@ -720,11 +760,65 @@ mod tests {
                 let pairs = LogMatching::check_pairs(&logs);
                 let tally = if pairs.is_ok() { &matched } else { &failed };
                 tally.set(tally.get() + 1);
-                prop_assert_eq!(LogMatching::all_match(&logs), pairs.is_ok(), "{:?}", disks);
+                prop_assert_eq!(LogMatching::all_match(&logs, 0), pairs.is_ok(), "{:?}", disks);
                 Ok(())
             })
             .unwrap();
         // Both kinds of case were tried, many times.
+        let (matched, failed) = (matched.get(), failed.get());
+        assert!(matched > 500 && failed > 500, "{matched} matched, {failed} failed");
+    }
+
+    /// The comparison from an index ([`LogMatching::check_from`]): logs that all matched, then
+    /// changed only from an index `from` up (cut back to there or above and written again, in
+    /// terms that never fall) and compacted anywhere, are found matching from `from` up exactly
+    /// when the pairwise comparison in full finds them matching.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn log_matching_from_where_logs_changed_is_the_full_comparison() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+
+        // Matching logs: prefixes of one history (so every pair matches), each with its own
+        // snapshot point. Then per log: where it is cut back (at or above `from`), what it
+        // appends (term steps and values), and how far it compacts afterwards.
+        let history = proptest::collection::vec((0u64..2, 0u8..3), 1..7);
+        let change = (0usize..3, proptest::collection::vec((0u64..2, 0u8..3), 1..5), 0usize..3);
+        let case = (history, 1u64..6, proptest::collection::vec((2usize..8, 0usize..4, change), 2..6));
+        let mut runner = TestRunner::new(Config { cases: 4000, ..Config::default() });
+        let (matched, failed) = (Cell::new(0), Cell::new(0));
+        runner
+            .run(&case, |(history, from, logs)| {
+                let history = entries_by_steps(&history, 1);
+                let mut disks = Vec::new();
+                for &(len, snap, (cut, ref own, compact)) in &logs {
+                    let mut entries = history[..len.min(history.len())].to_vec();
+                    // Cut back to index `from - 1 + cut` (if it reaches that far), then written
+                    // again from there: only a log that holds index `from - 1` may write above
+                    // it, so that nothing below `from` changes.
+                    let keep = (from - 1) as usize + cut;
+                    if entries.len() >= keep {
+                        entries.truncate(keep);
+                        let last_term = entries.last().map_or(1, |e| e.term);
+                        entries.extend(entries_by_steps(own, last_term));
+                    }
+                    let snap = (snap + compact).min(entries.len());
+                    let mut d = RaftDurable::default();
+                    d.snapshot.index = snap as u64;
+                    d.snapshot.term = if snap == 0 { 0 } else { entries[snap - 1].term };
+                    d.entries = entries.split_off(snap);
+                    disks.push(d);
+                }
+                let logs: Vec<(NodeId, &RaftDurable)> =
+                    disks.iter().enumerate().map(|(i, d)| (NodeId::from_index(i), d)).collect();
+                let full = LogMatching::check_pairs(&logs);
+                let tally = if full.is_ok() { &matched } else { &failed };
+                tally.set(tally.get() + 1);
+                prop_assert_eq!(LogMatching::all_match(&logs, from), full.is_ok(), "from {}: {:?}", from, disks);
+                prop_assert_eq!(LogMatching::check_from(&logs, from), full, "from {}: {:?}", from, disks);
+                Ok(())
+            })
+            .unwrap();
         let (matched, failed) = (matched.get(), failed.get());
         assert!(matched > 500 && failed > 500, "{matched} matched, {failed} failed");
     }
