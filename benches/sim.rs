@@ -29,9 +29,9 @@ mod workload;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use super::workload::{run_checked, steady};
+    use super::workload::{run_checked, run_checked_hashed, steady};
     use consensus_playground::core::{US_PER_MS, US_PER_S};
-    use consensus_playground::playground::{self, run_to_end};
+    use consensus_playground::playground::{self, run_to_end, Keep};
     use consensus_playground::protocols::raft::Raft;
     use consensus_playground::sim::{FaultPreset, Setup, Simulation};
     use criterion::{BatchSize, Criterion, Throughput};
@@ -61,6 +61,8 @@ mod native {
             group.sample_size(10).measurement_time(Duration::from_secs(8));
             group.bench_function("without checks", |b| b.iter(|| run_bare(&setup)));
             group.bench_function("with checks", |b| b.iter(|| run_checked(&setup).steps()));
+            // The same with the trace hash, which a sweep does not compute.
+            group.bench_function("with checks and the trace hash", |b| b.iter(|| run_checked_hashed(&setup).steps()));
             // The page's and the JS API's path: checks plus the kept trace and time travel.
             group.bench_function("with checks, trace and time travel", |b| {
                 b.iter_batched(
@@ -79,7 +81,7 @@ mod native {
             b.iter(|| {
                 seed += 1;
                 let setup = Setup { seed, faults: FaultPreset::Chaos, ..Setup::default() };
-                let mut run = playground::build_unrecorded("raft", setup, None).unwrap();
+                let mut run = playground::build_with("raft", setup, None, Keep::Violations).unwrap();
                 run_to_end(run.as_mut()).violations.len()
             })
         });

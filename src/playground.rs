@@ -224,7 +224,8 @@ pub trait Playground {
     fn steps(&self) -> u64;
     /// Records produced so far (the trace's length).
     fn records(&self) -> u64;
-    /// The hash of every record so far.
+    /// The hash of every record so far (a run built with [`Keep::Violations`] has none: it
+    /// must not be asked).
     fn hash(&self) -> u64;
     fn stats(&self) -> Stats;
     fn step(&mut self) -> bool;
@@ -310,7 +311,10 @@ where
         self.run.world().records()
     }
     fn hash(&self) -> u64 {
-        self.run.world().hash()
+        self.run
+            .world()
+            .hash()
+            .expect("only a run built with Keep::Violations has no fingerprint, and a sweep never asks it")
     }
     fn stats(&self) -> Stats {
         self.run.world().sim().stats().clone()
@@ -614,50 +618,61 @@ fn marks_of<M, T>(kind: &RecordKind<M, T>) -> Vec<(NodeId, &'static str, String)
     }
 }
 
-fn session<P: Checked>(
-    setup: Setup,
-    scenario: Option<&Scenario>,
-    recorded: bool,
-) -> Result<Box<dyn Playground>, String> {
-    let world = match scenario {
+fn session<P: Checked>(setup: Setup, scenario: Option<&Scenario>, keep: Keep) -> Result<Box<dyn Playground>, String> {
+    let mut world = match scenario {
         Some(s) => s.build_world::<P>(setup)?,
         None => crate::check::World::<P>::new(setup, Vec::new())?,
     };
-    let run = if recorded { Run::from_world(world)? } else { Run::unrecorded(world)? };
+    if keep == Keep::Violations {
+        world.forgo_hash();
+    }
+    let run = if keep == Keep::Trace { Run::from_world(world)? } else { Run::unrecorded(world)? };
     Ok(Box::new(Session { run, scenario: scenario.cloned() }))
 }
 
 /// Builds a run of the named protocol. A scenario's settings are applied on top of `setup` by the
 /// caller (see [`Scenario::apply_settings`]); here its actions and expectations are installed.
 pub fn build(protocol: &str, setup: Setup, scenario: Option<&Scenario>) -> Result<Box<dyn Playground>, String> {
-    build_with(protocol, setup, scenario, true)
+    build_with(protocol, setup, scenario, Keep::Trace)
 }
 
-/// Like [`build`], but the run keeps no trace and cannot go back in time: for sweeps, which only
-/// ask a run for its violations (every property is still checked on every record, and the trace
-/// hash is the same).
+/// Like [`build`], but the run keeps no trace and cannot go back in time (every property is
+/// still checked on every record, and the trace hash is the same).
 pub fn build_unrecorded(
     protocol: &str,
     setup: Setup,
     scenario: Option<&Scenario>,
 ) -> Result<Box<dyn Playground>, String> {
-    build_with(protocol, setup, scenario, false)
+    build_with(protocol, setup, scenario, Keep::Fingerprint)
 }
 
-/// [`build`] (`recorded`) or [`build_unrecorded`].
+/// What a run keeps besides its violations (every property is checked on every record in each
+/// case, and the violations, their positions and the record count are the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The trace, time travel and the fingerprint: the page, the JS API, `sim run`.
+    Trace,
+    /// The fingerprint (the trace hash) only: no trace, no time travel.
+    Fingerprint,
+    /// Nothing more: a sweep's runs, which are asked only for their violations.
+    /// [`Playground::hash`] must not be asked.
+    Violations,
+}
+
+/// A run of the named protocol that keeps what `keep` says ([`build`] keeps everything).
 pub fn build_with(
     protocol: &str,
     setup: Setup,
     scenario: Option<&Scenario>,
-    recorded: bool,
+    keep: Keep,
 ) -> Result<Box<dyn Playground>, String> {
     match protocol {
-        "raft" => session::<Raft>(setup, scenario, recorded),
+        "raft" => session::<Raft>(setup, scenario, keep),
         #[cfg(not(target_arch = "wasm32"))]
-        "toy" => session::<Toy>(setup, scenario, recorded),
-        "paxos" => session::<Paxos>(setup, scenario, recorded),
-        "multi-paxos" => session::<MultiPaxos>(setup, scenario, recorded),
-        "2pc" => session::<TwoPhaseCommit>(setup, scenario, recorded),
+        "toy" => session::<Toy>(setup, scenario, keep),
+        "paxos" => session::<Paxos>(setup, scenario, keep),
+        "multi-paxos" => session::<MultiPaxos>(setup, scenario, keep),
+        "2pc" => session::<TwoPhaseCommit>(setup, scenario, keep),
         other => Err(format!("unknown protocol {other:?}: use one of {}", protocol_names().join(", "))),
     }
 }

@@ -4,7 +4,7 @@
 #[path = "golden/hash.rs"]
 mod golden;
 
-use consensus_playground::playground::{self, run_to_end, Playground};
+use consensus_playground::playground::{self, run_to_end, Keep, Playground};
 use consensus_playground::scenario;
 use consensus_playground::sim::trace::format_hash;
 use consensus_playground::sim::{Action, FaultPreset, Setup};
@@ -319,7 +319,9 @@ fn steps_of_a_fault_free_run_are_events_that_do_something() {
 /// hash, record count, violations (with their positions in the trace) and blocking reports,
 /// planted bugs and all. In the recorded trace, a violation names the record that broke the
 /// property (never the record of a violation reported before it at the same place), and each
-/// property's first violation record comes right after it (or after those reports).
+/// property's first violation record comes right after it (or after those reports). A sweep's
+/// own runs, which do not hash their records either (`Keep::Violations`), must give the same
+/// record count, violations and blocking reports.
 #[test]
 fn unrecorded_runs_hash_count_and_place_violations_as_recorded_runs_do() {
     let cases = [
@@ -333,14 +335,19 @@ fn unrecorded_runs_hash_count_and_place_violations_as_recorded_runs_do() {
     for (protocol, bug, seed) in cases {
         let setup = Setup { seed, faults: FaultPreset::Chaos, bug: bug.map(String::from), ..Setup::default() };
         let mut recorded = playground::build(protocol, setup.clone(), None).unwrap();
-        let mut lean = playground::build_unrecorded(protocol, setup, None).unwrap();
+        let mut lean = playground::build_unrecorded(protocol, setup.clone(), None).unwrap();
+        let mut swept = playground::build_with(protocol, setup, None, Keep::Violations).unwrap();
         run_to_end(recorded.as_mut());
         run_to_end(lean.as_mut());
+        run_to_end(swept.as_mut());
         let case = format!("{protocol} {bug:?} seed {seed}");
         assert!(!recorded.violations().is_empty() || !recorded.blocked().is_empty(), "{case}: nothing to compare");
         assert_eq!(lean.violations(), recorded.violations(), "{case}");
         assert_eq!(lean.blocked(), recorded.blocked(), "{case}");
         assert_eq!((lean.records(), lean.hash()), (recorded.records(), recorded.hash()), "{case}");
+        assert_eq!(swept.violations(), recorded.violations(), "{case}");
+        assert_eq!(swept.blocked(), recorded.blocked(), "{case}");
+        assert_eq!((swept.records(), swept.steps()), (recorded.records(), recorded.steps()), "{case}");
         let mut seen = std::collections::BTreeSet::new();
         for v in recorded.violations() {
             if !seen.insert(v.property.clone()) {

@@ -23,7 +23,7 @@ static ALLOCATOR: consensus_playground::heap::Counting = consensus_playground::h
 mod native {
     use clap::{Args, Parser, Subcommand};
     use consensus_playground::check::PropertyKind;
-    use consensus_playground::playground::{self, Playground};
+    use consensus_playground::playground::{self, Keep, Playground};
     use consensus_playground::scenario::{self, Scenario};
     use consensus_playground::sim::time::{format_duration, parse_duration};
     use consensus_playground::sim::trace::format_hash;
@@ -220,12 +220,13 @@ mod native {
         cmd
     }
 
-    /// The plan's run for `seed`: recorded (trace kept, time travel) for `run`; unrecorded for a
-    /// sweep, which only asks for violations (every property checked, no trace, no checkpoints).
-    fn build(plan: &Plan, seed: u64, recorded: bool) -> Box<dyn Playground> {
+    /// The plan's run for `seed`: with its trace, time travel and fingerprint for `run`; with
+    /// nothing but its violations for a sweep (every property checked, no trace, no
+    /// checkpoints, no trace hash).
+    fn build(plan: &Plan, seed: u64, keep: Keep) -> Box<dyn Playground> {
         let mut setup = plan.setup.clone();
         setup.seed = seed;
-        playground::build_with(&plan.protocol, setup, plan.scenario.as_ref(), recorded).expect("checked by plan()")
+        playground::build_with(&plan.protocol, setup, plan.scenario.as_ref(), keep).expect("checked by plan()")
     }
 
     /// A reader that stops early (`sim list | head`) closes the pipe; that ends the program
@@ -312,7 +313,7 @@ mod native {
                 Err(e) => return usage(format!("cannot write trace {path}: {e}")),
             },
         };
-        let mut run = build(&plan, seed, true);
+        let mut run = build(&plan, seed, Keep::Trace);
         let started = Instant::now();
         let duration = plan.setup.duration_us;
         let budget = plan.setup.limits.steps_per_call_max;
@@ -530,7 +531,7 @@ mod native {
     }
 
     fn one_seed(plan: &Plan, seed: u64) -> SeedResult {
-        let mut run = build(plan, seed, false);
+        let mut run = build(plan, seed, Keep::Violations);
         let outcome = playground::run_to_end(run.as_mut());
         let kinds: Vec<(String, PropertyKind)> = run.properties().into_iter().map(|p| (p.name, p.kind)).collect();
         let mut violated: Vec<(String, bool)> = Vec::new();

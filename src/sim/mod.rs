@@ -317,7 +317,12 @@ impl<P: Protocol> Simulation<P> {
         std::mem::swap(into, &mut self.out);
         std::mem::swap(at, &mut self.out_at);
         self.taken();
-        hashed
+        // A run without a fingerprint leaves none to hash.
+        if self.hashing {
+            hashed
+        } else {
+            into.len()
+        }
     }
 
     /// The run's hasher, for the records taken unhashed ([`Simulation::take_unhashed`]).
@@ -330,11 +335,11 @@ impl<P: Protocol> Simulation<P> {
         self.sifting = self.keep != Reads::ALL;
     }
 
-    /// Hashes every record from now on, and those waiting to be taken: the run's fingerprint
-    /// ([`Simulation::hash`]; a checked run's, `World::hash`). Off by default, for runs that
-    /// need no fingerprint.
-    pub fn hash_records(&mut self) {
-        self.hashing = true;
+    /// Whether to hash every record from now on, and those waiting to be taken: the run's
+    /// fingerprint ([`Simulation::hash`]; a checked run's, `World::hash`). Off by default, for
+    /// runs that need no fingerprint; a run that stops hashing has none from then on.
+    pub fn hash_records(&mut self, on: bool) {
+        self.hashing = on;
     }
 
     /// Keeps only the records of `kinds` for [`Simulation::take_records`] from now on (all by
@@ -357,9 +362,10 @@ impl<P: Protocol> Simulation<P> {
         self.keep = kinds;
     }
 
-    /// The fingerprint of every record made so far, in order ([`StableHasher`]).
-    pub fn hash(&self) -> u64 {
-        self.hasher_with_waiting().finish()
+    /// The fingerprint of every record made so far, in order ([`StableHasher`]); `None` if the
+    /// records are not hashed ([`Simulation::hash_records`]).
+    pub fn hash(&self) -> Option<u64> {
+        self.hashing.then(|| self.hasher_with_waiting().finish())
     }
 
     /// Records made so far, kept or not.
