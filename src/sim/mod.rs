@@ -578,6 +578,8 @@ impl<P: Protocol> Simulation<P> {
             self.out_at.push(self.made);
             self.out.push(record);
             self.hashed = self.out.len();
+        } else {
+            trace::discard(record.kind);
         }
         self.made += 1;
     }

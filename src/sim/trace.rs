@@ -157,6 +157,25 @@ pub enum RecordKind<M, T> {
     },
 }
 
+/// Drops a record's kind that was not kept: the kinds most records are (deliveries, timers,
+/// persists) hold nothing to free, and are let go without the call to the whole enum's drop
+/// that a generic drop makes (the fields are spelled out, each required to be `Copy`, so that a
+/// field that needs dropping cannot be added to these kinds without this failing to compile).
+#[inline(always)]
+pub(crate) fn discard<M, T: Copy>(kind: RecordKind<M, T>) {
+    // Each field read out by value: only a `Copy` field can be.
+    fn copy<C: Copy>(_: C) {}
+    match &kind {
+        RecordKind::Deliver { id, from, to } => copy((*id, *from, *to)),
+        RecordKind::TimerSet { node, timer, delay_us } => copy((*node, *timer, *delay_us)),
+        RecordKind::TimerFire { node, timer } => copy((*node, *timer)),
+        RecordKind::Persist { node } => copy(*node),
+        RecordKind::Drop { id, from, to, reason } => copy((*id, *from, *to, *reason)),
+        _ => return drop(kind),
+    }
+    std::mem::forget(kind);
+}
+
 /// Hashes what `#[derive(Hash)]` would (the variant's discriminant, then the fields in order), but
 /// natively inlined wherever a record is made ([`hash_record`]): where the kind is known there,
 /// only its arm is left, the words of its fields (a derived `Hash` is too big for LLVM to
