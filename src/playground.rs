@@ -314,7 +314,7 @@ where
         self.run
             .world()
             .hash()
-            .expect("only a run built with Keep::Violations has no fingerprint, and a sweep never asks it")
+            .expect("a sweep's run has no trace hash")
     }
     fn stats(&self) -> Stats {
         self.run.world().sim().stats().clone()
