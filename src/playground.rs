@@ -311,10 +311,7 @@ where
         self.run.world().records()
     }
     fn hash(&self) -> u64 {
-        self.run
-            .world()
-            .hash()
-            .expect("a sweep's run has no trace hash")
+        self.run.world().hash().expect("a sweep's run has no trace hash")
     }
     fn stats(&self) -> Stats {
         self.run.world().sim().stats().clone()
