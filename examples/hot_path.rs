@@ -31,7 +31,7 @@ fn main() {
         let world = workload::run_checked(&setup);
         best = best.min(started.elapsed().as_secs_f64());
         if repeats == 1 {
-            // (A sweep's run has no trace hash: `page_path` prints the same run's.)
+            // No trace hash: a sweep's run computes none (`workload::run_checked_hashed` would).
             let (steps, records, violations) = (world.steps(), world.records(), world.violations().len());
             println!("events {steps} records {records} violations {violations}");
         } else {

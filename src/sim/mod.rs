@@ -567,8 +567,8 @@ impl<P: Protocol> Simulation<P> {
     }
 
     /// [`Simulation::record`]'s way while sifting: hashed and counted where it is made, then kept
-    /// with its position if its kind is, dropped otherwise. Natively inlined, so that hashing a record of a kind known where it is made
-    /// is the words of its fields.
+    /// with its position if its kind is, dropped otherwise. Natively inlined, so that hashing a
+    /// record of a kind known where it is made is the words of its fields.
     #[inline(always)]
     fn keep_some(&mut self, record: Rec<P>) {
         if self.hashing {
