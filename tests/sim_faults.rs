@@ -1,12 +1,12 @@
 //! The simulator's fault model, checked with a tiny probe protocol whose every input is visible.
 #![cfg(not(target_arch = "wasm32"))]
 
+use consensus_playground::core::TextMap;
 use consensus_playground::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, Message, NodeId, NodeSummary, Observation, OptionInfo,
     Protocol, TimeUs,
 };
 use consensus_playground::sim::{Action, LinkChange, RecordKind, Setup, Simulation, Workload};
-use std::collections::BTreeMap;
 
 /// Every node pings every other node on a 10ms timer; it persists the number of pings it received
 /// only when told to, and counts them in volatile memory too.
@@ -57,7 +57,7 @@ impl Protocol for Probe {
     fn options() -> &'static [OptionInfo] {
         &[]
     }
-    fn configure(_: &Cluster, _: Option<&str>, options: &BTreeMap<String, String>) -> Result<bool, String> {
+    fn configure(_: &Cluster, _: Option<&str>, options: &TextMap) -> Result<bool, String> {
         Ok(options.get("persist").is_some_and(|v| v == "on"))
     }
     fn boot(
@@ -321,7 +321,7 @@ macro_rules! timer_only_protocol {
         fn options() -> &'static [OptionInfo] {
             &[]
         }
-        fn configure(_: &Cluster, _: Option<&str>, _: &BTreeMap<String, String>) -> Result<(), String> {
+        fn configure(_: &Cluster, _: Option<&str>, _: &TextMap) -> Result<(), String> {
             Ok(())
         }
         fn on_message(&mut self, _: &mut Disk<ProbeDisk>, _: NodeId, _: Ping, _: &mut Ctx<'_, Self>) {}

@@ -101,6 +101,11 @@ impl Command {
 /// compiler keeps it so: a world that held an `Rc` could not be sent to another thread.
 pub type Text = std::rc::Rc<str>;
 
+/// Text settings by name (a protocol's options, the page's form fields, Raft's key-value state):
+/// a map kept sorted in one vector. It was a `BTreeMap<String, String>`, our only B-tree in the
+/// page's build; dropping that B-tree's code saved 2.6 KB of the download.
+pub type TextMap = litemap::LiteMap<String, String>;
+
 /// Identifies one client request delivery, so the node can answer it.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub struct RequestId(pub u64);
@@ -246,11 +251,7 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     fn bugs() -> &'static [BugInfo];
     fn options() -> &'static [OptionInfo];
     /// Builds the protocol configuration from the generic settings, checking every option.
-    fn configure(
-        cluster: &Cluster,
-        bug: Option<&str>,
-        options: &std::collections::BTreeMap<String, String>,
-    ) -> Result<Self::Config, String>;
+    fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<Self::Config, String>;
 
     /// Starts (or restarts, when `disk` holds something) a node.
     fn boot(

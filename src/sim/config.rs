@@ -2,9 +2,9 @@
 //! the run exactly.
 
 use super::network::LinkParams;
+use crate::core::TextMap;
 use crate::core::{TimeUs, US_PER_MS, US_PER_S};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The largest cluster the simulator accepts (the page offers 1–15; more via the URL).
 pub const NODES_MAX: usize = 101;
@@ -92,7 +92,7 @@ pub struct Setup {
     pub seed: u64,
     pub bug: Option<String>,
     /// Protocol options (`prevote=on`, ...), checked by the protocol.
-    pub options: BTreeMap<String, String>,
+    pub options: TextMap,
     pub faults: FaultPreset,
     pub duration_us: TimeUs,
     pub link: LinkParams,
@@ -106,7 +106,7 @@ impl Default for Setup {
             nodes: 5,
             seed: 1,
             bug: None,
-            options: BTreeMap::new(),
+            options: TextMap::new(),
             faults: FaultPreset::None,
             duration_us: 10 * US_PER_S,
             link: LinkParams::default(),

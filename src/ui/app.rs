@@ -9,12 +9,12 @@ use super::panels;
 use super::params::{parse_params, PageParams};
 use super::{lessons, share, timeline};
 use crate::core::decimal::format_fixed as fixed;
+use crate::core::TextMap;
 use crate::core::{NodeId, TimeUs};
 use crate::playground::{self, Caption, ClusterView, EventFilter, Playground, ProtocolInfo, ViewDetail};
 use crate::sim::time::format_duration;
 use crate::sim::trace::format_hash;
 use crate::sim::{Action, LinkChange, RunStatus};
-use std::collections::BTreeMap;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
@@ -152,7 +152,7 @@ pub struct App {
     pub(super) playing: bool,
     pub(super) speed_exp: f64,
     /// Text of every form field, by name (see `field`).
-    pub(super) fields: BTreeMap<String, String>,
+    pub(super) fields: TextMap,
     pub(super) notices: Vec<String>,
     pub(super) action_error: Option<String>,
     pub(super) settings_errors: Vec<String>,
@@ -260,9 +260,9 @@ fn open_link(shared: share::SharedRun, viewer: &PageParams) -> Result<(PageParam
 }
 
 /// Form fields' starting text, from the run's settings.
-fn default_fields(params: &PageParams) -> BTreeMap<String, String> {
+fn default_fields(params: &PageParams) -> TextMap {
     let s = &params.setup;
-    let mut f = BTreeMap::new();
+    let mut f = TextMap::new();
     let mut put = |k: &str, v: String| {
         f.insert(k.to_string(), v);
     };

@@ -1,13 +1,13 @@
 //! Single-decree Basic Paxos (Paxos Made Simple §2): slot 0 only.
 
 use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use crate::core::TextMap;
 use crate::core::{
     Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
     Observation, OptionInfo, Protocol, RequestId,
 };
 use crate::core::{LiteSet, Text};
 use litemap::LiteMap;
-use std::collections::BTreeMap;
 
 /// Clients a proposer keeps waiting for the decision.
 const WAITING_MAX: usize = 64;
@@ -155,11 +155,7 @@ impl Protocol for Paxos {
     fn options() -> &'static [OptionInfo] {
         OPTIONS
     }
-    fn configure(
-        cluster: &Cluster,
-        bug: Option<&str>,
-        options: &BTreeMap<String, String>,
-    ) -> Result<PaxosConfig, String> {
+    fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<PaxosConfig, String> {
         PaxosConfig::new(cluster, bug, options)
     }
     fn acceptors(config: &PaxosConfig) -> Vec<NodeId> {

@@ -42,11 +42,11 @@ pub use basic::Paxos;
 pub use messages::PaxosMsg;
 pub use multi::MultiPaxos;
 
+use crate::core::TextMap;
 use crate::core::{range_from, Text};
 use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
 use crate::sim::time::{parse_duration, parse_duration_range};
 use litemap::LiteMap;
-use std::collections::BTreeMap;
 
 pub const BUGS: &[BugInfo] = &[
     BugInfo {
@@ -121,7 +121,7 @@ impl PaxosConfig {
         }
     }
 
-    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &BTreeMap<String, String>) -> Result<Self, String> {
+    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<Self, String> {
         let mut bugs = Bugs::default();
         match bug {
             None => {}

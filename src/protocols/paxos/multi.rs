@@ -1,6 +1,7 @@
 //! Multi-Paxos (Paxos Made Simple §3, "Implementing a State Machine").
 
 use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use crate::core::TextMap;
 use crate::core::{range_from, LiteSet, Text};
 use crate::core::{
     Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId,
@@ -8,7 +9,6 @@ use crate::core::{
 };
 use crate::protocols::raft::StateMachine;
 use litemap::LiteMap;
-use std::collections::BTreeMap;
 
 /// Slots a leader keeps in phase 2 at once; more client commands wait for the client to retry.
 const IN_FLIGHT_MAX: usize = 256;
@@ -309,11 +309,7 @@ impl Protocol for MultiPaxos {
     fn options() -> &'static [OptionInfo] {
         OPTIONS
     }
-    fn configure(
-        cluster: &Cluster,
-        bug: Option<&str>,
-        options: &BTreeMap<String, String>,
-    ) -> Result<PaxosConfig, String> {
+    fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<PaxosConfig, String> {
         let config = PaxosConfig::new(cluster, bug, options)?;
         if config.proposers.iter().any(|p| !config.learners.contains(p)) {
             return Err("multi-paxos: every proposer must also be a learner (a replica), to answer its clients".into());

@@ -1,9 +1,9 @@
 //! Raft's options and planted bugs.
 
 use super::log::Membership;
+use crate::core::TextMap;
 use crate::core::{BugInfo, Cluster, NodeId, OptionInfo, TimeUs, US_PER_MS};
 use crate::sim::time::{parse_duration, parse_duration_range};
-use std::collections::BTreeMap;
 
 pub const BUGS: &[BugInfo] = &[
     BugInfo {
@@ -79,7 +79,7 @@ fn on_off(key: &str, value: &str) -> Result<bool, String> {
 }
 
 impl RaftConfig {
-    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &BTreeMap<String, String>) -> Result<Self, String> {
+    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<Self, String> {
         let mut bugs = Bugs::default();
         match bug {
             None => {}

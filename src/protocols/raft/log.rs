@@ -2,9 +2,9 @@
 //! extended paper). Index 0 is "before the first entry"; the snapshot covers indexes up to
 //! `snapshot.index`, and `entries[0]` is at `snapshot.index + 1`.
 
+use crate::core::TextMap;
 use crate::core::{Command, NodeId, Text};
 use litemap::LiteMap;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
@@ -107,7 +107,7 @@ impl fmt::Debug for Entry {
 /// executes once (dissertation §6.3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct StateMachine {
-    pub kv: BTreeMap<String, String>,
+    pub kv: TextMap,
     /// Per client: the highest executed sequence number and its result.
     pub sessions: LiteMap<u32, (u64, Text)>,
 }

@@ -41,12 +41,12 @@ pub use log::{Entry, EntryData, Membership, RaftDurable, Snapshot, StateMachine}
 pub use messages::RaftMsg;
 
 use crate::core::LiteSet;
+use crate::core::TextMap;
 use crate::core::{
     BugInfo, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, Observation, OptionInfo,
     Protocol, RequestId, Role, TimeUs,
 };
 use litemap::LiteMap;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The most entries one AppendEntries carries.
@@ -235,11 +235,7 @@ impl Protocol for Raft {
     fn options() -> &'static [OptionInfo] {
         config::OPTIONS
     }
-    fn configure(
-        cluster: &Cluster,
-        bug: Option<&str>,
-        options: &BTreeMap<String, String>,
-    ) -> Result<RaftConfig, String> {
+    fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<RaftConfig, String> {
         RaftConfig::new(cluster, bug, options)
     }
 

@@ -22,6 +22,7 @@ mod messages;
 
 pub use messages::{Entry, ToyMsg};
 
+use crate::core::TextMap;
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation, OptionInfo, Protocol,
     RequestId, Role, TimeUs, US_PER_MS,
@@ -61,7 +62,7 @@ pub struct Toy {
     commit_index: u64,
     last_applied: u64,
     /// Applied state: key → value.
-    kv: BTreeMap<String, String>,
+    kv: TextMap,
     /// Per client: the highest applied seq and its result (dissertation §6.3-style sessions).
     sessions: BTreeMap<u32, (u64, String)>,
     /// Primary only: log length each backup acknowledged, indexed by node.
@@ -81,7 +82,7 @@ impl Toy {
     pub fn commit_index(&self) -> u64 {
         self.commit_index
     }
-    pub fn kv(&self) -> &BTreeMap<String, String> {
+    pub fn kv(&self) -> &TextMap {
         &self.kv
     }
 
@@ -196,11 +197,7 @@ impl Protocol for Toy {
         }]
     }
 
-    fn configure(
-        cluster: &Cluster,
-        bug: Option<&str>,
-        options: &BTreeMap<String, String>,
-    ) -> Result<ToyConfig, String> {
+    fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<ToyConfig, String> {
         let volatile_log_bug = match bug {
             None => false,
             Some("volatile-log") => true,
@@ -237,7 +234,7 @@ impl Protocol for Toy {
             log: disk.read().log.clone(),
             commit_index: 0,
             last_applied: 0,
-            kv: BTreeMap::new(),
+            kv: TextMap::new(),
             sessions: BTreeMap::new(),
             match_index: vec![0; cluster.len()],
             waiting: BTreeMap::new(),

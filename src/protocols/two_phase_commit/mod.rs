@@ -36,6 +36,7 @@ mod messages;
 
 pub use messages::TpcMsg;
 
+use crate::core::TextMap;
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Decision, Disk, LogEntryView, LogView, NodeId, NodeSummary,
     Observation, OptionInfo, Protocol, RequestId, Text, TimeUs, US_PER_MS,
@@ -44,7 +45,7 @@ use crate::sim::time::{format_duration, parse_duration};
 use bank::Leg;
 use litemap::LiteMap;
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// The coordinator is always node 1.
 pub const COORDINATOR: NodeId = NodeId(1);
@@ -133,7 +134,7 @@ pub struct TpcConfig {
 }
 
 impl TpcConfig {
-    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &BTreeMap<String, String>) -> Result<Self, String> {
+    pub fn new(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<Self, String> {
         if cluster.len() < 2 {
             return Err("two-phase commit needs at least 2 nodes: the coordinator (node 1) and a participant".into());
         }
@@ -743,11 +744,7 @@ impl Protocol for TwoPhaseCommit {
     fn options() -> &'static [OptionInfo] {
         OPTIONS
     }
-    fn configure(
-        cluster: &Cluster,
-        bug: Option<&str>,
-        options: &BTreeMap<String, String>,
-    ) -> Result<TpcConfig, String> {
+    fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<TpcConfig, String> {
         TpcConfig::new(cluster, bug, options)
     }
 
