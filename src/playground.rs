@@ -10,7 +10,7 @@ use crate::protocols::raft::Raft;
 use crate::protocols::toy::Toy;
 use crate::protocols::two_phase_commit::TwoPhaseCommit;
 use crate::scenario::{ExpectationResult, Scenario};
-use crate::sim::trace::{describe_record, record_class, record_json};
+use crate::sim::trace::{describe_record, record_class};
 use crate::sim::{Action, RecordKind, RunStatus, Setup, Stats, Trace};
 use serde::Serialize;
 
@@ -696,11 +696,6 @@ pub fn run_to_end(run: &mut dyn Playground) -> Outcome {
     let status = run.run_until(duration, budget);
     run.finish();
     Outcome { status, violations: run.violations(), expectations: run.expectations() }
-}
-
-/// The JSON of one record, as exported (used by tests and tools).
-pub fn record_to_json<M: Message, T: std::fmt::Debug>(record: &crate::sim::Record<M, T>) -> serde_json::Value {
-    record_json(record)
 }
 
 /// Whether a record kind is an observation event of `shared/TRACE.md`.

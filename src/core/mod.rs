@@ -8,6 +8,7 @@
 
 mod ctx;
 pub mod decimal;
+pub mod fields;
 mod observation;
 mod set;
 

@@ -1,6 +1,7 @@
 //! The observation events of `shared/TRACE.md`. Their names and fields are fixed: tools outside
 //! the project read them to check a run independently.
 
+use super::fields::{FieldSink, Words};
 use super::{NodeId, Text};
 use serde::{Deserialize, Serialize};
 
@@ -81,60 +82,55 @@ impl Observation {
     }
 
     /// The fields of the observation as in `shared/TRACE.md` (without `t`, `ev` and `node`).
-    pub fn json_fields(&self, map: &mut serde_json::Map<String, serde_json::Value>) {
-        use serde_json::json;
-        let mut put = |k: &str, v: serde_json::Value| {
-            map.insert(k.to_string(), v);
-        };
+    pub fn fields(&self, sink: &mut impl FieldSink) {
         match self {
             Observation::Role { role, term } => {
-                put("role", json!(role.as_str()));
-                put("term", json!(term));
+                sink.field("role", role.as_str());
+                sink.field("term", term);
             }
             Observation::Append { index, term, value } | Observation::Apply { index, term, value } => {
-                put("index", json!(index));
-                put("term", json!(term));
-                put("value", json!(&**value));
+                sink.field("index", index);
+                sink.field("term", term);
+                sink.field("value", &**value);
             }
-            Observation::Truncate { from } => put("from", json!(from)),
-            Observation::Commit { index } => put("index", json!(index)),
+            Observation::Truncate { from } => sink.field("from", from),
+            Observation::Commit { index } => sink.field("index", index),
             Observation::Snapshot { index, term } => {
-                put("index", json!(index));
-                put("term", json!(term));
+                sink.field("index", index);
+                sink.field("term", term);
             }
             Observation::Promise { slot, ballot } => {
-                put("slot", json!(slot));
-                put("ballot", json!([ballot.0, ballot.1]));
+                sink.field("slot", slot);
+                sink.field("ballot", &[ballot.0, u64::from(ballot.1)]);
             }
             Observation::Accept { slot, ballot, value } => {
-                put("slot", json!(slot));
-                put("ballot", json!([ballot.0, ballot.1]));
-                put("value", json!(&**value));
+                sink.field("slot", slot);
+                sink.field("ballot", &[ballot.0, u64::from(ballot.1)]);
+                sink.field("value", &**value);
             }
             Observation::Chosen { slot, value } => {
-                put("slot", json!(slot));
-                put("value", json!(&**value));
+                sink.field("slot", slot);
+                sink.field("value", &**value);
             }
             Observation::Begin { txn, participants } => {
-                put("txn", json!(txn));
-                put("participants", json!(participants.iter().map(|n| n.0).collect::<Vec<_>>()));
+                sink.field("txn", txn);
+                sink.field("participants", &participants.iter().map(|n| n.0).collect::<Vec<_>>());
             }
             Observation::Vote { txn, yes } => {
-                put("txn", json!(txn));
-                put("vote", json!(if *yes { "yes" } else { "no" }));
+                sink.field("txn", txn);
+                sink.field("vote", if *yes { "yes" } else { "no" });
             }
             Observation::Decide { txn, decision } => {
-                put("txn", json!(txn));
-                put("decision", json!(decision.as_str()));
+                sink.field("txn", txn);
+                sink.field("decision", decision.as_str());
             }
         }
     }
 
     /// A one-line description for logs.
     pub fn describe(&self) -> String {
-        let mut map = serde_json::Map::new();
-        self.json_fields(&mut map);
-        let fields: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("{} {}", self.ev(), fields.join(" "))
+        let mut words = Words(self.ev().to_string());
+        self.fields(&mut words);
+        words.0
     }
 }

@@ -5,6 +5,7 @@
 
 use super::action::{Action, LinkChange};
 use super::network::PPM;
+use crate::core::fields::FieldSink;
 use crate::core::{NodeId, TimeUs, US_PER_MS};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -39,6 +40,27 @@ pub struct ChaosParams {
 }
 
 impl ChaosParams {
+    /// The fields of the trace's `chaos` record, in the order they are declared (a test holds
+    /// the list to the struct's own `Serialize`).
+    pub fn fields(&self, sink: &mut impl FieldSink) {
+        sink.field("drop_ppm", &self.drop_ppm);
+        sink.field("duplicate_ppm", &self.duplicate_ppm);
+        sink.field("latency_us_min", &self.latency_us_min);
+        sink.field("latency_us_max", &self.latency_us_max);
+        sink.field("crash_ppm", &self.crash_ppm);
+        sink.field("restart_ppm", &self.restart_ppm);
+        sink.field("pause_ppm", &self.pause_ppm);
+        sink.field("pause_us_max", &self.pause_us_max);
+        sink.field("partition_ppm", &self.partition_ppm);
+        sink.field("one_way_cut_ppm", &self.one_way_cut_ppm);
+        sink.field("heal_ppm", &self.heal_ppm);
+        sink.field("drift_ppm", &self.drift_ppm);
+        sink.field("admin_ppm", &self.admin_ppm);
+        sink.field("drift_pct_min", &self.drift_pct_min);
+        sink.field("drift_pct_max", &self.drift_pct_max);
+        sink.field("heal_at_us", &self.heal_at_us);
+    }
+
     /// Draws a fault mix. Each kind of fault is switched off entirely in some runs (swarm testing:
     /// runs with fewer kinds of faults reach deeper states of the kinds they have).
     pub fn draw(rng: &mut ChaCha8Rng, duration_us: TimeUs) -> ChaosParams {
@@ -163,5 +185,27 @@ impl ChaosParams {
             actions.push(Action::Drift { node, rate_pct });
         }
         actions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChaosParams;
+    use crate::core::fields::Words;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn the_chaos_records_fields_are_the_structs_fields_in_order() {
+        for seed in 0..20 {
+            let params = ChaosParams::draw(&mut ChaCha8Rng::seed_from_u64(seed), 60_000_000);
+            let mut words = Words::default();
+            params.fields(&mut words);
+            let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&params) else {
+                panic!("ChaosParams serializes as an object")
+            };
+            let expected: String = map.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+            assert_eq!(words.0, expected);
+        }
     }
 }

@@ -6,8 +6,9 @@
 
 use super::action::Action;
 use super::chaos::ChaosParams;
+use crate::core::fields::{FieldSink, MapFields, Words};
 use crate::core::{ClientReply, Message, NodeId, Observation, Protocol, Text, TimeUs};
-use serde_json::{json, Map, Value};
+use serde::{Serialize, Serializer};
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
@@ -662,7 +663,7 @@ impl<P: Protocol> Trace<P> {
             if out.len() >= piece_bytes {
                 break;
             }
-            out.push_str(&record_json(record).to_string());
+            out.push_str(&record_json(record));
             out.push('\n');
             next += 1;
         }
@@ -703,10 +704,6 @@ impl<P: Protocol> DoubleEndedIterator for Records<'_, P> {
 }
 
 impl<P: Protocol> ExactSizeIterator for Records<'_, P> {}
-
-fn node(id: NodeId) -> Value {
-    json!(id.0)
-}
 
 /// A sent message as printed records show it (see [`RecordKind::shown`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -764,159 +761,177 @@ impl<M: Message, T: std::fmt::Debug> RecordKind<M, T> {
     }
 }
 
-/// One record as a JSON object: `t` and `ev` first, then its fields.
-pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> Value {
+/// One record as a JSON object: `t` and `ev` first, then its fields (`shared/TRACE.md`).
+pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> String {
     shown_json(record.t, &record.kind.shown())
 }
 
 /// [`record_json`] of a record whose message and timer are rendered.
-pub fn shown_json(t: TimeUs, kind: &ShownKind) -> Value {
-    let mut m = Map::new();
-    m.insert("t".into(), json!(t));
-    let mut put = |k: &str, v: Value| {
-        m.insert(k.to_string(), v);
-    };
+pub fn shown_json(t: TimeUs, kind: &ShownKind) -> String {
+    // Plain values into a string: serializing cannot fail.
+    serde_json::to_string(&JsonRecord { t, kind }).unwrap_or_default()
+}
+
+/// A record as its JSON object, serialized field by field (no `serde_json::Value` is built).
+struct JsonRecord<'a> {
+    t: TimeUs,
+    kind: &'a ShownKind,
+}
+
+impl Serialize for JsonRecord<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = MapFields::new(serializer.serialize_map(None)?);
+        fields.field("t", &self.t);
+        fields.field("ev", shown_ev(self.kind));
+        shown_fields(self.kind, &mut fields);
+        fields.end()
+    }
+}
+
+/// A record's `ev`: its kind's name in the exported trace.
+pub fn shown_ev(kind: &ShownKind) -> &'static str {
+    match kind {
+        RecordKind::Run { .. } => "run",
+        RecordKind::Chaos(_) => "chaos",
+        RecordKind::Send { .. } => "send",
+        RecordKind::Deliver { .. } => "deliver",
+        RecordKind::Drop { .. } => "drop",
+        RecordKind::Duplicate { .. } => "duplicate",
+        RecordKind::TimerSet { .. } => "timer-set",
+        RecordKind::TimerFire { .. } => "timer",
+        RecordKind::Persist { .. } => "persist",
+        RecordKind::Crash { .. } => "crash",
+        RecordKind::Restart { .. } => "restart",
+        RecordKind::Resume { .. } => "resume",
+        RecordKind::Action(_) => "action",
+        RecordKind::Invoke { .. } => "invoke",
+        RecordKind::Request { .. } => "request",
+        RecordKind::Reply { .. } => "reply",
+        RecordKind::Return { .. } => "return",
+        RecordKind::Observe { obs, .. } => obs.ev(),
+        RecordKind::Violation { .. } => "violation",
+        RecordKind::Phase { .. } => "phase",
+        RecordKind::Note { .. } => "note",
+    }
+}
+
+/// A record's fields besides `t` and `ev`, in the order the exported trace gives them.
+pub fn shown_fields(kind: &ShownKind, sink: &mut impl FieldSink) {
     match kind {
         RecordKind::Run { protocol, nodes, seed, bug, acceptors } => {
-            put("ev", json!("run"));
-            put("protocol", json!(protocol));
-            put("nodes", json!(nodes));
-            put("seed", json!(seed));
-            put("bug", json!(bug));
+            sink.field("protocol", protocol);
+            sink.field("nodes", nodes);
+            sink.field("seed", seed);
+            sink.field("bug", bug);
             if !acceptors.0.is_empty() {
-                put("acceptors", json!(acceptors.0));
+                sink.field("acceptors", &acceptors.0);
             }
         }
         RecordKind::Chaos(params) => {
-            put("ev", json!("chaos"));
-            if let Value::Object(fields) = serde_json::to_value(params).unwrap_or(Value::Null) {
-                for (k, v) in fields {
-                    put(&k, v);
-                }
-            }
+            params.fields(sink);
         }
         RecordKind::Send { id, from, to, msg } => {
-            put("ev", json!("send"));
-            put("id", json!(id));
-            put("from", node(*from));
-            put("to", node(*to));
-            put("kind", json!(msg.kind));
-            put("reply", json!(msg.reply));
-            put("msg", json!(msg.text));
+            sink.field("id", id);
+            sink.field("from", &from.0);
+            sink.field("to", &to.0);
+            sink.field("kind", msg.kind);
+            sink.field("reply", &msg.reply);
+            sink.field("msg", &msg.text);
         }
         RecordKind::Deliver { id, from, to } => {
-            put("ev", json!("deliver"));
-            put("id", json!(id));
-            put("from", node(*from));
-            put("to", node(*to));
+            sink.field("id", id);
+            sink.field("from", &from.0);
+            sink.field("to", &to.0);
         }
         RecordKind::Drop { id, from, to, reason } => {
-            put("ev", json!("drop"));
-            put("id", json!(id));
-            put("from", node(*from));
-            put("to", node(*to));
-            put("reason", json!(reason.as_str()));
+            sink.field("id", id);
+            sink.field("from", &from.0);
+            sink.field("to", &to.0);
+            sink.field("reason", reason.as_str());
         }
         RecordKind::Duplicate { id, copy } => {
-            put("ev", json!("duplicate"));
-            put("id", json!(id));
-            put("copy", json!(copy));
+            sink.field("id", id);
+            sink.field("copy", copy);
         }
         RecordKind::TimerSet { node: n, timer, delay_us } => {
-            put("ev", json!("timer-set"));
-            put("node", node(*n));
-            put("timer", json!(timer));
-            put("delay_us", json!(delay_us));
+            sink.field("node", &n.0);
+            sink.field("timer", timer);
+            sink.field("delay_us", delay_us);
         }
         RecordKind::TimerFire { node: n, timer } => {
-            put("ev", json!("timer"));
-            put("node", node(*n));
-            put("timer", json!(timer));
+            sink.field("node", &n.0);
+            sink.field("timer", timer);
         }
         RecordKind::Persist { node: n } => {
-            put("ev", json!("persist"));
-            put("node", node(*n));
+            sink.field("node", &n.0);
         }
         RecordKind::Crash { node: n } => {
-            put("ev", json!("crash"));
-            put("node", node(*n));
+            sink.field("node", &n.0);
         }
         RecordKind::Restart { node: n } => {
-            put("ev", json!("restart"));
-            put("node", node(*n));
+            sink.field("node", &n.0);
         }
         RecordKind::Resume { node: n } => {
-            put("ev", json!("resume"));
-            put("node", node(*n));
+            sink.field("node", &n.0);
         }
         RecordKind::Action(action) => {
-            put("ev", json!("action"));
-            put("action", json!(action.describe()));
+            sink.field("action", &action.describe());
         }
         RecordKind::Invoke { client, seq, op } => {
-            put("ev", json!("invoke"));
-            put("client", json!(client));
-            put("seq", json!(seq));
-            put("op", json!(op));
+            sink.field("client", client);
+            sink.field("seq", seq);
+            sink.field("op", op);
         }
         RecordKind::Request { client, seq, attempt, node: n } => {
-            put("ev", json!("request"));
-            put("client", json!(client));
-            put("seq", json!(seq));
-            put("attempt", json!(attempt));
-            put("node", node(*n));
+            sink.field("client", client);
+            sink.field("seq", seq);
+            sink.field("attempt", attempt);
+            sink.field("node", &n.0);
         }
         RecordKind::Reply { node: n, client, seq, reply } => {
-            put("ev", json!("reply"));
-            put("node", node(*n));
-            put("client", json!(client));
-            put("seq", json!(seq));
+            sink.field("node", &n.0);
+            sink.field("client", client);
+            sink.field("seq", seq);
             match reply {
                 ClientReply::Ok(result) => {
-                    put("reply", json!("ok"));
-                    put("result", json!(result));
+                    sink.field("reply", "ok");
+                    sink.field("result", result);
                 }
                 ClientReply::Redirect(hint) => {
-                    put("reply", json!("redirect"));
-                    put("leader", json!(hint.map(|h| h.0)));
+                    sink.field("reply", "redirect");
+                    sink.field("leader", &hint.map(|h| h.0));
                 }
                 ClientReply::Fail(why) => {
-                    put("reply", json!("fail"));
-                    put("error", json!(why));
+                    sink.field("reply", "fail");
+                    sink.field("error", why);
                 }
             }
         }
         RecordKind::Return { client, seq, outcome } => {
-            put("ev", json!("return"));
-            put("client", json!(client));
-            put("seq", json!(seq));
-            put("outcome", json!(outcome.as_str()));
+            sink.field("client", client);
+            sink.field("seq", seq);
+            sink.field("outcome", outcome.as_str());
             match outcome {
-                Outcome::Ok(result) => put("result", json!(result)),
-                Outcome::Fail(why) => put("error", json!(why)),
+                Outcome::Ok(result) => sink.field("result", result),
+                Outcome::Fail(why) => sink.field("error", why),
                 _ => {}
             }
         }
         RecordKind::Observe { node: n, obs } => {
-            put("ev", json!(obs.ev()));
-            put("node", node(*n));
-            obs.json_fields(&mut m);
+            sink.field("node", &n.0);
+            obs.fields(sink);
         }
         RecordKind::Violation { property, detail } => {
-            put("ev", json!("violation"));
-            put("property", json!(property));
-            put("detail", json!(detail));
+            sink.field("property", property);
+            sink.field("detail", detail);
         }
         RecordKind::Phase { name } => {
-            put("ev", json!("phase"));
-            put("phase", json!(name));
+            sink.field("phase", name);
         }
         RecordKind::Note { text } => {
-            put("ev", json!("note"));
-            put("text", json!(text));
+            sink.field("text", text);
         }
     }
-    Value::Object(m)
 }
 
 /// One line for event logs: `12.345ms send #4 n1->n2 Ping(3)`.
@@ -981,19 +996,9 @@ pub fn describe_shown(t: TimeUs, kind: &ShownKind) -> String {
         RecordKind::Phase { name } => format!("phase {name}"),
         RecordKind::Note { text } => format!("note: {text}"),
         _ => {
-            let value = shown_json(t, kind);
-            let mut fields: Vec<String> = Vec::new();
-            let mut ev = String::new();
-            if let Value::Object(m) = value {
-                for (k, v) in m {
-                    match k.as_str() {
-                        "t" => {}
-                        "ev" => ev = v.as_str().unwrap_or_default().to_string(),
-                        _ => fields.push(format!("{k}={v}")),
-                    }
-                }
-            }
-            format!("{ev} {}", fields.join(" "))
+            let mut words = Words(shown_ev(kind).to_string());
+            shown_fields(kind, &mut words);
+            words.0
         }
     };
     format!("{time} {body}")
