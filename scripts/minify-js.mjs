@@ -13,8 +13,9 @@
 //    `-Os` again, so that binaryen writes its optimised stack IR (without an optimisation level
 //    it writes ~1 KB more); Trunk's own wasm-opt run (index.html) did the optimising.
 // 2. terser minifies the glue (package.json, installed by scripts/setup.sh): it is mostly JSDoc and
-//    long local names (59 KB raw; 18 KB after both steps). Export names of the JS module are kept (terser renames
-//    only locals), so www/pages/api.html and any page importing the module see the same API.
+//    long local names (59 KB raw; 18 KB after both steps). Export names of the JS module are kept
+//    (terser renames only locals), so www/pages/api.html and any page importing the module see the
+//    same API.
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
