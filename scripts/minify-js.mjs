@@ -17,7 +17,7 @@
 //    (terser renames only locals), so www/pages/api.html and any page importing the module see the
 //    same API.
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const staging = process.env.TRUNK_STAGING_DIR;
@@ -43,7 +43,7 @@ const fail = (message) => {
 const wasmFile = join(staging, 'consensus-playground_bg.wasm');
 const file = join(staging, 'consensus-playground.js');
 let source = await readFile(file, 'utf8');
-const rawWasmBytes = (await readFile(wasmFile)).length;
+const rawWasmBytes = (await stat(wasmFile)).size;
 
 let renaming;
 try {
@@ -97,11 +97,13 @@ function importModules(bytes) {
   return [];
 }
 
-const tokenPattern = (name) => new RegExp(`(?<![\\w$])${name.replace(/[$]/g, '\\$')}(?![\\w$])`, 'g');
+// A name as a whole token: not inside a longer name (names hold letters, digits, `_` and `$`).
+const tokenPattern = (name) => new RegExp(`(?<![\\w$])${name.replace(/[.$]/g, '\\$&')}(?![\\w$])`, 'g');
 
 // The module name: one before, one after.
 const oldModules = [...new Set(renaming.imports.map(([module]) => module))];
-const newModules = importModules(await readFile(wasmFile));
+const minified = await readFile(wasmFile);
+const newModules = importModules(minified);
 if (oldModules.length !== 1 || newModules.length !== 1) {
   fail(`expected the glue's one import module, found ${JSON.stringify(oldModules)} -> ${JSON.stringify(newModules)}`);
 }
@@ -127,8 +129,7 @@ if (unrenamed.length > 0) fail(`the glue uses exports the renaming does not cove
 
 const out = await minify(source, { module: true, compress: true, mangle: true, format: { comments: false } });
 await writeFile(file, out.code);
-const wasmBytes = (await readFile(wasmFile)).length;
 console.log(
-  `minify-js: ${renaming.imports.length} imports and ${renaming.exports.length} exports renamed, wasm ${rawWasmBytes} -> ${wasmBytes} bytes; ` +
+  `minify-js: ${renaming.imports.length} imports and ${renaming.exports.length} exports renamed, wasm ${rawWasmBytes} -> ${minified.length} bytes; ` +
     `${file}: ${source.length} -> ${out.code.length} bytes`,
 );

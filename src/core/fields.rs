@@ -15,8 +15,8 @@ pub trait FieldSink {
 
 /// Fields as entries of a JSON object being serialized; the first error is kept.
 pub struct MapFields<M: SerializeMap> {
-    pub map: M,
-    pub error: Option<M::Error>,
+    map: M,
+    error: Option<M::Error>,
 }
 
 impl<M: SerializeMap> MapFields<M> {

@@ -862,18 +862,10 @@ pub fn shown_fields(kind: &ShownKind, sink: &mut impl FieldSink) {
             sink.field("node", &n.0);
             sink.field("timer", timer);
         }
-        RecordKind::Persist { node: n } => {
-            sink.field("node", &n.0);
-        }
-        RecordKind::Crash { node: n } => {
-            sink.field("node", &n.0);
-        }
-        RecordKind::Restart { node: n } => {
-            sink.field("node", &n.0);
-        }
-        RecordKind::Resume { node: n } => {
-            sink.field("node", &n.0);
-        }
+        RecordKind::Persist { node: n }
+        | RecordKind::Crash { node: n }
+        | RecordKind::Restart { node: n }
+        | RecordKind::Resume { node: n } => sink.field("node", &n.0),
         RecordKind::Action(action) => {
             sink.field("action", &action.describe());
         }
