@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently and offline-safe, every tool Consensus Playground needs on a fresh
 # Debian 12 machine with rustup. Only registries are used (crates.io, npm, Debian); nothing
-# downloads a prebuilt binary from elsewhere. See ../shared/TOOLCHAIN.md for why each pin.
+# downloads a prebuilt binary from elsewhere. Why each pin: docs/toolchain.md.
 #
 #   scripts/setup.sh test    tools for the test command (wasm target, wasm-bindgen-cli, wasm-pack,
 #                            chromium + chromedriver, wasm-opt, trunk, playwright-core + terser from npm)

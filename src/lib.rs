@@ -6,6 +6,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
+pub mod apps;
 pub mod check;
 pub mod core;
 pub mod heap;

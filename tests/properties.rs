@@ -17,8 +17,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use consensus_playground::check::{all_properties, Checked, PropertyKind, Reads};
-use consensus_playground::core::{Ballot, NodeId, Observation, Role, TimeUs, US_PER_MS, US_PER_S};
+use consensus_playground::core::{NodeId, Observation, Role, TimeUs, US_PER_MS, US_PER_S};
 use consensus_playground::playground::{self, run_to_end};
+use consensus_playground::protocols::paxos::{Ballot, PaxosEvent};
 use consensus_playground::protocols::paxos::{MultiPaxos, Paxos};
 use consensus_playground::protocols::raft::Raft;
 use consensus_playground::protocols::two_phase_commit::TwoPhaseCommit;
@@ -223,7 +224,7 @@ fn breaks<P: Checked>(
     }
 }
 
-fn observe<M, T>(t: TimeUs, node: u32, obs: Observation) -> Record<M, T> {
+fn observe<M, T, E>(t: TimeUs, node: u32, obs: Observation<E>) -> Record<M, T, E> {
     Record { t, kind: RecordKind::Observe { node: NodeId(node), obs } }
 }
 
@@ -241,17 +242,22 @@ fn raft_term_goes_back() -> Result<String, String> {
 }
 
 /// An acceptor accepts a value that no client invoked.
-fn never_proposed<P: Checked>() -> Result<String, String> {
+fn never_proposed<P: Checked<Event = PaxosEvent>>() -> Result<String, String> {
     let invoke = Record { t: 0, kind: RecordKind::Invoke { client: 1, seq: 1, op: "set k 1".into() } };
-    let accept =
-        |value: &str| observe(1, 3, Observation::Accept { slot: 0, ballot: Ballot(1, 1), value: value.into() });
+    let accept = |value: &str| {
+        observe(1, 3, Observation::Own(PaxosEvent::Accept { slot: 0, ballot: Ballot(1, 1), value: value.into() }))
+    };
     breaks::<P>("validity", &[invoke, accept("c1#1 set k 1")], accept("c1#1 set k 2"), None, "was never proposed")
 }
 
 /// Two acceptors accept different values in one slot and ballot.
-fn two_values_in_a_ballot<P: Checked>() -> Result<String, String> {
+fn two_values_in_a_ballot<P: Checked<Event = PaxosEvent>>() -> Result<String, String> {
     let accept = |node, round, value: &str| {
-        observe(1, node, Observation::Accept { slot: 0, ballot: Ballot(round, 1), value: value.into() })
+        observe(
+            1,
+            node,
+            Observation::Own(PaxosEvent::Accept { slot: 0, ballot: Ballot(round, 1), value: value.into() }),
+        )
     };
     // A later ballot may carry another value; the same ballot may not.
     let good = [accept(1, 1, "a"), accept(2, 1, "a"), accept(3, 2, "b")];

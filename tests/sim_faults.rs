@@ -3,8 +3,8 @@
 
 use consensus_playground::core::TextMap;
 use consensus_playground::core::{
-    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, Message, NodeId, NodeSummary, Observation, OptionInfo,
-    Protocol, TimeUs,
+    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, Message, NoEvent, NodeId, NodeSummary, Observation,
+    OptionInfo, Protocol, TimeUs,
 };
 use consensus_playground::sim::{Action, LinkChange, RecordKind, Setup, Simulation, Workload};
 
@@ -49,6 +49,8 @@ impl Protocol for Probe {
     type Timer = Tick;
     type Durable = ProbeDisk;
     type Config = bool;
+    type Event = NoEvent;
+    type App = consensus_playground::apps::kv::KvStore;
     const NAME: &'static str = "probe";
     const ABOUT: &'static str = "test probe";
     fn bugs() -> &'static [BugInfo] {
@@ -342,6 +344,8 @@ fn a_livelocked_protocol_cannot_hang_the_caller() {
         type Timer = Tick;
         type Durable = ProbeDisk;
         type Config = ();
+        type Event = NoEvent;
+        type App = consensus_playground::apps::kv::KvStore;
         const NAME: &'static str = "spin";
         const ABOUT: &'static str = "spins";
         timer_only_protocol!();
@@ -401,6 +405,8 @@ fn rearmed_and_cancelled_timers_fire_at_their_last_arming_and_leave_no_idle_step
         type Timer = T;
         type Durable = ProbeDisk;
         type Config = ();
+        type Event = NoEvent;
+        type App = consensus_playground::apps::kv::KvStore;
         const NAME: &'static str = "rearm";
         const ABOUT: &'static str = "re-arms a timer";
         timer_only_protocol!();

@@ -182,7 +182,7 @@ mod native {
             .protocol
             .clone()
             .or_else(|| scenario.as_ref().and_then(|s| s.protocol.clone()))
-            .unwrap_or_else(|| "raft".to_string());
+            .unwrap_or_else(|| playground::default_protocol().to_string());
         if !playground::protocol_names().contains(&protocol.as_str()) {
             return Err(format!(
                 "unknown protocol {protocol:?}: use one of {}",
@@ -416,7 +416,8 @@ mod native {
         violated: Vec<(String, bool)>,
         expectations_failed: usize,
         step_limit: bool,
-        blocked: bool,
+        /// Properties that report rather than fail (two-phase commit's `blocked`) and reported.
+        reported: Vec<String>,
     }
 
     fn sweep(args: SweepArgs) -> i32 {
@@ -451,12 +452,20 @@ mod native {
         let mut steps = 0u64;
         let mut step_limits = 0u64;
         let mut expectation_failures = 0u64;
-        let mut blocked = 0u64;
-        let mut first_blocked = None;
+        // Each reporting property: (seeds that reported it, the first of them).
+        let info = playground::registry::entry(&plan.protocol).expect("checked by plan()").info();
+        let mut reported: Vec<(&str, u64, Option<u64>)> = info
+            .properties
+            .iter()
+            .filter(|(_, kind, _)| *kind == PropertyKind::Blocking)
+            .map(|(name, _, _)| (name.as_str(), 0, None))
+            .collect();
         for r in &results {
-            if r.blocked {
-                blocked += 1;
-                first_blocked.get_or_insert(r.seed);
+            for (name, count, first) in &mut reported {
+                if r.reported.iter().any(|p| p == name) {
+                    *count += 1;
+                    first.get_or_insert(r.seed);
+                }
             }
             steps += r.steps;
             step_limits += u64::from(r.step_limit);
@@ -503,13 +512,15 @@ mod native {
                 println!("  {p}: {n}");
             }
         }
-        if plan.protocol == "2pc" {
-            // Blocking is two-phase commit's lesson, not a bug: counted apart from violations.
-            match first_blocked {
-                Some(seed) => println!(
-                    "blocked runs (coordinator down with participants in doubt): {blocked} (first: seed {seed})"
-                ),
-                None => println!("blocked runs (coordinator down with participants in doubt): 0"),
+        if !reported.is_empty() {
+            // What a protocol reports but does not promise (two-phase commit blocks): counted
+            // apart from violations.
+            println!("reported, not violations (seeds):");
+            for (name, count, first) in reported {
+                match first {
+                    Some(seed) => println!("  {name}: {count} (first: seed {seed})"),
+                    None => println!("  {name}: 0"),
+                }
             }
         }
         if expectation_failures > 0 {
@@ -547,7 +558,7 @@ mod native {
             violated,
             expectations_failed: outcome.expectations.iter().filter(|e| !e.passed).count(),
             step_limit: outcome.status == RunStatus::StepLimit,
-            blocked: !run.blocked().is_empty(),
+            reported: run.blocked().into_iter().map(|v| v.property).collect(),
         }
     }
 }

@@ -5,14 +5,14 @@
 
 use super::common::value_hash;
 use super::{Checked, Property, PropertyKind};
-use crate::core::{Ballot, Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
-use crate::protocols::paxos::{MultiPaxos, Paxos, PaxosConfig, PaxosDurable};
+use crate::core::{Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
+use crate::protocols::paxos::{Ballot, MultiPaxos, Paxos, PaxosConfig, PaxosDurable, PaxosEvent};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
 /// The properties of either Paxos protocol. `durable_learners`: a learner keeps what it learned
 /// across a restart (Multi-Paxos's replicas write their log; Basic Paxos's learners do not).
-pub fn paxos_properties<P: Protocol<Durable = PaxosDurable>>(
+pub fn paxos_properties<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>>(
     config: &PaxosConfig,
     durable_learners: bool,
 ) -> Vec<Box<dyn Property<P>>> {
@@ -60,8 +60,12 @@ impl Forget {
     }
 
     /// After every `PRUNE_EVERY` acceptances, the new floor if it rose.
-    fn due<P: Protocol<Durable = PaxosDurable>>(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Option<u64> {
-        if !matches!(record.kind, RecordKind::Observe { obs: Observation::Accept { .. }, .. }) {
+    fn due<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>>(
+        &mut self,
+        record: &Rec<P>,
+        sim: &Simulation<P>,
+    ) -> Option<u64> {
+        if !matches!(record.kind, RecordKind::Observe { obs: Observation::Own(PaxosEvent::Accept { .. }), .. }) {
             return None;
         }
         self.acceptances += 1;
@@ -117,12 +121,14 @@ impl Chosen {
     }
     /// Notes an acceptance; returns `Err` if it chose a second value for the slot. Every
     /// `PRUNE_EVERY` acceptances, forgets the slots below the floor; returns the new floor then.
-    fn note<P: Protocol<Durable = PaxosDurable>>(
+    fn note<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>>(
         &mut self,
         record: &Rec<P>,
         sim: &Simulation<P>,
     ) -> Result<Option<u64>, String> {
-        let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind else {
+        let RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Accept { slot, ballot, value }) } =
+            &record.kind
+        else {
             return Ok(None);
         };
         let pruned = self.forget.due(record, sim);
@@ -169,7 +175,7 @@ struct Agreement {
     learned: LiteMap<u64, Text>,
 }
 
-impl<P: Protocol<Durable = PaxosDurable>> Property<P> for Agreement {
+impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for Agreement {
     fn name(&self) -> &str {
         "agreement"
     }
@@ -180,7 +186,7 @@ impl<P: Protocol<Durable = PaxosDurable>> Property<P> for Agreement {
         if let Some(floor) = self.chosen.note(record, sim)? {
             self.learned.retain(|&slot, _| slot >= floor);
         }
-        if let RecordKind::Observe { node, obs: Observation::Chosen { slot, value } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Chosen { slot, value }) } = &record.kind {
             if self.chosen.forgotten(*slot) {
                 return Ok(());
             }
@@ -230,7 +236,7 @@ impl Validity {
     }
 }
 
-impl<P: Protocol> Property<P> for Validity {
+impl<P: Protocol<Event = PaxosEvent>> Property<P> for Validity {
     fn name(&self) -> &str {
         "validity"
     }
@@ -256,8 +262,8 @@ impl<P: Protocol> Property<P> for Validity {
                     _ => {}
                 }
             }
-            RecordKind::Observe { node, obs: Observation::Accept { slot, value, .. } }
-            | RecordKind::Observe { node, obs: Observation::Chosen { slot, value } }
+            RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Accept { slot, value, .. }) }
+            | RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Chosen { slot, value }) }
                 if !value.is_empty() && !self.was_proposed(value) =>
             {
                 return Err(format!("{node}: {value:?} in slot {slot} was never proposed"));
@@ -277,7 +283,7 @@ struct LearnOnlyChosen {
     chosen: Chosen,
 }
 
-impl<P: Protocol<Durable = PaxosDurable>> Property<P> for LearnOnlyChosen {
+impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for LearnOnlyChosen {
     fn name(&self) -> &str {
         "learn-only-chosen"
     }
@@ -286,7 +292,7 @@ impl<P: Protocol<Durable = PaxosDurable>> Property<P> for LearnOnlyChosen {
     }
     fn observe(&mut self, record: &Rec<P>, sim: &Simulation<P>) -> Result<(), String> {
         let _ = self.chosen.note(record, sim);
-        if let RecordKind::Observe { node, obs: Observation::Chosen { slot, value } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Chosen { slot, value }) } = &record.kind {
             if self.chosen.forgotten(*slot) {
                 return Ok(());
             }
@@ -315,7 +321,7 @@ struct AcceptorKeepsPromise {
     promised: LiteMap<NodeId, Ballot>,
 }
 
-impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
+impl<P: Protocol<Event = PaxosEvent>> Property<P> for AcceptorKeepsPromise {
     fn name(&self) -> &str {
         "acceptor-keeps-promise"
     }
@@ -324,8 +330,12 @@ impl<P: Protocol> Property<P> for AcceptorKeepsPromise {
     }
     fn observe(&mut self, record: &Rec<P>, _sim: &Simulation<P>) -> Result<(), String> {
         let (node, ballot, what) = match &record.kind {
-            RecordKind::Observe { node, obs: Observation::Promise { ballot, .. } } => (node, ballot, "promised"),
-            RecordKind::Observe { node, obs: Observation::Accept { ballot, .. } } => (node, ballot, "accepted"),
+            RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Promise { ballot, .. }) } => {
+                (node, ballot, "promised")
+            }
+            RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Accept { ballot, .. }) } => {
+                (node, ballot, "accepted")
+            }
             _ => return Ok(()),
         };
         let best = self.promised.entry(*node).or_default();
@@ -351,7 +361,7 @@ struct OneValuePerBallot {
     forget: Forget,
 }
 
-impl<P: Protocol<Durable = PaxosDurable>> Property<P> for OneValuePerBallot {
+impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for OneValuePerBallot {
     fn name(&self) -> &str {
         "one-value-per-ballot"
     }
@@ -362,7 +372,9 @@ impl<P: Protocol<Durable = PaxosDurable>> Property<P> for OneValuePerBallot {
         if let Some(floor) = self.forget.due(record, sim) {
             self.first.retain(|&(_, slot), _| slot >= floor);
         }
-        if let RecordKind::Observe { node, obs: Observation::Accept { slot, ballot, value } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Accept { slot, ballot, value }) } =
+            &record.kind
+        {
             if *slot < self.forget.floor {
                 return Ok(());
             }
@@ -402,7 +414,7 @@ struct LearnersLearn {
 
 const LEARN_BOUND_US: TimeUs = 2 * US_PER_S;
 
-impl<P: Protocol<Durable = PaxosDurable>> Property<P> for LearnersLearn {
+impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for LearnersLearn {
     fn name(&self) -> &str {
         "learners-learn"
     }
@@ -419,7 +431,9 @@ impl<P: Protocol<Durable = PaxosDurable>> Property<P> for LearnersLearn {
             }
         }
         match &record.kind {
-            RecordKind::Observe { node, obs: Observation::Chosen { slot, .. } } if !self.chosen.forgotten(*slot) => {
+            RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Chosen { slot, .. }) }
+                if !self.chosen.forgotten(*slot) =>
+            {
                 self.learned.entry(*node).or_default().1.insert(*slot);
             }
             RecordKind::Observe { node, obs: Observation::Snapshot { index, .. } } => {
@@ -477,7 +491,7 @@ mod tests {
             t: 1,
             kind: RecordKind::Observe {
                 node: NodeId(1),
-                obs: Observation::Accept { slot: 0, ballot: Ballot(1, 1), value: value.into() },
+                obs: Observation::Own(PaxosEvent::Accept { slot: 0, ballot: Ballot(1, 1), value: value.into() }),
             },
         };
         // Commands arrive out of order between clients.
@@ -500,8 +514,10 @@ mod tests {
         // it to their log, so a restart does not make them owe the chosen values again.
         let sim = Simulation::<MultiPaxos>::new(Setup::default()).unwrap();
         let node = NodeId(2);
-        let learn =
-            Record { t: 5, kind: RecordKind::Observe { node, obs: Observation::Chosen { slot: 3, value: "".into() } } };
+        let learn = Record {
+            t: 5,
+            kind: RecordKind::Observe { node, obs: Observation::Own(PaxosEvent::Chosen { slot: 3, value: "".into() }) },
+        };
         for durable in [false, true] {
             let mut property = LearnersLearn { durable, learners: vec![node], ..LearnersLearn::default() };
             property.observe(&learn, &sim).unwrap();
@@ -539,7 +555,7 @@ mod tests {
                 learn_only.observe(r, &sim).unwrap();
                 one_value.observe(r, &sim).unwrap();
                 learn.observe(r, &sim).unwrap();
-                if let RecordKind::Observe { obs: Observation::Chosen { slot, .. }, .. } = &r.kind {
+                if let RecordKind::Observe { obs: Observation::Own(PaxosEvent::Chosen { slot, .. }), .. } = &r.kind {
                     slots = slots.max(*slot);
                 }
             }

@@ -3,8 +3,8 @@
 //! `conservation` adds up the balances on every participant's stable storage.
 
 use super::{Checked, Property, PropertyKind, Reads};
-use crate::core::{Decision, LiteSet, NodeId, Observation, TimeUs, US_PER_S};
-use crate::protocols::two_phase_commit::{TpcConfig, TwoPhaseCommit, COORDINATOR};
+use crate::core::{LiteSet, NodeId, Observation, TimeUs, US_PER_S};
+use crate::protocols::two_phase_commit::{Decision, TpcConfig, TpcEvent, TwoPhaseCommit, COORDINATOR};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
@@ -97,7 +97,9 @@ impl Txns {
     fn note(&mut self, record: &Rec<TwoPhaseCommit>) {
         let RecordKind::Observe { node, obs } = &record.kind else { return };
         let txn = match obs {
-            Observation::Begin { txn, .. } | Observation::Vote { txn, .. } | Observation::Decide { txn, .. } => *txn,
+            Observation::Own(TpcEvent::Begin { txn, .. })
+            | Observation::Own(TpcEvent::Vote { txn, .. })
+            | Observation::Own(TpcEvent::Decide { txn, .. }) => *txn,
             _ => return,
         };
         if !self.1.admit(txn) && !self.0.contains_key(&txn) {
@@ -114,15 +116,15 @@ impl Txns {
             });
         }
         match obs {
-            Observation::Begin { txn, participants } => {
+            Observation::Own(TpcEvent::Begin { txn, participants }) => {
                 let t = self.0.entry(*txn).or_default();
                 t.begun_us = record.t;
                 t.participants = participants.clone();
             }
-            Observation::Vote { txn, yes: true } => {
+            Observation::Own(TpcEvent::Vote { txn, yes: true }) => {
                 self.0.entry(*txn).or_default().yes.entry(*node).or_insert(record.t);
             }
-            Observation::Decide { txn, decision } => {
+            Observation::Own(TpcEvent::Decide { txn, decision }) => {
                 let t = self.0.entry(*txn).or_default();
                 t.decided.entry(*node).or_insert(*decision);
                 if *decision == Decision::Abort {
@@ -136,7 +138,9 @@ impl Txns {
 
 fn decide(record: &Rec<TwoPhaseCommit>) -> Option<(NodeId, u64, Decision)> {
     match &record.kind {
-        RecordKind::Observe { node, obs: Observation::Decide { txn, decision } } => Some((*node, *txn, *decision)),
+        RecordKind::Observe { node, obs: Observation::Own(TpcEvent::Decide { txn, decision }) } => {
+            Some((*node, *txn, *decision))
+        }
         _ => None,
     }
 }
@@ -449,7 +453,9 @@ impl Property<TwoPhaseCommit> for Blocked {
         // last yes vote is cast while it is down.
         let candidates: Vec<u64> = match &record.kind {
             RecordKind::Crash { node } if *node == COORDINATOR => self.txns.0.keys().copied().collect(),
-            RecordKind::Observe { obs: Observation::Vote { txn, yes: true }, .. } if !sim.node(COORDINATOR).is_up() => {
+            RecordKind::Observe { obs: Observation::Own(TpcEvent::Vote { txn, yes: true }), .. }
+                if !sim.node(COORDINATOR).is_up() =>
+            {
                 vec![*txn]
             }
             _ => return Ok(()),

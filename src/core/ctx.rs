@@ -25,7 +25,7 @@ pub enum Effect<P: Protocol> {
         request: RequestId,
         reply: ClientReply,
     },
-    Observe(Observation),
+    Observe(Observation<P::Event>),
 }
 
 /// The handler's view of the world: its id, its local clock, randomness drawn from the
@@ -61,8 +61,12 @@ impl<'a, P: Protocol> Ctx<'a, P> {
     pub fn reply(&mut self, request: RequestId, reply: ClientReply) {
         self.effects.push(Effect::Reply { request, reply });
     }
-    pub fn observe(&mut self, observation: Observation) {
+    pub fn observe(&mut self, observation: Observation<P::Event>) {
         self.effects.push(Effect::Observe(observation));
+    }
+    /// Reports one of the protocol's own events.
+    pub fn event(&mut self, event: P::Event) {
+        self.observe(Observation::Own(event));
     }
     /// A uniformly random duration in `[min_us, max_us]`, from the simulator's seeded RNG.
     pub fn random_us(&mut self, min_us: TimeUs, max_us: TimeUs) -> TimeUs {

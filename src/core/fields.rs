@@ -1,5 +1,5 @@
 //! A record's fields, listed once and printed two ways: as a JSON object (the exported trace,
-//! `shared/TRACE.md`) or as `key=value` words (the page's event log). Each value is written by
+//! `docs/trace-format.md`) or as `key=value` words (the page's event log). Each value is written by
 //! serde_json, so a string reads the same in both (quoted and escaped as JSON).
 //!
 //! The fields go straight to the serializer: no `serde_json::Value` tree is built per record (that
@@ -11,6 +11,13 @@ use serde::Serialize;
 /// Where fields go, in the order they are given.
 pub trait FieldSink {
     fn field<V: Serialize + ?Sized>(&mut self, key: &'static str, value: &V);
+    /// A field whose value is already JSON text (a protocol's own event, rendered once).
+    fn raw_field(&mut self, key: &'static str, json: &str) {
+        match serde_json::from_str::<&serde_json::value::RawValue>(json) {
+            Ok(raw) => self.field(key, raw),
+            Err(_) => self.field(key, &serde_json::Value::Null),
+        }
+    }
 }
 
 /// Fields as entries of a JSON object being serialized; the first error is kept.
@@ -56,5 +63,11 @@ impl FieldSink for Words {
         if let Ok(json) = serde_json::to_string(value) {
             self.0.push_str(&json);
         }
+    }
+    fn raw_field(&mut self, key: &'static str, json: &str) {
+        self.0.push(' ');
+        self.0.push_str(key);
+        self.0.push('=');
+        self.0.push_str(json);
     }
 }

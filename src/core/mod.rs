@@ -1,19 +1,21 @@
-//! Core vocabulary shared by every layer: node ids, virtual time, client commands, the
-//! observation events of `shared/TRACE.md`, and the [`Protocol`] trait that every protocol
-//! implements as a pure state machine.
+//! Core vocabulary shared by every layer: node ids, virtual time, client commands, the shared
+//! observation events and the [`Event`] trait for a protocol's own (`docs/trace-format.md`), and
+//! the [`Protocol`] trait that every protocol implements as a pure state machine.
 //!
 //! Nothing here reads a clock, draws randomness of its own or does I/O: a protocol only ever sees
 //! the [`Ctx`] the simulator hands it, and everything it wants done is recorded there as an
 //! [`Effect`].
 
+mod app;
 mod ctx;
 pub mod decimal;
 pub mod fields;
 mod observation;
 mod set;
 
+pub use app::App;
 pub use ctx::{Ctx, Disk, Effect};
-pub use observation::{Ballot, Decision, Observation, Role};
+pub use observation::{node_numbers, Event, NoEvent, Observation, Role, ShownEvent};
 pub use set::{append_or_insert, map_in_order, range_from, sort_short, LiteSet};
 
 use serde::{Deserialize, Serialize};
@@ -244,6 +246,10 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     type Timer: Copy + Eq + Ord + std::hash::Hash + fmt::Debug;
     type Durable: Clone + Default + fmt::Debug + std::hash::Hash;
     type Config: Clone + fmt::Debug;
+    /// The protocol's own observation events ([`NoEvent`] for none).
+    type Event: Event;
+    /// The application its clients use (`crate::apps`).
+    type App: App;
 
     const NAME: &'static str;
     /// One sentence for `sim list` and the page.
@@ -277,13 +283,12 @@ pub trait Protocol: Clone + fmt::Debug + 'static {
     fn cluster_facts(_config: &Self::Config, _disks: &[&Self::Durable]) -> Vec<(String, String)> {
         Vec::new()
     }
-    /// The next command of a simulated client, drawn from the simulator's RNG; `None` means the
-    /// default key-value workload (`set kN ...` / `get kN`).
-    fn workload_op(_config: &Self::Config, _rng: &mut rand_chacha::ChaCha8Rng) -> Option<String> {
-        None
+    /// What the application's workload needs to know of the cluster (the bank: its participants).
+    fn app_shape(_config: &Self::Config) -> <Self::App as App>::Shape {
+        Default::default()
     }
-    /// Paxos: the nodes that are acceptors (listed in the trace's `run` event).
-    fn acceptors(_config: &Self::Config) -> Vec<NodeId> {
+    /// Named sets of nodes the trace's `run` event lists (Paxos: its `acceptors`).
+    fn node_groups(_config: &Self::Config) -> Vec<(&'static str, Vec<NodeId>)> {
         Vec::new()
     }
     /// The name of a timer the page draws as an arc around the node (Raft: the election timer).

@@ -1,9 +1,13 @@
-//! The observation events of `shared/TRACE.md`. Their names and fields are fixed: tools outside
-//! the project read them to check a run independently.
+//! Observation events: what a node reports about itself, stamped by the simulator with the node
+//! and the time. A few are shared by every protocol that has a role or a log ([`Observation`]'s
+//! own variants); each protocol declares the rest as its own [`Event`] type. Their names and
+//! fields are fixed once published: tools outside the project read them (`docs/trace-format.md`).
 
 use super::fields::{FieldSink, Words};
 use super::{NodeId, Text};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::hash::{Hash, Hasher};
 
 /// A Raft-style role (other protocols map their roles onto these where it makes sense).
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -24,45 +28,119 @@ impl Role {
             Role::Leader => "leader",
         }
     }
-}
 
-/// A Paxos ballot `[round, proposer_id]`, ordered by round, then proposer id.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, Serialize, Deserialize)]
-pub struct Ballot(pub u64, pub u32);
-
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-pub enum Decision {
-    Commit,
-    Abort,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
+    /// The letter the space-time diagram marks a role change with (`L3`: leader of term 3).
+    pub fn letter(self) -> char {
         match self {
-            Decision::Commit => "commit",
-            Decision::Abort => "abort",
+            Role::Leader => 'L',
+            Role::Candidate => 'C',
+            Role::Precandidate => 'P',
+            Role::Follower => 'F',
         }
     }
 }
 
-/// One observation a node reports about itself; the simulator stamps it with the node and time.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
-pub enum Observation {
-    Role { role: Role, term: u64 },
-    Append { index: u64, term: u64, value: Text },
-    Truncate { from: u64 },
-    Commit { index: u64 },
-    Apply { index: u64, term: u64, value: Text },
-    Snapshot { index: u64, term: u64 },
-    Promise { slot: u64, ballot: Ballot },
-    Accept { slot: u64, ballot: Ballot, value: Text },
-    Chosen { slot: u64, value: Text },
-    Begin { txn: u64, participants: Vec<NodeId> },
-    Vote { txn: u64, yes: bool },
-    Decide { txn: u64, decision: Decision },
+/// A protocol's own observation events: a type of its own with an `ev` name and typed fields.
+///
+/// `Hash` feeds the run's fingerprint: derive it (an enum with `#[repr(isize)]` and explicit
+/// discriminants keeps the words of a trace recorded before the event moved out of `core`).
+pub trait Event: Clone + fmt::Debug + PartialEq + Eq + Hash + 'static {
+    /// The `ev` name in the trace.
+    fn ev(&self) -> &'static str;
+    /// The fields in trace order (without `t`, `ev` and `node`).
+    fn fields(&self, sink: &mut impl FieldSink);
+    /// Which of the protocol's events this is, below 32 (its variant's position, say), so that a
+    /// property reading one kind ([`crate::sim::Reads::events`]) is not called for the others.
+    fn class(&self) -> u32 {
+        0
+    }
+    /// What the space-time diagram marks on the node's lane for it: a kind (`decide`) and a
+    /// short label (`✓3`); `None` for no mark.
+    fn mark(&self) -> Option<(&'static str, String)> {
+        None
+    }
 }
 
-impl Observation {
+/// The events of a protocol that has none of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoEvent {}
+
+impl Event for NoEvent {
+    fn ev(&self) -> &'static str {
+        match *self {}
+    }
+    fn fields(&self, _sink: &mut impl FieldSink) {
+        match *self {}
+    }
+}
+
+/// One observation a node reports about itself: a shared one, or one of the protocol's own.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Observation<E> {
+    Role {
+        role: Role,
+        term: u64,
+    },
+    Append {
+        index: u64,
+        term: u64,
+        value: Text,
+    },
+    Truncate {
+        from: u64,
+    },
+    Commit {
+        index: u64,
+    },
+    Apply {
+        index: u64,
+        term: u64,
+        value: Text,
+    },
+    Snapshot {
+        index: u64,
+        term: u64,
+    },
+    /// One of the protocol's own events.
+    Own(E),
+}
+
+/// Hashes what `#[derive(Hash)]` would for the shared variants (their position, then the fields);
+/// a protocol's own event hashes itself alone, so its words are the event type's.
+impl<E: Hash> Hash for Observation<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Observation::Role { role, term } => {
+                state.write_isize(0);
+                role.hash(state);
+                term.hash(state);
+            }
+            Observation::Append { index, term, value } => {
+                state.write_isize(1);
+                (index, term, value).hash(state);
+            }
+            Observation::Truncate { from } => {
+                state.write_isize(2);
+                from.hash(state);
+            }
+            Observation::Commit { index } => {
+                state.write_isize(3);
+                index.hash(state);
+            }
+            Observation::Apply { index, term, value } => {
+                state.write_isize(4);
+                (index, term, value).hash(state);
+            }
+            Observation::Snapshot { index, term } => {
+                state.write_isize(5);
+                (index, term).hash(state);
+            }
+            Observation::Own(event) => event.hash(state),
+        }
+    }
+}
+
+impl<E: Event> Observation<E> {
     /// The `ev` name in the trace.
     pub fn ev(&self) -> &'static str {
         match self {
@@ -72,16 +150,11 @@ impl Observation {
             Observation::Commit { .. } => "commit",
             Observation::Apply { .. } => "apply",
             Observation::Snapshot { .. } => "snapshot",
-            Observation::Promise { .. } => "promise",
-            Observation::Accept { .. } => "accept",
-            Observation::Chosen { .. } => "chosen",
-            Observation::Begin { .. } => "begin",
-            Observation::Vote { .. } => "vote",
-            Observation::Decide { .. } => "decide",
+            Observation::Own(event) => event.ev(),
         }
     }
 
-    /// The fields of the observation as in `shared/TRACE.md` (without `t`, `ev` and `node`).
+    /// The fields of the observation as in `docs/trace-format.md` (without `t`, `ev` and `node`).
     pub fn fields(&self, sink: &mut impl FieldSink) {
         match self {
             Observation::Role { role, term } => {
@@ -99,31 +172,7 @@ impl Observation {
                 sink.field("index", index);
                 sink.field("term", term);
             }
-            Observation::Promise { slot, ballot } => {
-                sink.field("slot", slot);
-                sink.field("ballot", &[ballot.0, u64::from(ballot.1)]);
-            }
-            Observation::Accept { slot, ballot, value } => {
-                sink.field("slot", slot);
-                sink.field("ballot", &[ballot.0, u64::from(ballot.1)]);
-                sink.field("value", &**value);
-            }
-            Observation::Chosen { slot, value } => {
-                sink.field("slot", slot);
-                sink.field("value", &**value);
-            }
-            Observation::Begin { txn, participants } => {
-                sink.field("txn", txn);
-                sink.field("participants", &participants.iter().map(|n| n.0).collect::<Vec<_>>());
-            }
-            Observation::Vote { txn, yes } => {
-                sink.field("txn", txn);
-                sink.field("vote", if *yes { "yes" } else { "no" });
-            }
-            Observation::Decide { txn, decision } => {
-                sink.field("txn", txn);
-                sink.field("decision", decision.as_str());
-            }
+            Observation::Own(event) => event.fields(sink),
         }
     }
 
@@ -133,4 +182,69 @@ impl Observation {
         self.fields(&mut words);
         words.0
     }
+
+    /// What the space-time diagram marks on the node's lane: role changes and the protocol's own.
+    pub fn mark(&self) -> Option<(&'static str, String)> {
+        match self {
+            Observation::Role { role, term } => Some(("role", format!("{}{term}", role.letter()))),
+            Observation::Own(event) => event.mark(),
+            _ => None,
+        }
+    }
+
+    /// The observation with the protocol's own event rendered as its name and fields' JSON, so
+    /// that code printing records is compiled once, not once per protocol.
+    pub fn shown(&self) -> Observation<ShownEvent> {
+        match self {
+            Observation::Role { role, term } => Observation::Role { role: *role, term: *term },
+            Observation::Append { index, term, value } => {
+                Observation::Append { index: *index, term: *term, value: value.clone() }
+            }
+            Observation::Truncate { from } => Observation::Truncate { from: *from },
+            Observation::Commit { index } => Observation::Commit { index: *index },
+            Observation::Apply { index, term, value } => {
+                Observation::Apply { index: *index, term: *term, value: value.clone() }
+            }
+            Observation::Snapshot { index, term } => Observation::Snapshot { index: *index, term: *term },
+            Observation::Own(event) => {
+                let mut fields = Captured::default();
+                event.fields(&mut fields);
+                Observation::Own(ShownEvent { ev: event.ev(), fields: fields.0 })
+            }
+        }
+    }
+}
+
+/// A protocol's own event as printed records carry it: its `ev` and each field's JSON text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShownEvent {
+    pub ev: &'static str,
+    pub fields: Vec<(&'static str, Box<str>)>,
+}
+
+impl Event for ShownEvent {
+    fn ev(&self) -> &'static str {
+        self.ev
+    }
+    fn fields(&self, sink: &mut impl FieldSink) {
+        for (key, json) in &self.fields {
+            sink.raw_field(key, json);
+        }
+    }
+}
+
+/// Fields captured as JSON texts.
+#[derive(Default)]
+struct Captured(Vec<(&'static str, Box<str>)>);
+
+impl FieldSink for Captured {
+    fn field<V: Serialize + ?Sized>(&mut self, key: &'static str, value: &V) {
+        // Plain values (numbers, strings, lists of them) always serialize.
+        self.0.push((key, serde_json::to_string(value).unwrap_or_default().into()));
+    }
+}
+
+/// A list of node ids as the trace writes it (`[1,2,3]`).
+pub fn node_numbers(nodes: &[NodeId]) -> Vec<u32> {
+    nodes.iter().map(|n| n.0).collect()
 }

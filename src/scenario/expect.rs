@@ -53,7 +53,7 @@ impl LeaderExpectation {
             .collect()
     }
 
-    fn update<M, T>(&mut self, record: &RecordKind<M, T>) {
+    fn update<M, T, E>(&mut self, record: &RecordKind<M, T, E>) {
         let slot = |roles: &mut Vec<Option<(Role, u64)>>, node: NodeId| {
             if roles.len() <= node.index() {
                 roles.resize(node.index() + 1, None);

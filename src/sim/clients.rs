@@ -12,8 +12,7 @@ use super::config::Workload;
 use super::network::draw_latency;
 use super::trace::{Outcome, RecordKind};
 use super::{ClientArrival, ClientReplyArrival, EventKind, Simulation};
-use crate::core::decimal::{StackText, TextOut};
-use crate::core::{ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, Text, TimeUs};
+use crate::core::{App, ClientReply, ClientRequest, Command, NodeId, Protocol, RequestId, Text, TimeUs};
 use litemap::LiteMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -85,24 +84,6 @@ impl Clients {
     fn client(&mut self, id: u32) -> &mut Client {
         self.clients.entry(id).or_default()
     }
-}
-
-/// The workload's command: `get k{key}`, or `set k{key} {client}.{seq}`. Written digit by digit
-/// on the stack (`format!` cost more than the rest of starting a command, and a string made
-/// shared text is allocated twice), into the shared text the command's records, attempts and
-/// log entry hold.
-fn key_value_op(read: bool, key: u32, client: u32, seq: u64) -> Text {
-    // "set k" + 10 digits + " " + 10 digits + "." + 20 digits: 47 bytes at most, so it fits.
-    let mut op = StackText::default();
-    op.push_str(if read { "get k" } else { "set k" });
-    op.push_u64(key.into());
-    if !read {
-        op.push_str(" ");
-        op.push_u64(client.into());
-        op.push_str(".");
-        op.push_u64(seq);
-    }
-    op.text().unwrap_or_default()
 }
 
 impl<P: Protocol> Simulation<P> {
@@ -200,15 +181,12 @@ impl<P: Protocol> Simulation<P> {
         if !self.clients.client(client).pending.is_empty() {
             return;
         }
-        if let Some(op) = P::workload_op(&self.config, &mut self.rng) {
-            return self.invoke(client, op.into(), None);
-        }
-        // A key-value workload over five keys: one read for every three writes; written values
-        // are unique (client.seq) so a history can be checked for linearizability.
-        let key = self.rng.gen_range(0..5u32);
         let seq = self.clients.client(client).next_seq + 1;
-        let read = self.rng.gen_range(0..4u32) == 0;
-        self.invoke(client, key_value_op(read, key, client, seq), None);
+        let shape = P::app_shape(&self.config);
+        // Nothing to do (a bank of one account): the client stays idle.
+        if let Some(op) = P::App::workload_op(&shape, &mut self.rng, client, seq) {
+            self.invoke(client, op, None);
+        }
     }
 
     pub(super) fn user_request(&mut self, node: NodeId, op: String) {

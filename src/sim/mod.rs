@@ -226,7 +226,12 @@ impl<P: Protocol> Simulation<P> {
             nodes: sim.setup.nodes as u32,
             seed: sim.setup.seed,
             bug: sim.setup.bug.clone(),
-            acceptors: trace::NodeList(P::acceptors(&sim.config).iter().map(|n| n.0).collect()),
+            groups: trace::NodeGroups(
+                P::node_groups(&sim.config)
+                    .into_iter()
+                    .map(|(name, nodes)| (name, crate::core::node_numbers(&nodes)))
+                    .collect(),
+            ),
         });
         if let Some(params) = sim.chaos.clone() {
             sim.record(RecordKind::Chaos(params.clone()));

@@ -2,25 +2,31 @@
 //! only the records of the kinds asked for ([`crate::sim::Simulation::keep_records`]) and hashes
 //! every record where it is made; the checks ([`crate::check::Property::reads`]) say which kinds
 //! each property reads.
+//!
+//! The bits: 0–19 the simulator's record kinds, 20–25 the shared observations, 32–63 a
+//! protocol's own events (a bit per [`Event::class`]), 64–127 sends (a bit per
+//! [`Message::class`]). Every protocol has the same room for its own kinds.
 
-use crate::core::{Message, Observation};
+use crate::core::{Event, Message, Observation};
 use crate::sim::RecordKind;
 use std::ops::BitOr;
 
-/// Which kinds of record a property reads, a bit per kind (and per kind of observation). The
-/// world calls a property only for the kinds it reads: most records are sends, deliveries,
-/// timers and observations of kinds a given property skips.
+/// Which kinds of record a property reads, a bit per kind (and per kind of observation and of
+/// message sent). The world calls a property only for the kinds it reads: most records are
+/// sends, deliveries, timers and observations of kinds a given property skips.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Reads(u64);
+pub struct Reads(u128);
+
+/// Classes a protocol's own events and its messages each have bits for.
+pub const EVENT_CLASSES: u32 = 32;
+pub const SEND_CLASSES: u32 = 64;
 
 impl Reads {
-    pub const ALL: Reads = Reads(u64::MAX);
+    pub const ALL: Reads = Reads(u128::MAX);
     pub const NONE: Reads = Reads(0);
     // One bit per record kind, each number written once here.
     pub const RUN: Reads = Reads(1 << 0);
     pub const CHAOS: Reads = Reads(1 << 1);
-    /// Every send: the top 32 bits, a bit per message class (see [`Reads::sends`]).
-    pub const SEND: Reads = Reads(u64::MAX << 32);
     pub const DELIVER: Reads = Reads(1 << 3);
     pub const DROP: Reads = Reads(1 << 4);
     pub const DUPLICATE: Reads = Reads(1 << 5);
@@ -38,29 +44,32 @@ impl Reads {
     pub const VIOLATION: Reads = Reads(1 << 17);
     pub const PHASE: Reads = Reads(1 << 18);
     pub const NOTE: Reads = Reads(1 << 19);
-    // Observations, a bit per kind of observation.
+    // The shared observations.
     pub const ROLE: Reads = Reads(1 << 20);
     pub const APPEND: Reads = Reads(1 << 21);
     pub const TRUNCATE: Reads = Reads(1 << 22);
     pub const COMMIT: Reads = Reads(1 << 23);
     pub const APPLY: Reads = Reads(1 << 24);
     pub const SNAPSHOT: Reads = Reads(1 << 25);
-    pub const PROMISE: Reads = Reads(1 << 26);
-    pub const ACCEPT: Reads = Reads(1 << 27);
-    pub const CHOSEN: Reads = Reads(1 << 28);
-    pub const BEGIN: Reads = Reads(1 << 29);
-    pub const VOTE: Reads = Reads(1 << 30);
-    pub const DECIDE: Reads = Reads(1 << 31);
-    /// Every observation.
-    pub const OBSERVE: Reads = Reads(((1 << 32) - 1) & !((1 << 20) - 1));
+    /// Every event of the protocol's own (see [`Reads::events`]).
+    pub const EVENTS: Reads = Reads(((1 << 64) - 1) & !((1 << 32) - 1));
+    /// Every observation, shared or the protocol's own.
+    pub const OBSERVE: Reads = Reads(Self::EVENTS.0 | (((1 << 26) - 1) & !((1 << 20) - 1)));
+    /// Every send (see [`Reads::sends`]).
+    pub const SEND: Reads = Reads(u128::MAX << 64);
 
-    /// The sends of one message class ([`Message::class`]; classes from 31 up share a bit).
-    pub const fn sends(class: u32) -> Reads {
-        Reads(1 << (32 + if class < 31 { class } else { 31 }))
+    /// The protocol's own events of one class ([`Event::class`]; classes from 31 up share a bit).
+    pub const fn events(class: u32) -> Reads {
+        Reads(1 << (32 + if class < EVENT_CLASSES { class } else { EVENT_CLASSES - 1 }))
     }
 
-    /// The bit of one record's kind (an observation's own kind).
-    pub fn of<M: Message, T>(kind: &RecordKind<M, T>) -> Reads {
+    /// The sends of one message class ([`Message::class`]; classes from 63 up share a bit).
+    pub const fn sends(class: u32) -> Reads {
+        Reads(1 << (64 + if class < SEND_CLASSES { class } else { SEND_CLASSES - 1 }))
+    }
+
+    /// The bit of one record's kind (an observation's own kind, a send's message class).
+    pub fn of<M: Message, T, E: Event>(kind: &RecordKind<M, T, E>) -> Reads {
         match kind {
             RecordKind::Run { .. } => Self::RUN,
             RecordKind::Chaos(_) => Self::CHAOS,
@@ -86,12 +95,7 @@ impl Reads {
                 Observation::Commit { .. } => Self::COMMIT,
                 Observation::Apply { .. } => Self::APPLY,
                 Observation::Snapshot { .. } => Self::SNAPSHOT,
-                Observation::Promise { .. } => Self::PROMISE,
-                Observation::Accept { .. } => Self::ACCEPT,
-                Observation::Chosen { .. } => Self::CHOSEN,
-                Observation::Begin { .. } => Self::BEGIN,
-                Observation::Vote { .. } => Self::VOTE,
-                Observation::Decide { .. } => Self::DECIDE,
+                Observation::Own(event) => Self::events(event.class()),
             },
             RecordKind::Violation { .. } => Self::VIOLATION,
             RecordKind::Phase { .. } => Self::PHASE,
@@ -99,10 +103,9 @@ impl Reads {
         }
     }
 
-    /// Every bit a record can have, by position: the kinds' (up to `DECIDE`, bit 31; bit 2 is
-    /// free) and the sends' message classes (bits 32 to 63).
+    /// Every bit a record can have, by position (bits 2 and 26–31 are free).
     pub fn kinds() -> impl Iterator<Item = Reads> {
-        (0..64).map(|position| Reads(1 << position))
+        (0..128).map(|position| Reads(1 << position))
     }
 
     /// The position of a single kind's bit (see [`Reads::of`]).
@@ -126,12 +129,14 @@ impl BitOr for Reads {
 #[cfg(test)]
 mod tests {
     use super::Reads;
-    use crate::core::{Ballot, Decision, Message, NodeId, Observation, Role};
+    use crate::core::{Message, NoEvent, NodeId, Observation, Role};
+    use crate::protocols::paxos::{Ballot, PaxosEvent};
     use crate::protocols::raft::messages::no_entries;
     use crate::protocols::raft::{RaftMsg, RaftTimer, Snapshot};
+    use crate::protocols::two_phase_commit::{Decision, TpcEvent};
     use crate::sim::RecordKind;
 
-    type Kind = RecordKind<RaftMsg, RaftTimer>;
+    type Kind = RecordKind<RaftMsg, RaftTimer, NoEvent>;
 
     #[test]
     fn every_raft_message_type_has_its_own_send_bit() {
@@ -156,7 +161,7 @@ mod tests {
         ];
         let mut seen = Reads::NONE;
         for msg in messages {
-            assert!(msg.class() < 31, "{msg:?}");
+            assert!(msg.class() < super::SEND_CLASSES - 1, "{msg:?}");
             let votes = matches!(msg, RaftMsg::RequestVoteResponse { .. });
             let bit = Reads::of(&Kind::Send { id: 1, from: NodeId(1), to: NodeId(2), msg });
             assert_eq!(bit.0.count_ones(), 1);
@@ -168,32 +173,51 @@ mod tests {
         assert!(!Reads::SEND.any(Reads::of(&Kind::Deliver { id: 1, from: NodeId(1), to: NodeId(2) })));
     }
 
+    /// Each observation's bit, distinct from the others' and within `OBSERVE`.
+    fn observation_bits<E: crate::core::Event>(observations: Vec<Observation<E>>, seen: &mut Reads) {
+        for obs in observations {
+            let bit = Reads::of(&RecordKind::<RaftMsg, RaftTimer, E>::Observe { node: NodeId(1), obs });
+            assert_eq!(bit.0.count_ones(), 1);
+            assert!(Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
+            assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
+            *seen = *seen | bit;
+        }
+    }
+
     #[test]
-    fn every_observation_has_its_own_bit_within_observe() {
-        let node = NodeId(1);
-        let observations = [
+    fn every_shared_observation_and_every_event_class_has_its_own_bit_within_observe() {
+        let shared: Vec<Observation<NoEvent>> = vec![
             Observation::Role { role: Role::Leader, term: 1 },
             Observation::Append { index: 1, term: 1, value: "v".into() },
             Observation::Truncate { from: 1 },
             Observation::Commit { index: 1 },
             Observation::Apply { index: 1, term: 1, value: "v".into() },
             Observation::Snapshot { index: 1, term: 1 },
-            Observation::Promise { slot: 1, ballot: Ballot(1, 1) },
-            Observation::Accept { slot: 1, ballot: Ballot(1, 1), value: "v".into() },
-            Observation::Chosen { slot: 1, value: "v".into() },
-            Observation::Begin { txn: 1, participants: vec![node] },
-            Observation::Vote { txn: 1, yes: true },
-            Observation::Decide { txn: 1, decision: Decision::Commit },
         ];
         let mut seen = Reads::NONE;
-        for obs in observations {
-            let bit = Reads::of(&Kind::Observe { node, obs });
-            assert_eq!(bit.0.count_ones(), 1);
-            assert!(Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");
-            assert!(Reads::kinds().any(|k| k == bit), "{bit:?} has a reader list");
-            seen = seen | bit;
-        }
-        assert_eq!(seen, Reads::OBSERVE, "OBSERVE is exactly the observations");
-        assert!(!Reads::OBSERVE.any(Reads::of(&Kind::Crash { node })));
+        observation_bits(shared, &mut seen);
+        assert!(!Reads::EVENTS.any(seen), "the shared observations are not the protocol's own");
+        // Two protocols' own events use the same room, each event class its own bit in it.
+        let mut paxos = seen;
+        observation_bits(
+            vec![
+                Observation::Own(PaxosEvent::Promise { slot: 1, ballot: Ballot(1, 1) }),
+                Observation::Own(PaxosEvent::Accept { slot: 1, ballot: Ballot(1, 1), value: "v".into() }),
+                Observation::Own(PaxosEvent::Chosen { slot: 1, value: "v".into() }),
+            ],
+            &mut paxos,
+        );
+        let mut tpc = seen;
+        observation_bits(
+            vec![
+                Observation::Own(TpcEvent::Begin { txn: 1, participants: vec![NodeId(2)] }),
+                Observation::Own(TpcEvent::Vote { txn: 1, yes: true }),
+                Observation::Own(TpcEvent::Decide { txn: 1, decision: Decision::Commit }),
+            ],
+            &mut tpc,
+        );
+        assert_eq!(paxos, tpc, "every protocol's own events start at the same bits");
+        assert!(Reads::EVENTS.any(Reads::events(31)) && !Reads::EVENTS.any(Reads::sends(0)));
+        assert!(!Reads::OBSERVE.any(Reads::of(&Kind::Crash { node: NodeId(1) })));
     }
 }

@@ -2,12 +2,12 @@
 //!
 //! Records are kept typed (the protocol's own messages) so that recording is cheap; JSON Lines
 //! are produced only on export, in the format of `docs/trace-format.md`, whose observation events
-//! are exactly those of `shared/TRACE.md`.
+//! are those of `docs/trace-format.md` and each protocol's own.
 
 use super::action::Action;
 use super::chaos::ChaosParams;
 use crate::core::fields::{FieldSink, MapFields, Words};
-use crate::core::{ClientReply, Message, NodeId, Observation, Protocol, Text, TimeUs};
+use crate::core::{ClientReply, Event, Message, NodeId, Observation, Protocol, ShownEvent, Text, TimeUs};
 use serde::{Serialize, Serializer};
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
@@ -63,14 +63,14 @@ impl Outcome {
 
 /// What happened. Generic over the protocol's message and timer types (see [`Rec`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RecordKind<M, T> {
+pub enum RecordKind<M, T, E> {
     Run {
         protocol: &'static str,
         nodes: u32,
         seed: u64,
         bug: Option<String>,
-        /// Paxos: the acceptors (empty for other protocols).
-        acceptors: NodeList,
+        /// Named sets of nodes the protocol lists (Paxos: `acceptors`); none for most.
+        groups: NodeGroups,
     },
     Chaos(ChaosParams),
     Send {
@@ -142,7 +142,7 @@ pub enum RecordKind<M, T> {
     },
     Observe {
         node: NodeId,
-        obs: Observation,
+        obs: Observation<E>,
     },
     Violation {
         property: String,
@@ -163,7 +163,7 @@ pub enum RecordKind<M, T> {
 /// that a generic drop makes (the fields are spelled out, each required to be `Copy`, so that a
 /// field that needs dropping cannot be added to these kinds without this failing to compile).
 #[inline(always)]
-pub(crate) fn discard<M, T: Copy>(kind: RecordKind<M, T>) {
+pub(crate) fn discard<M, T: Copy, E>(kind: RecordKind<M, T, E>) {
     // Each field read out by value: only a `Copy` field can be.
     fn copy<C: Copy>(_: C) {}
     match &kind {
@@ -181,17 +181,17 @@ pub(crate) fn discard<M, T: Copy>(kind: RecordKind<M, T>) {
 /// natively inlined wherever a record is made ([`hash_record`]): where the kind is known there,
 /// only its arm is left, the words of its fields (a derived `Hash` is too big for LLVM to
 /// inline, and a record kind is hashed at some thirty places).
-impl<M: Hash, T: Hash> Hash for RecordKind<M, T> {
+impl<M: Hash, T: Hash, E: Hash> Hash for RecordKind<M, T, E> {
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn hash<H: Hasher>(&self, state: &mut H) {
         std::mem::discriminant(self).hash(state);
         match self {
-            RecordKind::Run { protocol, nodes, seed, bug, acceptors } => {
+            RecordKind::Run { protocol, nodes, seed, bug, groups } => {
                 protocol.hash(state);
                 nodes.hash(state);
                 seed.hash(state);
                 bug.hash(state);
-                acceptors.hash(state);
+                groups.hash(state);
             }
             RecordKind::Chaos(params) => params.hash(state),
             RecordKind::Send { id, from, to, msg } => hash_send_fields(*id, *from, *to, msg, state),
@@ -260,30 +260,31 @@ impl<M: Hash, T: Hash> Hash for RecordKind<M, T> {
     }
 }
 
-/// A list of nodes that hashes to nothing when empty, so adding it to a record kind leaves the
-/// traces of protocols that do not use it (and their golden hashes) unchanged.
+/// Named sets of nodes (Paxos: `acceptors`), each hashed as its list of ids alone, and none at
+/// all for protocols without any: the traces (and golden hashes) of runs recorded before the
+/// list was named stay as they were.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NodeList(pub Vec<u32>);
+pub struct NodeGroups(pub Vec<(&'static str, Vec<u32>)>);
 
-impl Hash for NodeList {
+impl Hash for NodeGroups {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        if !self.0.is_empty() {
-            self.0.hash(state);
+        for (_, nodes) in &self.0 {
+            nodes.hash(state);
         }
     }
 }
 
 /// One event of a run at virtual time `t`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Record<M, T> {
+pub struct Record<M, T, E> {
     pub t: TimeUs,
-    pub kind: RecordKind<M, T>,
+    pub kind: RecordKind<M, T, E>,
 }
 
 /// The record type of protocol `P`.
-pub type Rec<P> = Record<<P as Protocol>::Msg, <P as Protocol>::Timer>;
+pub type Rec<P> = Record<<P as Protocol>::Msg, <P as Protocol>::Timer, <P as Protocol>::Event>;
 /// The record kind type of protocol `P`.
-pub type RecKind<P> = RecordKind<<P as Protocol>::Msg, <P as Protocol>::Timer>;
+pub type RecKind<P> = RecordKind<<P as Protocol>::Msg, <P as Protocol>::Timer, <P as Protocol>::Event>;
 
 /// The run's fingerprint hasher: one multiply-and-rotate step per integer written (and per eight
 /// bytes of a string), so hashing a record costs a few steps rather than one per byte (as FNV-1a,
@@ -376,14 +377,14 @@ impl Hasher for StableHasher {
 /// every place a record is hashed.
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 #[cfg_attr(target_arch = "wasm32", inline(never))]
-pub fn hash_record<M: Hash, T: Hash>(record: &Record<M, T>, hasher: &mut StableHasher) {
+pub fn hash_record<M: Hash, T: Hash, E: Hash>(record: &Record<M, T, E>, hasher: &mut StableHasher) {
     record.hash(hasher);
 }
 
 /// Hashes a record where it is made: natively through [`Apart`] and inlined, so that hashing a
 /// record of a kind known there is the words of its fields ([`RecordKind`]'s `Hash`).
 #[inline(always)]
-pub fn hash_made<M: Hash, T: Hash>(record: &Record<M, T>, hasher: &mut StableHasher) {
+pub fn hash_made<M: Hash, T: Hash, E: Hash>(record: &Record<M, T, E>, hasher: &mut StableHasher) {
     #[cfg(not(target_arch = "wasm32"))]
     record.hash(&mut Apart(hasher));
     #[cfg(target_arch = "wasm32")]
@@ -714,17 +715,17 @@ pub struct ShownMsg {
 }
 
 /// A record with its protocol-specific parts (message, timer) rendered as text.
-pub type ShownKind = RecordKind<ShownMsg, String>;
+pub type ShownKind = RecordKind<ShownMsg, String, ShownEvent>;
 
-impl<M: Message, T: std::fmt::Debug> RecordKind<M, T> {
+impl<M: Message, T: std::fmt::Debug, E: Event> RecordKind<M, T, E> {
     /// The record with its message and timer rendered as text, so that the code printing records
     /// (JSON, one-line descriptions) is compiled once rather than once per protocol: in the
     /// WebAssembly that was ~9.5 KB per protocol for the JSON alone.
     pub fn shown(&self) -> ShownKind {
         use RecordKind as K;
         match self {
-            K::Run { protocol, nodes, seed, bug, acceptors } => {
-                K::Run { protocol, nodes: *nodes, seed: *seed, bug: bug.clone(), acceptors: acceptors.clone() }
+            K::Run { protocol, nodes, seed, bug, groups } => {
+                K::Run { protocol, nodes: *nodes, seed: *seed, bug: bug.clone(), groups: groups.clone() }
             }
             K::Chaos(params) => K::Chaos(params.clone()),
             K::Send { id, from, to, msg } => K::Send {
@@ -753,7 +754,7 @@ impl<M: Message, T: std::fmt::Debug> RecordKind<M, T> {
                 K::Reply { node: *node, client: *client, seq: *seq, reply: reply.clone() }
             }
             K::Return { client, seq, outcome } => K::Return { client: *client, seq: *seq, outcome: outcome.clone() },
-            K::Observe { node, obs } => K::Observe { node: *node, obs: obs.clone() },
+            K::Observe { node, obs } => K::Observe { node: *node, obs: obs.shown() },
             K::Violation { property, detail } => K::Violation { property: property.clone(), detail: detail.clone() },
             K::Phase { name } => K::Phase { name },
             K::Note { text } => K::Note { text: text.clone() },
@@ -761,8 +762,8 @@ impl<M: Message, T: std::fmt::Debug> RecordKind<M, T> {
     }
 }
 
-/// One record as a JSON object: `t` and `ev` first, then its fields (`shared/TRACE.md`).
-pub fn record_json<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> String {
+/// One record as a JSON object: `t` and `ev` first, then its fields (`docs/trace-format.md`).
+pub fn record_json<M: Message, T: std::fmt::Debug, E: Event>(record: &Record<M, T, E>) -> String {
     shown_json(record.t, &record.kind.shown())
 }
 
@@ -818,13 +819,13 @@ pub fn shown_ev(kind: &ShownKind) -> &'static str {
 /// A record's fields besides `t` and `ev`, in the order the exported trace gives them.
 pub fn shown_fields(kind: &ShownKind, sink: &mut impl FieldSink) {
     match kind {
-        RecordKind::Run { protocol, nodes, seed, bug, acceptors } => {
+        RecordKind::Run { protocol, nodes, seed, bug, groups } => {
             sink.field("protocol", protocol);
             sink.field("nodes", nodes);
             sink.field("seed", seed);
             sink.field("bug", bug);
-            if !acceptors.0.is_empty() {
-                sink.field("acceptors", &acceptors.0);
+            for (name, nodes) in &groups.0 {
+                sink.field(name, nodes);
             }
         }
         RecordKind::Chaos(params) => {
@@ -940,7 +941,7 @@ pub const RECORD_CLASSES: &[(&str, &str)] = &[
 ];
 
 /// A record's class (one of [`RECORD_CLASSES`]) and the nodes it concerns.
-pub fn record_class<M, T>(record: &Record<M, T>) -> (&'static str, Vec<u32>) {
+pub fn record_class<M, T, E>(record: &Record<M, T, E>) -> (&'static str, Vec<u32>) {
     match &record.kind {
         RecordKind::Send { from, to, .. }
         | RecordKind::Deliver { from, to, .. }
@@ -962,7 +963,7 @@ pub fn record_class<M, T>(record: &Record<M, T>) -> (&'static str, Vec<u32>) {
     }
 }
 
-pub fn describe_record<M: Message, T: std::fmt::Debug>(record: &Record<M, T>) -> String {
+pub fn describe_record<M: Message, T: std::fmt::Debug, E: Event>(record: &Record<M, T, E>) -> String {
     describe_shown(record.t, &record.kind.shown())
 }
 
@@ -1039,7 +1040,7 @@ mod tests {
         use std::hash::{Hash, Hasher};
         let (a, b) = (NodeId(1), NodeId(2));
         let entries: std::rc::Rc<[Entry]> = vec![Entry::new(3, EntryData::Noop)].into();
-        let kinds: Vec<RecordKind<RaftMsg, RaftTimer>> = vec![
+        let kinds: Vec<RecordKind<RaftMsg, RaftTimer, crate::core::NoEvent>> = vec![
             RecordKind::Send { id: 1, from: a, to: b, msg: RaftMsg::RequestVoteResponse { term: 2, granted: true } },
             RecordKind::Send {
                 id: 2,

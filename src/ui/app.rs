@@ -269,7 +269,8 @@ fn default_fields(params: &PageParams) -> TextMap {
     put("seed", s.seed.to_string());
     put("pause", "1s".into());
     put("drift", "150".into());
-    put("command", forms::command_example(&params.protocol).into());
+    let example = crate::playground::registry::entry(&params.protocol).map(|e| e.info().command_example);
+    put("command", example.unwrap_or_default().into());
     put("groups", "1,2 | 3,4,5".into());
     put("link-from", "1".into());
     put("link-to", "2".into());
@@ -491,9 +492,10 @@ impl App {
     fn restart_with(&mut self, params: PageParams) {
         // A new protocol gets its own example command, unless the person typed one.
         let typed = self.field("command");
-        let is_example = ["raft", "2pc"].iter().any(|p| typed == forms::command_example(p));
+        let is_example = self.protocols.iter().any(|p| typed == p.command_example);
         if is_example || typed.trim().is_empty() {
-            self.fields.insert("command".into(), forms::command_example(&params.protocol).into());
+            let example = self.protocol_info(&params.protocol).unwrap_or(self.info()).command_example;
+            self.fields.insert("command".into(), example.into());
         }
         let mut notices = Vec::new();
         let (params, run) = build(&params, &mut notices);

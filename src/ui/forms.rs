@@ -101,19 +101,11 @@ pub fn parse_count(text: &str, what: &str, max: u32) -> Result<u32, String> {
     }
 }
 
-/// The example client command the page starts with for a protocol.
-pub fn command_example(protocol: &str) -> &'static str {
-    match protocol {
-        "2pc" => "transfer 2a 3a 10",
-        _ => "set x 1",
-    }
-}
-
 /// A client command: printable, at most 64 characters.
 pub fn parse_command(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("command: type one, e.g. set x 1, get x or (2pc) transfer 2a 3a 10".into());
+        return Err("command: type one (the box starts with an example)".into());
     }
     if text.chars().count() > 64 || text.chars().any(char::is_control) {
         return Err("command: at most 64 printable characters".into());

@@ -24,13 +24,14 @@ mod tests {
             let scenario = crate::scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             let mut setup = crate::sim::Setup::default();
             scenario.apply_settings(&mut setup);
-            let protocol = scenario.protocol.clone().unwrap_or_else(|| "raft".into());
+            let protocol = scenario.protocol.clone().unwrap_or_else(|| crate::playground::default_protocol().into());
             let mut run = build(&protocol, setup, Some(&scenario)).unwrap();
             let outcome = run_to_end(run.as_mut());
             assert!(outcome.violations.is_empty(), "{name}: {:?}", outcome.violations);
             assert!(outcome.expectations.iter().all(|e| e.passed), "{name}: {:?}", outcome.expectations);
         }
-        let captions = build("raft", Default::default(), None).map(|r| r.captions_from(0)).unwrap();
+        let captions =
+            build(crate::playground::default_protocol(), Default::default(), None).map(|r| r.captions_from(0)).unwrap();
         assert!(captions.is_empty());
     }
 }

@@ -171,7 +171,7 @@ pub fn node_panel(app: &App, link: &Scope<App>, view: &ClusterView) -> Html {
             </div>
             <div class="row">{ for admin }</div>
             <div class="row">
-                { text_field(app, link, "command", "command", "A client command: set KEY VALUE or get KEY; for 2pc transfer FROM TO AMOUNT (TO+TO2 pays several)") }
+                { text_field(app, link, "command", "command", &format!("A client command: {}", app.info().command_help)) }
                 { button(link, "node-request", "Send to this node", "Send the client command to this node", move || Msg::Form(Form::RequestTo(id))) }
             </div>
             <div class="row">
@@ -324,7 +324,7 @@ pub fn clients_panel(app: &App, link: &Scope<App>) -> Html {
         <details class="panel tool" open=true>
             <summary>{ "Clients" }</summary>
             <div class="row">
-                { text_field(app, link, "command", "command", "A client command: set KEY VALUE or get KEY; for 2pc transfer FROM TO AMOUNT (TO+TO2 pays several)") }
+                { text_field(app, link, "command", "command", &format!("A client command: {}", app.info().command_help)) }
                 { button(link, "client-send", "Send to leader", "Send one command to the current leader (or node 1)", || Msg::Form(Form::RequestLeader)) }
             </div>
             <div class="row">

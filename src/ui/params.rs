@@ -134,7 +134,7 @@ impl Default for PageParams {
         // A page run is open-ended; with chaos, faults stop (and the heal phase starts) at 30s.
         setup.duration_us = 60_000_000;
         PageParams {
-            protocol: "raft".into(),
+            protocol: crate::playground::default_protocol().into(),
             setup,
             speed: 0.1,
             paused: false,

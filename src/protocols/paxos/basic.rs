@@ -1,10 +1,12 @@
 //! Single-decree Basic Paxos (Paxos Made Simple §2): slot 0 only.
 
-use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use super::{
+    ballot_text, highest_reported, Acceptor, Ballot, PaxosConfig, PaxosDurable, PaxosEvent, PaxosMsg, BUGS, OPTIONS,
+};
 use crate::core::TextMap;
 use crate::core::{
-    Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
-    Observation, OptionInfo, Protocol, RequestId,
+    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, OptionInfo,
+    Protocol, RequestId,
 };
 use crate::core::{LiteSet, Text};
 use litemap::LiteMap;
@@ -103,7 +105,7 @@ impl Paxos {
             return;
         }
         if self.is(&self.config.learners) {
-            ctx.observe(Observation::Chosen { slot: 0, value: value.clone() });
+            ctx.event(PaxosEvent::Chosen { slot: 0, value: value.clone() });
         }
         self.chosen = Some(value.clone());
         ctx.cancel_timer(PaxosTimer::Ask);
@@ -145,6 +147,8 @@ impl Protocol for Paxos {
     type Timer = PaxosTimer;
     type Durable = PaxosDurable;
     type Config = PaxosConfig;
+    type Event = PaxosEvent;
+    type App = crate::apps::kv::KvStore;
 
     const NAME: &'static str = "paxos";
     const ABOUT: &'static str = "Basic Paxos: one value chosen by proposers, acceptors and learners (Lamport 2001, §2)";
@@ -158,8 +162,8 @@ impl Protocol for Paxos {
     fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<PaxosConfig, String> {
         PaxosConfig::new(cluster, bug, options)
     }
-    fn acceptors(config: &PaxosConfig) -> Vec<NodeId> {
-        config.acceptors.clone()
+    fn node_groups(config: &PaxosConfig) -> Vec<(&'static str, Vec<NodeId>)> {
+        vec![("acceptors", config.acceptors.clone())]
     }
 
     fn boot(

@@ -1,7 +1,8 @@
 //! Paxos messages (Paxos Made Simple §2.2–§2.3; §3 for the leader's heartbeat and catch-up).
 
 use super::ballot_text;
-use crate::core::{Ballot, Message, Text};
+use super::Ballot;
+use crate::core::{Message, Text};
 use crate::protocols::raft::StateMachine;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -97,7 +98,7 @@ impl Message for PaxosMsg {
             }
             PaxosMsg::CatchUp { from } => format!("CatchUp(from slot {from})"),
             PaxosMsg::Snapshot { upto, state } => {
-                format!("Snapshot(slots below {upto}, {} keys)", state.kv.len())
+                format!("Snapshot(slots below {upto}, {} keys)", state.app.kv.len())
             }
         }
     }

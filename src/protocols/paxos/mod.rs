@@ -31,20 +31,22 @@
 //!   never promises for slots it compacted, since it could not report their proposals. So a
 //!   node's memory stays bounded however long the run.
 //!
-//! Observation events (`promise`, `accept`, `chosen`) are exactly those of `shared/TRACE.md`; the
-//! trace's `run` event lists the acceptors.
+//! Its own observation events (`promise`, `accept`, `chosen`) are in `events.rs`; the trace's
+//! `run` event lists the acceptors.
 
 mod basic;
+mod events;
 mod messages;
 mod multi;
 
 pub use basic::Paxos;
+pub use events::{Ballot, PaxosEvent};
 pub use messages::PaxosMsg;
 pub use multi::MultiPaxos;
 
 use crate::core::TextMap;
 use crate::core::{range_from, Text};
-use crate::core::{Ballot, BugInfo, Cluster, Ctx, Disk, NodeId, Observation, OptionInfo, Protocol, TimeUs, US_PER_MS};
+use crate::core::{BugInfo, Cluster, Ctx, Disk, NodeId, OptionInfo, Protocol, TimeUs, US_PER_MS};
 use crate::sim::time::{parse_duration, parse_duration_range};
 use litemap::LiteMap;
 
@@ -285,7 +287,7 @@ impl Acceptor {
 
     /// Phase 1b: promise `ballot` for every slot from `from` on, reporting what was accepted
     /// there; or refuse with the higher ballot already promised.
-    pub fn prepare<P: Protocol>(
+    pub fn prepare<P: Protocol<Event = PaxosEvent>>(
         &mut self,
         disk: &mut Disk<PaxosDurable>,
         from: u64,
@@ -299,12 +301,12 @@ impl Acceptor {
             self.state.promised = ballot;
             self.persist(disk, None);
         }
-        ctx.observe(Observation::Promise { slot: from, ballot });
+        ctx.event(PaxosEvent::Promise { slot: from, ballot });
         Ok(range_from(&self.state.accepted, &from).map(|(&slot, (b, v))| (slot, *b, v.clone())).collect())
     }
 
     /// Phase 2b: accept unless a higher ballot was promised.
-    pub fn accept<P: Protocol>(
+    pub fn accept<P: Protocol<Event = PaxosEvent>>(
         &mut self,
         disk: &mut Disk<PaxosDurable>,
         slot: u64,
@@ -318,14 +320,14 @@ impl Acceptor {
         self.state.promised = ballot;
         self.state.accepted.insert(slot, (ballot, value.clone()));
         self.persist(disk, Some(slot));
-        ctx.observe(Observation::Accept { slot, ballot, value: value.clone() });
+        ctx.event(PaxosEvent::Accept { slot, ballot, value: value.clone() });
         Ok(())
     }
 }
 
 impl Acceptor {
     /// Answers a Prepare with a Promise or a Nack.
-    pub fn on_prepare<P: Protocol<Msg = PaxosMsg>>(
+    pub fn on_prepare<P: Protocol<Msg = PaxosMsg, Event = PaxosEvent>>(
         &mut self,
         disk: &mut Disk<PaxosDurable>,
         from: NodeId,
@@ -340,7 +342,7 @@ impl Acceptor {
     }
 
     /// Accepts (the caller announces it) or answers a Nack; returns whether it accepted.
-    pub fn on_accept<P: Protocol<Msg = PaxosMsg>>(
+    pub fn on_accept<P: Protocol<Msg = PaxosMsg, Event = PaxosEvent>>(
         &mut self,
         disk: &mut Disk<PaxosDurable>,
         from: NodeId,

@@ -1,11 +1,13 @@
 //! Multi-Paxos (Paxos Made Simple §3, "Implementing a State Machine").
 
-use super::{ballot_text, highest_reported, Acceptor, PaxosConfig, PaxosDurable, PaxosMsg, BUGS, OPTIONS};
+use super::{
+    ballot_text, highest_reported, Acceptor, Ballot, PaxosConfig, PaxosDurable, PaxosEvent, PaxosMsg, BUGS, OPTIONS,
+};
 use crate::core::TextMap;
 use crate::core::{range_from, LiteSet, Text};
 use crate::core::{
-    Ballot, BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId,
-    NodeSummary, Observation, OptionInfo, Protocol, RequestId,
+    BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
+    Observation, OptionInfo, Protocol, RequestId,
 };
 use crate::protocols::raft::StateMachine;
 use litemap::LiteMap;
@@ -194,7 +196,7 @@ impl MultiPaxos {
             return;
         }
         if self.is(&self.config.learners) {
-            ctx.observe(Observation::Chosen { slot, value: value.clone() });
+            ctx.event(PaxosEvent::Chosen { slot, value: value.clone() });
         }
         disk.write().chosen.insert(slot, value);
         self.execute(disk, ctx);
@@ -298,6 +300,8 @@ impl Protocol for MultiPaxos {
     type Timer = MultiTimer;
     type Durable = PaxosDurable;
     type Config = PaxosConfig;
+    type Event = PaxosEvent;
+    type App = crate::apps::kv::KvStore;
 
     const NAME: &'static str = "multi-paxos";
     const ABOUT: &'static str =
@@ -316,8 +320,8 @@ impl Protocol for MultiPaxos {
         }
         Ok(config)
     }
-    fn acceptors(config: &PaxosConfig) -> Vec<NodeId> {
-        config.acceptors.clone()
+    fn node_groups(config: &PaxosConfig) -> Vec<(&'static str, Vec<NodeId>)> {
+        vec![("acceptors", config.acceptors.clone())]
     }
 
     fn boot(
@@ -513,7 +517,7 @@ impl Protocol for MultiPaxos {
         }
         fields.push(("executed".into(), n.executed.to_string()));
         push_log_fields(&mut fields, disk);
-        let kv: Vec<String> = n.state.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let kv: Vec<String> = n.state.app.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
         fields.push(("state".into(), kv.join(" ")));
         let role = if n.is(&n.config.proposers) {
             n.role.as_str()
@@ -653,7 +657,7 @@ mod tests {
                 let RecordKind::Observe { node, obs } = &r.kind else { continue };
                 let cut = world.sim().node(*node).disk().acceptor.compacted;
                 match obs {
-                    Observation::Promise { slot, .. } | Observation::Accept { slot, .. } => {
+                    Observation::Own(PaxosEvent::Promise { slot, .. } | PaxosEvent::Accept { slot, .. }) => {
                         assert!(*slot >= cut, "{node} at slot {slot}, below its cut {cut}: {obs:?}");
                         promises_after_cut += u32::from(cut > 0);
                     }

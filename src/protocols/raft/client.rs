@@ -1,8 +1,8 @@
 //! Client interaction (dissertation §6): redirects, sessions for exactly-once commands (§6.3),
 //! and linearizable reads with ReadIndex (§6.4).
 
-use super::log::op_words;
 use super::{EntryData, PendingRead, Raft, RaftDurable};
+use crate::apps::kv::read_key;
 use crate::core::{ClientReply, ClientRequest, Ctx, Disk, RequestId, Role};
 
 impl Raft {
@@ -22,7 +22,7 @@ impl Raft {
             return;
         }
         let command = request.command;
-        if let [Some("get"), Some(key), None] = op_words(&command.op) {
+        if let Some(key) = read_key(&command.op) {
             // Without the no-op (`noop=off`) a new leader may never commit an entry of its term
             // on its own, and ReadIndex would wait for ever; such a read goes through the log
             // instead, which is linearizable too (§6.4) and commits the leader's term.
@@ -33,7 +33,7 @@ impl Raft {
         }
         // §6.3: a command already executed is answered from its session.
         if self.state.executed(command.client, command.seq) {
-            let result = self.state.sessions.get(&command.client).map(|(_, r)| r.clone()).unwrap_or_default();
+            let result = self.state.last_result(command.client).cloned().unwrap_or_default();
             ctx.reply(request.id, ClientReply::Ok(result));
             return;
         }
@@ -72,7 +72,7 @@ impl Raft {
         ctx: &mut Ctx<'_, Self>,
     ) {
         if !self.config.read_index {
-            ctx.reply(request, ClientReply::Ok(self.state.read(&key)));
+            ctx.reply(request, ClientReply::Ok(self.state.app.read(&key)));
             return;
         }
         self.round += 1;
@@ -118,7 +118,7 @@ impl Raft {
             }
             match read.read_index {
                 Some(index) if read.round == 0 && applied >= index => {
-                    ctx.reply(read.request, ClientReply::Ok(state.read(&read.key)));
+                    ctx.reply(read.request, ClientReply::Ok(state.app.read(&read.key)));
                     false
                 }
                 _ => true,

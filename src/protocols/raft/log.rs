@@ -2,9 +2,9 @@
 //! extended paper). Index 0 is "before the first entry"; the snapshot covers indexes up to
 //! `snapshot.index`, and `entries[0]` is at `snapshot.index + 1`.
 
-use crate::core::TextMap;
+use crate::apps::kv::KvStore;
+use crate::apps::Replica;
 use crate::core::{Command, NodeId, Text};
-use litemap::LiteMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
@@ -103,75 +103,9 @@ impl fmt::Debug for Entry {
     }
 }
 
-/// The replicated key-value state machine, with client sessions so that a retried command
-/// executes once (dissertation §6.3).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct StateMachine {
-    pub kv: TextMap,
-    /// Per client: the highest executed sequence number and its result.
-    pub sessions: LiteMap<u32, (u64, Text)>,
-}
-
-thread_local! {
-    /// The result of a write: one shared string, not a new one for every command on every node.
-    static OK: Text = Text::from("ok");
-}
-
-/// The first three words of a command's operation: the leader reads them to tell a read from a
-/// write, and every server's state machine to execute it, so both split alike. An ASCII
-/// operation (every generated one) is split byte by byte, without decoding characters, on ASCII
-/// whitespace (`u8::is_ascii_whitespace`, which unlike `char::is_whitespace` leaves out the
-/// vertical tab); any other on Unicode whitespace.
-pub fn op_words(op: &str) -> [Option<&str>; 3] {
-    // Each splitter its own copy, not one behind a `dyn Iterator`.
-    fn first_three<'a>(mut words: impl Iterator<Item = &'a str>) -> [Option<&'a str>; 3] {
-        [words.next(), words.next(), words.next()]
-    }
-    if op.is_ascii() {
-        first_three(op.split_ascii_whitespace())
-    } else {
-        first_three(op.split_whitespace())
-    }
-}
-
-impl StateMachine {
-    /// Executes a command once per (client, seq); a repeat returns the first result.
-    pub fn execute(&mut self, command: &Command) -> Text {
-        if let Some((seq, result)) = self.sessions.get(&command.client) {
-            if command.seq <= *seq {
-                return result.clone();
-            }
-        }
-        let result = match op_words(&command.op) {
-            [Some("set"), Some(key), Some(value)] => {
-                // Overwriting a key reuses its string.
-                match self.kv.get_mut(key) {
-                    Some(old) => {
-                        old.clear();
-                        old.push_str(value);
-                    }
-                    None => {
-                        self.kv.insert(key.to_string(), value.to_string());
-                    }
-                }
-                OK.with(|t| t.clone())
-            }
-            [Some("get"), Some(key), None] => self.read(key),
-            _ => OK.with(|t| t.clone()),
-        };
-        self.sessions.insert(command.client, (command.seq, result.clone()));
-        result
-    }
-
-    pub fn read(&self, key: &str) -> Text {
-        self.kv.get(key).map(|v| v.as_str().into()).unwrap_or_default()
-    }
-
-    /// Whether the command has been executed already.
-    pub fn executed(&self, client: u32, seq: u64) -> bool {
-        self.sessions.get(&client).is_some_and(|(s, _)| seq <= *s)
-    }
-}
+/// The replicated key-value store, with client sessions so that a retried command executes once
+/// (dissertation §6.3).
+pub type StateMachine = Replica<KvStore>;
 
 /// A snapshot of the state machine up to `index` (§7).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -266,35 +200,6 @@ mod tests {
 
     fn entry(term: u64) -> Entry {
         Entry::new(term, EntryData::Noop)
-    }
-
-    /// `op_words` splits as `split_whitespace` does, except on the vertical tab in ASCII
-    /// operations (split by bytes, as `split_ascii_whitespace` does): every ASCII control byte,
-    /// and a few Unicode spaces.
-    #[cfg(not(target_arch = "wasm32"))]
-    #[test]
-    fn op_words_are_split_whitespaces_words() {
-        use proptest::prelude::*;
-        use proptest::test_runner::{Config, TestRunner};
-        let piece = prop::sample::select(vec![
-            "set", "get", "k1", "v", "é", " ", "  ", "\t", "\n", "\u{b}", "\u{c}", "\r", "\u{1c}", "\u{85}", "\u{a0}",
-            "\u{3000}", "x\u{0}",
-        ]);
-        let ops = proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat());
-        TestRunner::new(Config { cases: 2_000, ..Config::default() })
-            .run(&ops, |op| {
-                let mut words: Box<dyn Iterator<Item = &str>> =
-                    if op.is_ascii() { Box::new(op.split_ascii_whitespace()) } else { Box::new(op.split_whitespace()) };
-                prop_assert_eq!(op_words(&op), [words.next(), words.next(), words.next()], "{:?}", op);
-                if !op.contains('\u{b}') {
-                    let mut words = op.split_whitespace();
-                    prop_assert_eq!(op_words(&op), [words.next(), words.next(), words.next()], "{:?}", op);
-                }
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(op_words(" get  k "), [Some("get"), Some("k"), None]);
-        assert_eq!(op_words("set\tk é"), [Some("set"), Some("k"), Some("é")]);
     }
 
     #[test]

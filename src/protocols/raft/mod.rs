@@ -41,11 +41,11 @@ pub use log::{Entry, EntryData, Membership, RaftDurable, Snapshot, StateMachine}
 pub use messages::RaftMsg;
 
 use crate::core::LiteSet;
-use crate::core::TextMap;
 use crate::core::{
     BugInfo, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, Observation, OptionInfo,
     Protocol, RequestId, Role, TimeUs,
 };
+use crate::core::{NoEvent, TextMap};
 use litemap::LiteMap;
 use std::rc::Rc;
 
@@ -224,6 +224,8 @@ impl Protocol for Raft {
     type Timer = RaftTimer;
     type Durable = RaftDurable;
     type Config = RaftConfig;
+    type Event = NoEvent;
+    type App = crate::apps::kv::KvStore;
 
     const NAME: &'static str = "raft";
     const ABOUT: &'static str =
@@ -347,7 +349,7 @@ impl Protocol for Raft {
                         .collect();
                     fields.push(("next/match".into(), progress.join(" ")));
                 }
-                let kv: Vec<String> = node.state.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let kv: Vec<String> = node.state.app.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 fields.push(("state".into(), kv.join(" ")));
                 node.role.as_str().to_string()
             }

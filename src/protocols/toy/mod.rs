@@ -22,11 +22,11 @@ mod messages;
 
 pub use messages::{Entry, ToyMsg};
 
-use crate::core::TextMap;
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation, OptionInfo, Protocol,
     RequestId, Role, TimeUs, US_PER_MS,
 };
+use crate::core::{NoEvent, TextMap};
 use std::collections::BTreeMap;
 
 pub const PRIMARY: NodeId = NodeId(1);
@@ -178,6 +178,8 @@ impl Protocol for Toy {
     type Timer = ToyTimer;
     type Durable = ToyDurable;
     type Config = ToyConfig;
+    type Event = NoEvent;
+    type App = crate::apps::kv::KvStore;
 
     const NAME: &'static str = "toy";
     const ABOUT: &'static str = "primary-backup log with a fixed primary (node 1): the simulator's small test protocol";

@@ -1,7 +1,8 @@
 //! Two-phase commit messages (Gray 1978; Bernstein, Hadzilacos & Goodman 1987, §7.3–§7.4).
 
-use super::bank::{legs_text, Leg};
-use crate::core::{Decision, Message, NodeId};
+use super::Decision;
+use crate::apps::bank::{legs_text, Leg};
+use crate::core::{Message, NodeId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TpcMsg {

@@ -29,22 +29,22 @@
 //! locks, until the coordinator returns. That is the lesson 2PC teaches (and why 3PC and
 //! Paxos Commit exist), not a bug; the checker counts such runs as *blocked*.
 //!
-//! Observation events (`begin`, `vote`, `decide`) are exactly those of `shared/TRACE.md`.
+//! Its own observation events (`begin`, `vote`, `decide`) are in `events.rs`.
 
-pub mod bank;
+mod events;
 mod messages;
 
+pub use events::{Decision, TpcEvent};
 pub use messages::TpcMsg;
 
+use crate::apps::bank::{self, Bank, BankShape, Leg};
 use crate::core::TextMap;
 use crate::core::{
-    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Decision, Disk, LogEntryView, LogView, NodeId, NodeSummary,
-    Observation, OptionInfo, Protocol, RequestId, Text, TimeUs, US_PER_MS,
+    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, OptionInfo,
+    Protocol, RequestId, Text, TimeUs, US_PER_MS,
 };
 use crate::sim::time::{format_duration, parse_duration};
-use bank::Leg;
 use litemap::LiteMap;
-use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 
 /// The coordinator is always node 1.
@@ -419,7 +419,7 @@ impl TwoPhaseCommit {
         let txn = disk.read().next_txn.max(1);
         disk.write().next_txn = txn + 1;
         let participants: Vec<NodeId> = legs.iter().map(|(n, _)| *n).collect();
-        ctx.observe(Observation::Begin { txn, participants: participants.clone() });
+        ctx.event(TpcEvent::Begin { txn, participants: participants.clone() });
         for (node, l) in &legs {
             ctx.send(*node, TpcMsg::Prepare { txn, legs: l.clone(), participants: participants.clone() });
         }
@@ -476,7 +476,7 @@ impl TwoPhaseCommit {
                 }
             }
         }
-        ctx.observe(Observation::Decide { txn, decision: Decision::Commit });
+        ctx.event(TpcEvent::Decide { txn, decision: Decision::Commit });
         t.phase = CoordPhase::Committed(participants.clone());
         for request in std::mem::take(&mut t.requests) {
             ctx.reply(request, ClientReply::Ok(format!("committed T{txn}").into()));
@@ -493,7 +493,7 @@ impl TwoPhaseCommit {
     /// already aborted or will when they ask.
     fn abort(&mut self, txn: u64, why: String, ctx: &mut Ctx<'_, Self>) {
         let Some(t) = self.txns.remove(&txn) else { return };
-        ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
+        ctx.event(TpcEvent::Decide { txn, decision: Decision::Abort });
         for request in t.requests {
             ctx.reply(request, ClientReply::Ok(format!("aborted T{txn}: {why}").into()));
         }
@@ -546,7 +546,7 @@ impl TwoPhaseCommit {
         }
         if self.presumed.insert(txn, ()).is_none() {
             self.trim_presumed();
-            ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
+            ctx.event(TpcEvent::Decide { txn, decision: Decision::Abort });
             self.note(txn, TxnState::Aborted);
         }
         ctx.send(from, TpcMsg::Outcome { txn, decision: Decision::Abort });
@@ -601,8 +601,8 @@ impl TwoPhaseCommit {
     fn vote_no(&mut self, disk: &mut Disk<TpcDurable>, to: NodeId, txn: u64, ctx: &mut Ctx<'_, Self>) {
         self.working.remove(&txn);
         disk.write().remember(txn, Decision::Abort);
-        ctx.observe(Observation::Vote { txn, yes: false });
-        ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
+        ctx.event(TpcEvent::Vote { txn, yes: false });
+        ctx.event(TpcEvent::Decide { txn, decision: Decision::Abort });
         ctx.send(to, TpcMsg::Vote { txn, yes: false });
         self.note(txn, TxnState::Aborted);
     }
@@ -619,7 +619,7 @@ impl TwoPhaseCommit {
         let w = self.working.remove(&txn).expect("looked up above");
         // The prepared record is on stable storage before the yes leaves (BHG §7.4).
         disk.write().prepared.insert(txn, Prepared { legs: w.legs, participants: w.participants });
-        ctx.observe(Observation::Vote { txn, yes: true });
+        ctx.event(TpcEvent::Vote { txn, yes: true });
         ctx.send(COORDINATOR, TpcMsg::Vote { txn, yes: true });
         self.in_doubt.insert(txn, 0);
         ctx.set_timer(TpcTimer::Ask(txn), self.config.ask_us);
@@ -644,14 +644,14 @@ impl TwoPhaseCommit {
                 }
             }
             d.remember(txn, decision);
-            ctx.observe(Observation::Decide { txn, decision });
+            ctx.event(TpcEvent::Decide { txn, decision });
             self.in_doubt.remove(&txn);
             ctx.cancel_timer(TpcTimer::Ask(txn));
             self.note(txn, if decision == Decision::Commit { TxnState::Committed } else { TxnState::Aborted });
         } else if decision == Decision::Abort && self.working.remove(&txn).is_some() {
             // Aborted before this participant voted (the coordinator timed out): release the locks.
             disk.write().remember(txn, Decision::Abort);
-            ctx.observe(Observation::Decide { txn, decision });
+            ctx.event(TpcEvent::Decide { txn, decision });
             ctx.cancel_timer(TpcTimer::Work(txn));
             self.note(txn, TxnState::Aborted);
         }
@@ -670,7 +670,7 @@ impl TwoPhaseCommit {
             let d = disk.write();
             d.prepared.remove(&txn);
             d.remember(txn, Decision::Abort);
-            ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
+            ctx.event(TpcEvent::Decide { txn, decision: Decision::Abort });
             self.in_doubt.remove(&txn);
             self.note(txn, TxnState::Aborted);
             return;
@@ -700,7 +700,7 @@ impl TwoPhaseCommit {
         self.working.remove(&txn);
         ctx.cancel_timer(TpcTimer::Work(txn));
         disk.write().remember(txn, Decision::Abort);
-        ctx.observe(Observation::Decide { txn, decision: Decision::Abort });
+        ctx.event(TpcEvent::Decide { txn, decision: Decision::Abort });
         self.note(txn, TxnState::Aborted);
         ctx.send(from, TpcMsg::Outcome { txn, decision: Decision::Abort });
     }
@@ -733,6 +733,8 @@ impl Protocol for TwoPhaseCommit {
     type Timer = TpcTimer;
     type Durable = TpcDurable;
     type Config = TpcConfig;
+    type Event = TpcEvent;
+    type App = Bank;
 
     const NAME: &'static str = "2pc";
     const ABOUT: &'static str =
@@ -882,8 +884,8 @@ impl Protocol for TwoPhaseCommit {
         }
     }
 
-    fn workload_op(config: &TpcConfig, rng: &mut ChaCha8Rng) -> Option<String> {
-        bank::random_transfer(config.node_count, config.accounts, rng)
+    fn app_shape(config: &TpcConfig) -> BankShape {
+        BankShape { node_count: config.node_count, accounts: config.accounts }
     }
 
     fn summary(volatile: Option<&Self>, disk: &TpcDurable) -> NodeSummary {

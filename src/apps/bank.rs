@@ -4,11 +4,144 @@
 //!
 //! Client commands: `transfer FROM TO AMOUNT` moves AMOUNT from account FROM to account TO;
 //! `transfer FROM TO+TO2 AMOUNT` pays AMOUNT to each of several accounts (a transaction with
-//! three participants).
+//! three participants). A transfer commits, or aborts and changes nothing: for lack of funds, or
+//! for any reason of the protocol's (a participant busy with another transaction).
 
-use crate::core::NodeId;
+use crate::core::{App, NodeId, Text};
+use litemap::LiteMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+
+/// One transfer: `amount` from `from` to each account of `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Transfer {
+    pub from: String,
+    pub to: Vec<String>,
+    pub amount: i64,
+}
+
+/// What a transfer returns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TransferOutput {
+    Committed,
+    /// Nothing changed.
+    Aborted,
+}
+
+/// Every account's balance; an account never touched holds `initial`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Bank {
+    pub balances: LiteMap<String, i64>,
+    pub initial: i64,
+}
+
+impl Default for Bank {
+    fn default() -> Self {
+        Bank { balances: LiteMap::new(), initial: 100 }
+    }
+}
+
+impl Bank {
+    pub fn balance(&self, account: &str) -> i64 {
+        self.balances.get(account).copied().unwrap_or(self.initial)
+    }
+}
+
+/// The participants (nodes 2 to `node_count`) and how many accounts each owns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BankShape {
+    pub node_count: usize,
+    pub accounts: usize,
+}
+
+impl Default for BankShape {
+    fn default() -> Self {
+        BankShape { node_count: 3, accounts: 2 }
+    }
+}
+
+/// Whether a word names an account: a participant's number, then one letter (`2a`).
+fn is_account(word: &str) -> bool {
+    let digits = word.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && word.len() == digits + 1 && word.as_bytes()[digits].is_ascii_lowercase()
+}
+
+impl App for Bank {
+    type Op = Transfer;
+    type Output = TransferOutput;
+    type Shape = BankShape;
+    const COMMAND_EXAMPLE: &'static str = "transfer 2a 3a 10";
+    const COMMAND_HELP: &'static str = "transfer FROM TO AMOUNT (TO+TO2 pays several)";
+
+    fn parse_op(text: &str) -> Result<Transfer, String> {
+        let usage = || format!("unknown command {text:?}: use {}", Self::COMMAND_HELP);
+        let ["transfer", from, to, amount] = text.split_whitespace().collect::<Vec<_>>()[..] else {
+            return Err(usage());
+        };
+        let to: Vec<String> = to.split('+').map(str::to_string).collect();
+        let amount: i64 = amount.parse().ok().filter(|a| (1..=AMOUNT_MAX).contains(a)).ok_or_else(usage)?;
+        if !is_account(from) || !to.iter().all(|a| is_account(a)) || to.len() > RECIPIENTS_MAX {
+            return Err(usage());
+        }
+        Ok(Transfer { from: from.to_string(), to, amount })
+    }
+
+    fn print_op(op: &Transfer) -> String {
+        format!("transfer {} {} {}", op.from, op.to.join("+"), op.amount)
+    }
+
+    /// Two-phase commit answers `committed T5`, `aborted T5: why` or `rejected: why`.
+    fn parse_output(_op: &Transfer, text: &str) -> Result<TransferOutput, String> {
+        if text.starts_with("committed") {
+            Ok(TransferOutput::Committed)
+        } else if text.starts_with("aborted") || text.starts_with("rejected") {
+            Ok(TransferOutput::Aborted)
+        } else {
+            Err(format!("a transfer cannot return {text:?}"))
+        }
+    }
+
+    fn print_output(output: &TransferOutput) -> String {
+        match output {
+            TransferOutput::Committed => "committed".into(),
+            TransferOutput::Aborted => "aborted".into(),
+        }
+    }
+
+    fn is_read(_op: &Transfer) -> bool {
+        false
+    }
+
+    fn apply(&mut self, op: &Transfer) -> TransferOutput {
+        let total = op.amount * op.to.len() as i64;
+        let distinct = !op.to.contains(&op.from) && (1..op.to.len()).all(|i| !op.to[..i].contains(&op.to[i]));
+        if !distinct || self.balance(&op.from) < total {
+            return TransferOutput::Aborted;
+        }
+        let from = self.balance(&op.from) - total;
+        self.balances.insert(op.from.clone(), from);
+        for to in &op.to {
+            let balance = self.balance(to) + op.amount;
+            self.balances.insert(to.clone(), balance);
+        }
+        TransferOutput::Committed
+    }
+
+    /// A transfer may abort whatever the balances say (the protocol may refuse it), never
+    /// commit without the funds.
+    fn step(&self, op: &Transfer, output: &TransferOutput) -> Option<Bank> {
+        let mut next = self.clone();
+        match (next.apply(op), output) {
+            (_, TransferOutput::Aborted) => Some(self.clone()),
+            (TransferOutput::Committed, TransferOutput::Committed) => Some(next),
+            (TransferOutput::Aborted, TransferOutput::Committed) => None,
+        }
+    }
+
+    fn workload_op(shape: &BankShape, rng: &mut ChaCha8Rng, _client: u32, _seq: u64) -> Option<Text> {
+        random_transfer(shape.node_count, shape.accounts, rng).map(Text::from)
+    }
+}
 
 /// The most accounts a participant owns.
 pub const ACCOUNTS_MAX: usize = 8;
@@ -131,6 +264,25 @@ pub fn random_transfer(node_count: usize, accounts: usize, rng: &mut ChaCha8Rng)
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn transfers_commit_with_the_funds_and_abort_without() {
+        let mut bank = Bank::default();
+        let op = |text: &str| Bank::parse_op(text).unwrap();
+        assert_eq!(bank.apply(&op("transfer 2a 3a+4a 30")), TransferOutput::Committed);
+        assert_eq!((bank.balance("2a"), bank.balance("3a"), bank.balance("4a")), (40, 130, 130));
+        assert_eq!(bank.apply(&op("transfer 2a 3a 41")), TransferOutput::Aborted);
+        assert_eq!(bank.balance("2a"), 40);
+        // An abort is always allowed; a commit only with the funds.
+        assert_eq!(bank.step(&op("transfer 2a 3a 41"), &TransferOutput::Aborted), Some(bank.clone()));
+        assert_eq!(bank.step(&op("transfer 2a 3a 41"), &TransferOutput::Committed), None);
+        assert!(bank.step(&op("transfer 2a 3a 40"), &TransferOutput::Committed).is_some());
+        assert_eq!(Bank::print_op(&op("transfer 2a 3a+4b 5")), "transfer 2a 3a+4b 5");
+        for bad in ["transfer 2a 3a", "transfer 2a 3a 0", "transfer x 3a 5", "send 2a 3a 5", "transfer 2aa 3a 5"] {
+            assert!(Bank::parse_op(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Bank::parse_output(&op("transfer 2a 3a 1"), "aborted T3: busy"), Ok(TransferOutput::Aborted));
+    }
 
     #[test]
     fn parses_transfers_by_participant() {
