@@ -16,9 +16,10 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use consensus_playground::check::{Checked, Run};
+    use consensus_playground::check::Checked;
     use consensus_playground::core::US_PER_S;
     use consensus_playground::heap::{live_bytes, measured_clone, peak_bytes, Counting};
+    use consensus_playground::playground::Run;
     use consensus_playground::protocols::paxos::MultiPaxos;
     use consensus_playground::protocols::raft::Raft;
     use consensus_playground::protocols::two_phase_commit::TwoPhaseCommit;

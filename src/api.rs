@@ -150,7 +150,7 @@ impl Simulation {
     /// `stopAtViolation` is true) or `"step-limit"`.
     #[wasm_bindgen(js_name = runUntil)]
     pub fn run_until(&mut self, time_us: f64, stop_at_violation: Option<bool>) -> Result<String, JsError> {
-        if !time_us.is_finite() || time_us < 0.0 || time_us > crate::sim::time::DURATION_US_MAX as f64 {
+        if !time_us.is_finite() || time_us < 0.0 || time_us > crate::core::time::DURATION_US_MAX as f64 {
             return Err(JsError::new("timeUs must be a number of microseconds from 0 to one day"));
         }
         let until = time_us as u64;

@@ -3,9 +3,10 @@
 //! numbers are deterministic for a given build. (`cargo bench --bench memory` prints the table.)
 #![cfg(not(target_arch = "wasm32"))]
 
-use consensus_playground::check::{Checked, Run, World};
+use consensus_playground::check::{Checked, World};
 use consensus_playground::core::US_PER_S;
 use consensus_playground::heap::{allocated_bytes, live_bytes, measured_clone, peak_bytes, reset_peak, Counting};
+use consensus_playground::playground::Run;
 use consensus_playground::protocols::paxos::MultiPaxos;
 use consensus_playground::protocols::raft::Raft;
 use consensus_playground::protocols::two_phase_commit::TwoPhaseCommit;

@@ -23,9 +23,9 @@ static ALLOCATOR: consensus_playground::heap::Counting = consensus_playground::h
 mod native {
     use clap::{Args, Parser, Subcommand};
     use consensus_playground::check::PropertyKind;
+    use consensus_playground::core::time::{format_duration, parse_duration};
     use consensus_playground::playground::{self, Keep, Playground};
     use consensus_playground::scenario::{self, Scenario};
-    use consensus_playground::sim::time::{format_duration, parse_duration};
     use consensus_playground::sim::trace::format_hash;
     use consensus_playground::sim::{FaultPreset, RunStatus, Setup, NODES_MAX};
     use std::io::Write;

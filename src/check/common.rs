@@ -1,8 +1,8 @@
 //! Properties every protocol shares.
 
 use super::{Property, PropertyKind, Reads};
+use crate::core::time::format_duration;
 use crate::core::{Protocol, Text, TimeUs, US_PER_S};
-use crate::sim::time::format_duration;
 use crate::sim::trace::StableHasher;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
@@ -136,9 +136,6 @@ impl<P: Protocol> Property<P> for ClientProgress {
             (Some((_, text)), None) | (None, Some((_, text))) => Err(text),
             (Some((a, first)), Some((b, second))) => Err(if a < b { first } else { second }),
         }
-    }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
     }
 }
 

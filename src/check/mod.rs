@@ -4,13 +4,11 @@
 mod common;
 pub mod paxos;
 mod raft;
-mod run;
 mod toy;
 mod two_phase_commit;
 mod world;
 
 pub use common::ClientProgress;
-pub use run::Run;
 pub use world::{Violation, World};
 
 pub use crate::sim::Reads;
@@ -33,8 +31,8 @@ pub enum PropertyKind {
 }
 
 /// A named property. `observe` sees every record right after it happened, with the simulation in
-/// the state that record left it in.
-pub trait Property<P: Protocol> {
+/// the state that record left it in. Cloning comes with `Clone` (a world is copied for time travel).
+pub trait Property<P: Protocol>: CloneProperty<P> {
     fn name(&self) -> &str;
     /// One sentence saying what the property means.
     fn explain(&self) -> &str;
@@ -51,7 +49,17 @@ pub trait Property<P: Protocol> {
     fn finish(&mut self, _sim: &Simulation<P>) -> Result<(), String> {
         Ok(())
     }
+}
+
+/// Copies a boxed property: every `Clone` property has it.
+pub trait CloneProperty<P: Protocol> {
     fn box_clone(&self) -> Box<dyn Property<P>>;
+}
+
+impl<P: Protocol, T: Property<P> + Clone + 'static> CloneProperty<P> for T {
+    fn box_clone(&self) -> Box<dyn Property<P>> {
+        Box::new(self.clone())
+    }
 }
 
 impl<P: Protocol> Clone for Box<dyn Property<P>> {

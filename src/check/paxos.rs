@@ -202,9 +202,6 @@ impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for Ag
         }
         Ok(())
     }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
-    }
 }
 
 /// Only a proposed value can be chosen: a client's command, or a leader's no-op.
@@ -272,9 +269,6 @@ impl<P: Protocol<Event = PaxosEvent>> Property<P> for Validity {
         }
         Ok(())
     }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
-    }
 }
 
 /// A learner learns only a value that is chosen (§2.3).
@@ -310,9 +304,6 @@ impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for Le
         }
         Ok(())
     }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
-    }
 }
 
 /// An acceptor never promises or accepts a ballot lower than one it promised — across restarts.
@@ -347,9 +338,6 @@ impl<P: Protocol<Event = PaxosEvent>> Property<P> for AcceptorKeepsPromise {
         }
         *best = *ballot;
         Ok(())
-    }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
     }
 }
 
@@ -392,9 +380,6 @@ impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for On
             }
         }
         Ok(())
-    }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
     }
 }
 
@@ -470,9 +455,6 @@ impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for Le
             }
         }
         Ok(())
-    }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
     }
 }
 

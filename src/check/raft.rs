@@ -28,14 +28,6 @@ impl Checked for Raft {
     }
 }
 
-macro_rules! boxed_clone {
-    () => {
-        fn box_clone(&self) -> Box<dyn Property<Raft>> {
-            Box::new(self.clone())
-        }
-    };
-}
-
 fn disk(sim: &Simulation<Raft>, node: NodeId) -> &RaftDurable {
     sim.node(node).disk()
 }
@@ -86,7 +78,6 @@ impl Property<Raft> for ElectionSafety {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// Figure 3: a leader never overwrites or deletes entries in its log; it only appends.
@@ -139,7 +130,6 @@ impl Property<Raft> for LeaderAppendOnly {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// §5.3: if two logs hold an entry with the same index and term, they are identical up to it.
@@ -306,7 +296,6 @@ impl Property<Raft> for LogMatching {
     fn finish(&mut self, sim: &Simulation<Raft>) -> Result<(), String> {
         Self::compare(sim, 0)
     }
-    boxed_clone!();
 }
 
 /// §5.4: an entry committed in a term is in the log of every leader of a later term. An entry
@@ -392,7 +381,6 @@ impl Property<Raft> for LeaderCompleteness {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// §5.4.3: no two servers apply different entries at the same index.
@@ -432,7 +420,6 @@ impl Property<Raft> for StateMachineSafety {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// A server's commit index never goes back while it runs.
@@ -474,7 +461,6 @@ impl Property<Raft> for CommitMonotonic {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// A server's current term never decreases, even across restarts (it is persisted).
@@ -502,7 +488,6 @@ impl Property<Raft> for TermMonotonic {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// §5.2: a server grants at most one vote per term, across restarts.
@@ -536,7 +521,6 @@ impl Property<Raft> for OneVotePerTerm {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// How long after faults stop the liveness properties wait before they judge.
@@ -584,7 +568,6 @@ impl Property<Raft> for LeaderElected {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 /// Liveness and durability: every acknowledged command is applied on every live member once
@@ -658,7 +641,6 @@ impl Property<Raft> for AckedApplied {
         }
         Ok(())
     }
-    boxed_clone!();
 }
 
 #[cfg(test)]
@@ -878,7 +860,6 @@ mod tests {
             }
             Ok(())
         }
-        boxed_clone!();
     }
 
     #[test]

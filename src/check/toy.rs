@@ -39,9 +39,6 @@ impl Property<Toy> for IndexAgreement {
         }
         Ok(())
     }
-    fn box_clone(&self) -> Box<dyn Property<Toy>> {
-        Box::new(self.clone())
-    }
 }
 
 /// Every command acknowledged to a client is still in the primary's log after the primary
@@ -88,8 +85,5 @@ impl Property<Toy> for AckedDurable {
             _ => {}
         }
         Ok(())
-    }
-    fn box_clone(&self) -> Box<dyn Property<Toy>> {
-        Box::new(self.clone())
     }
 }

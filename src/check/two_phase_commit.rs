@@ -183,9 +183,6 @@ impl Property<TwoPhaseCommit> for Atomicity {
             Some(_) => Ok(()),
         }
     }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
-    }
 }
 
 /// A commit decision needs a yes vote from every participant.
@@ -221,9 +218,6 @@ impl Property<TwoPhaseCommit> for CommitNeedsAllYes {
         }
         Ok(())
     }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
-    }
 }
 
 /// A participant that voted yes aborts only when somebody else decided abort first.
@@ -258,9 +252,6 @@ impl Property<TwoPhaseCommit> for NoAbortAfterYes {
         }
         self.txns.note(record);
         Ok(())
-    }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
     }
 }
 
@@ -310,9 +301,6 @@ impl Property<TwoPhaseCommit> for DecisionDurable {
             Some(_) => Ok(()),
         }
     }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
-    }
 }
 
 /// The total balance is constant whenever no transaction is prepared anywhere.
@@ -360,9 +348,6 @@ impl Property<TwoPhaseCommit> for Conservation {
     }
     fn finish(&mut self, sim: &Simulation<TwoPhaseCommit>) -> Result<(), String> {
         self.check(sim)
-    }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
     }
 }
 
@@ -418,13 +403,10 @@ impl Property<TwoPhaseCommit> for TransactionsDecide {
         }
         Ok(())
     }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
-    }
 }
 
 fn fmt(t: TimeUs) -> String {
-    crate::sim::time::format_duration(t)
+    crate::core::time::format_duration(t)
 }
 
 /// Not a bug but the lesson: the coordinator is down after every participant voted yes and before
@@ -477,8 +459,5 @@ impl Property<TwoPhaseCommit> for Blocked {
             "the coordinator is down while {} has every yes vote and no participant knows the outcome",
             blocked.join(", ")
         ))
-    }
-    fn box_clone(&self) -> Box<dyn Property<TwoPhaseCommit>> {
-        Box::new(self.clone())
     }
 }

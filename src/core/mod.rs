@@ -11,7 +11,9 @@ mod ctx;
 pub mod decimal;
 pub mod fields;
 mod observation;
+pub mod options;
 mod set;
+pub mod time;
 
 pub use app::App;
 pub use ctx::{Ctx, Disk, Effect};

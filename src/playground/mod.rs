@@ -3,10 +3,12 @@
 //! look at it through its [`views`].
 
 pub mod registry;
+mod run;
 mod session;
 mod views;
 
 pub use registry::{default_protocol, protocol_names, protocols, ProtocolInfo, PROTOCOLS};
+pub use run::Run;
 pub use views::*;
 
 use crate::check::Violation;

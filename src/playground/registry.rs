@@ -3,8 +3,9 @@
 //! this list names a protocol: behaviour that differs keys on what the protocol declares.
 
 use super::session::Session;
+use super::Run;
 use super::{Keep, Playground};
-use crate::check::{catalog, Checked, PropertyKind, Run};
+use crate::check::{catalog, Checked, PropertyKind};
 use crate::core::{App, BugInfo, OptionInfo};
 use crate::protocols::paxos::{MultiPaxos, Paxos};
 use crate::protocols::raft::Raft;

@@ -2,7 +2,8 @@
 
 use super::views::*;
 use super::Playground;
-use crate::check::{Checked, Run, Violation};
+use super::Run;
+use crate::check::{Checked, Violation};
 use crate::core::{Event, Message, NodeId, TimeUs};
 use crate::scenario::{ExpectationResult, Scenario};
 use crate::sim::trace::{describe_record, record_class};

@@ -97,7 +97,7 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
                 return Err(format!(
                     "no leader{} was elected by {}",
                     self.set_text(),
-                    crate::sim::time::format_duration(end)
+                    crate::core::time::format_duration(end)
                 ));
             }
         }
@@ -121,7 +121,7 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
                     .collect();
                 if let Some(&bad) = believers.iter().find(|&&n| self.in_set(n)) {
                     self.satisfied = true; // report once
-                    return Err(format!("{bad} became leader at {}", crate::sim::time::format_duration(record.t)));
+                    return Err(format!("{bad} became leader at {}", crate::core::time::format_duration(record.t)));
                 }
             }
             _ => {}
@@ -136,17 +136,14 @@ impl<P: Protocol> Property<P> for LeaderExpectation {
                 return Err(if sim.now_us() < end {
                     format!(
                         "the run ended at {} before the expectation's deadline",
-                        crate::sim::time::format_duration(sim.now_us())
+                        crate::core::time::format_duration(sim.now_us())
                     )
                 } else {
-                    format!("no leader{} was elected by {}", self.set_text(), crate::sim::time::format_duration(end))
+                    format!("no leader{} was elected by {}", self.set_text(), crate::core::time::format_duration(end))
                 });
             }
         }
         Ok(())
-    }
-    fn box_clone(&self) -> Box<dyn Property<P>> {
-        Box::new(self.clone())
     }
 }
 

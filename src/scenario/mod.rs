@@ -69,17 +69,17 @@ impl Expectation {
         };
         let body = match &self.kind {
             ExpectKind::Leader { among, within_us } => {
-                format!("leader{} within {}", set(among), crate::sim::time::format_duration(*within_us))
+                format!("leader{} within {}", set(among), crate::core::time::format_duration(*within_us))
             }
             ExpectKind::NoLeader { among, for_us } => {
-                format!("no leader{} for {}", set(among), crate::sim::time::format_duration(*for_us))
+                format!("no leader{} for {}", set(among), crate::core::time::format_duration(*for_us))
             }
             ExpectKind::Holds(p) => format!("holds {p}"),
             ExpectKind::Violated(p) => format!("violated {p}"),
             ExpectKind::NoViolations => "no violations".into(),
         };
         match self.at_us {
-            Some(t) => format!("at {} expect {body}", crate::sim::time::format_duration(t)),
+            Some(t) => format!("at {} expect {body}", crate::core::time::format_duration(t)),
             None => format!("expect {body}"),
         }
     }

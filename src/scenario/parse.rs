@@ -2,8 +2,8 @@
 
 use super::lexer::{lex_line, Tok, Token};
 use super::{ExpectKind, Expectation, Scenario, TimedAction};
+use crate::core::time::{parse_duration, parse_percent_ppm};
 use crate::core::{NodeId, TimeUs};
-use crate::sim::time::{parse_duration, parse_percent_ppm};
 use crate::sim::{Action, FaultPreset, LinkChange};
 
 /// Limits on scenario text.

@@ -1,6 +1,6 @@
 //! The one fault vocabulary: UI buttons, scenario scripts, chaos runs and the JS API all speak it.
 
-use super::time::{format_duration, format_ppm};
+use crate::core::time::{format_duration, format_ppm};
 use crate::core::{NodeId, TimeUs};
 use serde::{Deserialize, Serialize};
 

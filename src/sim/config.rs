@@ -134,7 +134,7 @@ impl Setup {
         if self.link.latency_us_min > self.link.latency_us_max {
             return Err("the latency range is empty (min > max)".into());
         }
-        if self.duration_us > super::time::DURATION_US_MAX {
+        if self.duration_us > crate::core::time::DURATION_US_MAX {
             return Err("the duration is longer than 24h".into());
         }
         Ok(())

@@ -15,7 +15,6 @@ mod node;
 mod queue;
 mod reads;
 mod slab;
-pub mod time;
 pub mod timetravel;
 pub mod trace;
 
@@ -504,7 +503,7 @@ impl<P: Protocol> Simulation<P> {
             }
         }
         match action {
-            Action::Pause { for_us, .. } if *for_us == 0 || *for_us > time::DURATION_US_MAX => {
+            Action::Pause { for_us, .. } if *for_us == 0 || *for_us > crate::core::time::DURATION_US_MAX => {
                 Err("a pause lasts between 1us and 24h".into())
             }
             Action::Drift { rate_pct, .. } if !(10..=1000).contains(rate_pct) => {
@@ -533,11 +532,11 @@ impl<P: Protocol> Simulation<P> {
             {
                 Err(format!("message #{id} is not in flight"))
             }
-            Action::DelayMessage { by_us, .. } if *by_us > time::DURATION_US_MAX => {
+            Action::DelayMessage { by_us, .. } if *by_us > crate::core::time::DURATION_US_MAX => {
                 Err("a delay is at most 24h".into())
             }
             Action::Link { change, .. } => match change.latency_us {
-                Some((lo, hi)) if lo > hi || hi > time::DURATION_US_MAX => {
+                Some((lo, hi)) if lo > hi || hi > crate::core::time::DURATION_US_MAX => {
                     Err("a latency range is min..max with max at most 24h".into())
                 }
                 _ => Ok(()),

@@ -8,7 +8,7 @@
 //! reach any step stays proportional to the run's length divided by the checkpoints kept.
 
 /// A world whose checkpoints time travel keeps. The replay from a checkpoint is its owner's
-/// (`check::Run` steps the world, giving the inputs recorded here again at their positions).
+/// (`playground::Run` steps the world, giving the inputs recorded here again at their positions).
 pub trait Replayable: Clone {
     type Input: Clone;
     /// Steps processed so far.

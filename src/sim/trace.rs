@@ -969,14 +969,14 @@ pub fn describe_record<M: Message, T: std::fmt::Debug, E: Event>(record: &Record
 
 /// [`describe_record`] of a record whose message and timer are rendered.
 pub fn describe_shown(t: TimeUs, kind: &ShownKind) -> String {
-    let time = super::time::format_duration(t);
+    let time = crate::core::time::format_duration(t);
     let body = match kind {
         RecordKind::Send { id, from, to, msg } => format!("send #{id} {from}->{to} {}", msg.text),
         RecordKind::Deliver { id, from, to } => format!("deliver #{id} {from}->{to}"),
         RecordKind::Drop { id, from, to, reason } => format!("drop #{id} {from}->{to} ({})", reason.as_str()),
         RecordKind::Duplicate { id, copy } => format!("duplicate #{id} as #{copy}"),
         RecordKind::TimerSet { node, timer, delay_us } => {
-            format!("{node} set timer {timer} in {}", super::time::format_duration(*delay_us))
+            format!("{node} set timer {timer} in {}", crate::core::time::format_duration(*delay_us))
         }
         RecordKind::TimerFire { node, timer } => format!("{node} timer {timer} fired"),
         RecordKind::Persist { node } => format!("{node} persisted"),

@@ -1,8 +1,8 @@
 //! Parsing what a person types into the page's forms. Every function returns a sentence saying
 //! what is wrong instead of panicking, and every number has a range.
 
+use crate::core::time::{parse_duration, parse_duration_range, parse_percent_ppm};
 use crate::core::{NodeId, TimeUs};
-use crate::sim::time::{parse_duration, parse_duration_range, parse_percent_ppm};
 
 /// Nodes the page's settings offer (more through the URL, for stress).
 pub const PAGE_NODES_MAX: usize = 15;

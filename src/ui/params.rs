@@ -255,8 +255,8 @@ pub fn params_from_pairs(pairs: Vec<(String, String)>) -> PageParams {
                 Err(e) => p.errors.push(format!("{e}; using the default")),
             },
             // The run's planned length: the chaos preset injects faults in its first half.
-            "duration" => match crate::sim::time::parse_duration(&value) {
-                Ok(us) if us > 0 && us <= crate::sim::time::DURATION_US_MAX => p.setup.duration_us = us,
+            "duration" => match crate::core::time::parse_duration(&value) {
+                Ok(us) if us > 0 && us <= crate::core::time::DURATION_US_MAX => p.setup.duration_us = us,
                 _ => p.errors.push(format!("duration={shown:?} is not between 1us and one day; using the default")),
             },
             "scenario" => p.scenario = Some(value).filter(|v| !v.is_empty()),

@@ -3,8 +3,8 @@
 
 use super::app::{App, Msg};
 use crate::core::decimal::format_fixed as fixed;
+use crate::core::time::format_duration;
 use crate::playground::{Mark, SpaceTime};
-use crate::sim::time::format_duration;
 use wasm_bindgen::JsCast;
 use yew::html::Scope;
 use yew::prelude::*;

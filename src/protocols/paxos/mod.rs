@@ -44,10 +44,9 @@ pub use events::{Ballot, PaxosEvent};
 pub use messages::PaxosMsg;
 pub use multi::MultiPaxos;
 
-use crate::core::TextMap;
-use crate::core::{range_from, Text};
-use crate::core::{BugInfo, Cluster, Ctx, Disk, NodeId, OptionInfo, Protocol, TimeUs, US_PER_MS};
-use crate::sim::time::{parse_duration, parse_duration_range};
+use crate::core::options::{planted_bug, OptionReader};
+use crate::core::{range_from, Text, TextMap};
+use crate::core::{BugInfo, Cluster, Ctx, Disk, NodeId, OptionInfo, Protocol, TimeUs, US_PER_MS, US_PER_S};
 use litemap::LiteMap;
 
 pub const BUGS: &[BugInfo] = &[
@@ -125,12 +124,11 @@ impl PaxosConfig {
 
     pub fn new(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<Self, String> {
         let mut bugs = Bugs::default();
-        match bug {
-            None => {}
+        match planted_bug("paxos", bug, BUGS)? {
             Some("acceptor-forgets-promise") => bugs.forget_promise = true,
             Some("ignore-accepted-value") => bugs.ignore_accepted = true,
             Some("minority-quorum") => bugs.minority_quorum = true,
-            Some(other) => return Err(crate::core::unknown_bug("paxos", other, BUGS)),
+            _ => {}
         }
         let mut config = PaxosConfig {
             node_count: cluster.len(),
@@ -143,42 +141,14 @@ impl PaxosConfig {
             election_us: (300 * US_PER_MS, 600 * US_PER_MS),
             bugs,
         };
-        for (key, value) in options {
-            match key.as_str() {
-                "proposers" => config.proposers = parse_nodes(key, value, cluster.len())?,
-                "acceptors" => config.acceptors = parse_nodes(key, value, cluster.len())?,
-                "learners" => config.learners = parse_nodes(key, value, cluster.len())?,
-                "backoff" => {
-                    config.backoff = match value.as_str() {
-                        "on" | "true" | "yes" => true,
-                        "off" | "false" | "no" => false,
-                        _ => return Err(format!("option backoff is on or off, not {value:?}")),
-                    }
-                }
-                "retry" | "heartbeat" => {
-                    let d = parse_duration(value).map_err(|e| format!("option {key}: {e}"))?;
-                    if !(US_PER_MS..=10_000 * US_PER_MS).contains(&d) {
-                        return Err(format!("option {key} must be from 1ms to 10s"));
-                    }
-                    if key == "retry" {
-                        config.retry_us = d;
-                    } else {
-                        config.heartbeat_us = d;
-                    }
-                }
-                "election" => {
-                    let (lo, hi) = parse_duration_range(value).map_err(|e| format!("option election: {e}"))?;
-                    if lo == 0 || lo > hi || hi > 60_000 * US_PER_MS {
-                        return Err("option election is a range like 300ms..600ms (at most 60s)".into());
-                    }
-                    config.election_us = (lo, hi);
-                }
-                _ => {
-                    let keys: Vec<&str> = OPTIONS.iter().map(|o| o.key).collect();
-                    return Err(format!("paxos has no option {key:?} (it has: {})", keys.join(", ")));
-                }
-            }
-        }
+        let o = OptionReader::new("paxos", OPTIONS, options)?;
+        o.set("proposers", &mut config.proposers, |v| parse_nodes(v, cluster.len()))?;
+        o.set("acceptors", &mut config.acceptors, |v| parse_nodes(v, cluster.len()))?;
+        o.set("learners", &mut config.learners, |v| parse_nodes(v, cluster.len()))?;
+        o.set_on_off("backoff", &mut config.backoff)?;
+        o.set_duration("retry", &mut config.retry_us, US_PER_MS..=10 * US_PER_S)?;
+        o.set_duration("heartbeat", &mut config.heartbeat_us, US_PER_MS..=10 * US_PER_S)?;
+        o.set_duration_range("election", &mut config.election_us, 60 * US_PER_S)?;
         if config.election_us.0 <= config.heartbeat_us {
             return Err("option election must be longer than heartbeat".into());
         }
@@ -187,9 +157,8 @@ impl PaxosConfig {
 }
 
 /// `all`, `1,2,3` or `2..4`.
-fn parse_nodes(key: &str, value: &str, n: usize) -> Result<Vec<NodeId>, String> {
-    let bad =
-        || format!("option {key}: {value:?} is not all, a list like 1,2,3 or a range like 1..3 of nodes 1 to {n}");
+fn parse_nodes(value: &str, n: usize) -> Result<Vec<NodeId>, String> {
+    let bad = || format!("{value:?} is not all, a list like 1,2,3 or a range like 1..3 of nodes 1 to {n}");
     let ids: Vec<u32> = if value == "all" {
         (1..=n as u32).collect()
     } else if let Some((a, b)) = value.split_once("..") {

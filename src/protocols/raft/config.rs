@@ -1,9 +1,10 @@
 //! Raft's options and planted bugs.
 
 use super::log::Membership;
-use crate::core::TextMap;
-use crate::core::{BugInfo, Cluster, NodeId, OptionInfo, TimeUs, US_PER_MS};
-use crate::sim::time::{parse_duration, parse_duration_range};
+use super::Raft;
+use crate::core::options::{planted_bug, OptionReader};
+use crate::core::time::DURATION_US_MAX;
+use crate::core::{BugInfo, Cluster, NodeId, OptionInfo, Protocol, TextMap, TimeUs, US_PER_MS};
 
 pub const BUGS: &[BugInfo] = &[
     BugInfo {
@@ -70,25 +71,16 @@ pub struct RaftConfig {
     pub bugs: Bugs,
 }
 
-fn on_off(key: &str, value: &str) -> Result<bool, String> {
-    match value {
-        "on" | "true" | "yes" => Ok(true),
-        "off" | "false" | "no" => Ok(false),
-        _ => Err(format!("option {key} is on or off, not {value:?}")),
-    }
-}
-
 impl RaftConfig {
     pub fn new(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<Self, String> {
         let mut bugs = Bugs::default();
-        match bug {
-            None => {}
+        match planted_bug(Raft::NAME, bug, BUGS)? {
             Some("commit-previous-term") => bugs.commit_previous_term = true,
             Some("no-election-restriction") => bugs.no_election_restriction = true,
             Some("forget-vote") => bugs.forget_vote = true,
             Some("truncate-on-stale-append") => bugs.truncate_on_stale_append = true,
             Some("unsafe-membership") => bugs.unsafe_membership = true,
-            Some(other) => return Err(crate::core::unknown_bug("raft", other, BUGS)),
+            _ => {}
         }
         let mut config = RaftConfig {
             node_count: cluster.len(),
@@ -104,47 +96,20 @@ impl RaftConfig {
             snapshot_entries: 100,
             bugs,
         };
-        for (key, value) in options {
-            match key.as_str() {
-                "election" => {
-                    if !value.contains("..") {
-                        return Err("option election is a range like 150ms..300ms".into());
-                    }
-                    let (lo, hi) = parse_duration_range(value)?;
-                    if lo == 0 || lo > hi {
-                        return Err("option election needs 0 < min <= max".into());
-                    }
-                    (config.election_us_min, config.election_us_max) = (lo, hi);
-                }
-                "heartbeat" => {
-                    config.heartbeat_us = parse_duration(value)?;
-                    if config.heartbeat_us == 0 {
-                        return Err("option heartbeat must be positive".into());
-                    }
-                }
-                "prevote" => config.prevote = on_off(key, value)?,
-                "checkquorum" => config.check_quorum = on_off(key, value)?,
-                "fastbacktrack" => config.fast_backtrack = on_off(key, value)?,
-                "readindex" => config.read_index = on_off(key, value)?,
-                "noop" => config.noop = on_off(key, value)?,
-                "snapshot" => {
-                    config.snapshot_entries =
-                        value.parse().map_err(|_| format!("option snapshot is a number of entries, not {value:?}"))?
-                }
-                "members" => {
-                    let n: usize =
-                        value.parse().map_err(|_| format!("option members is a number of nodes, not {value:?}"))?;
-                    if n == 0 || n > cluster.len() {
-                        return Err(format!("option members must be between 1 and {}", cluster.len()));
-                    }
-                    config.initial.voters = (0..n).map(NodeId::from_index).collect();
-                }
-                _ => {
-                    let keys: Vec<&str> = OPTIONS.iter().map(|o| o.key).collect();
-                    return Err(format!("protocol raft has no option {key:?} (it has: {})", keys.join(", ")));
-                }
-            }
-        }
+        let o = OptionReader::new(Raft::NAME, OPTIONS, options)?;
+        let mut election = (config.election_us_min, config.election_us_max);
+        o.set_duration_range("election", &mut election, DURATION_US_MAX)?;
+        (config.election_us_min, config.election_us_max) = election;
+        o.set_duration("heartbeat", &mut config.heartbeat_us, 1..=DURATION_US_MAX)?;
+        o.set_on_off("prevote", &mut config.prevote)?;
+        o.set_on_off("checkquorum", &mut config.check_quorum)?;
+        o.set_on_off("fastbacktrack", &mut config.fast_backtrack)?;
+        o.set_on_off("readindex", &mut config.read_index)?;
+        o.set_on_off("noop", &mut config.noop)?;
+        o.set_number("snapshot", &mut config.snapshot_entries, 0..=u64::MAX)?;
+        let mut members = cluster.len();
+        o.set_number("members", &mut members, 1..=cluster.len())?;
+        config.initial.voters = (0..members).map(NodeId::from_index).collect();
         if config.heartbeat_us >= config.election_us_min {
             return Err("the heartbeat must be shorter than the election timeout".into());
         }

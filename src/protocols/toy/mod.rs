@@ -22,6 +22,7 @@ mod messages;
 
 pub use messages::{Entry, ToyMsg};
 
+use crate::core::options::{planted_bug, OptionReader};
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation, OptionInfo, Protocol,
     RequestId, Role, TimeUs, US_PER_MS,
@@ -200,23 +201,10 @@ impl Protocol for Toy {
     }
 
     fn configure(cluster: &Cluster, bug: Option<&str>, options: &TextMap) -> Result<ToyConfig, String> {
-        let volatile_log_bug = match bug {
-            None => false,
-            Some("volatile-log") => true,
-            Some(other) => return Err(format!("protocol toy has no planted bug {other:?} (it has: volatile-log)")),
-        };
+        let volatile_log_bug = planted_bug(Self::NAME, bug, Self::bugs())? == Some("volatile-log");
         let mut heartbeat_us = 50 * US_PER_MS;
-        for (key, value) in options {
-            match key.as_str() {
-                "heartbeat" => {
-                    heartbeat_us = crate::sim::time::parse_duration(value)?;
-                    if heartbeat_us == 0 {
-                        return Err("heartbeat must be positive".into());
-                    }
-                }
-                _ => return Err(format!("protocol toy has no option {key:?} (it has: heartbeat)")),
-            }
-        }
+        let o = OptionReader::new(Self::NAME, Self::options(), options)?;
+        o.set_duration("heartbeat", &mut heartbeat_us, 1..=crate::core::time::DURATION_US_MAX)?;
         Ok(ToyConfig { cluster: cluster.clone(), heartbeat_us, volatile_log_bug })
     }
 

@@ -38,12 +38,12 @@ pub use events::{Decision, TpcEvent};
 pub use messages::TpcMsg;
 
 use crate::apps::bank::{self, Bank, BankShape, Leg};
+use crate::core::options::{planted_bug, OptionReader};
 use crate::core::TextMap;
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, OptionInfo,
-    Protocol, RequestId, Text, TimeUs, US_PER_MS,
+    Protocol, RequestId, Text, TimeUs, US_PER_MS, US_PER_S,
 };
-use crate::sim::time::{format_duration, parse_duration};
 use litemap::LiteMap;
 use std::collections::VecDeque;
 
@@ -139,12 +139,11 @@ impl TpcConfig {
             return Err("two-phase commit needs at least 2 nodes: the coordinator (node 1) and a participant".into());
         }
         let mut bugs = Bugs::default();
-        match bug {
-            None => {}
+        match planted_bug(TwoPhaseCommit::NAME, bug, BUGS)? {
             Some("no-decision-log") => bugs.no_decision_log = true,
             Some("abort-after-yes") => bugs.abort_after_yes = true,
             Some("commit-on-majority") => bugs.commit_on_majority = true,
-            Some(other) => return Err(crate::core::unknown_bug("2pc", other, BUGS)),
+            _ => {}
         }
         let mut config = TpcConfig {
             node_count: cluster.len(),
@@ -158,55 +157,15 @@ impl TpcConfig {
             cooperative: true,
             bugs,
         };
-        let duration = |key: &str, v: &str, min: TimeUs| -> Result<TimeUs, String> {
-            let d = parse_duration(v).map_err(|e| format!("option {key}: {e}"))?;
-            if d < min || d > 60_000 * US_PER_MS {
-                return Err(format!(
-                    "option {key}: between {} and 60s, not {v}",
-                    format_duration(min).trim_end_matches(".000")
-                ));
-            }
-            Ok(d)
-        };
-        for (key, value) in options {
-            let v = value.as_str();
-            match key.as_str() {
-                "accounts" => {
-                    config.accounts =
-                        v.parse().ok().filter(|n| (1..=bank::ACCOUNTS_MAX).contains(n)).ok_or_else(|| {
-                            format!("option accounts: a number from 1 to {}, not {v:?}", bank::ACCOUNTS_MAX)
-                        })?
-                }
-                "balance" => {
-                    config.balance = v
-                        .parse()
-                        .ok()
-                        .filter(|n| (0..=1_000_000_000).contains(n))
-                        .ok_or_else(|| format!("option balance: a whole number from 0 to 1000000000, not {v:?}"))?
-                }
-                "no-vote" => {
-                    let ppm = crate::core::decimal::parse_scaled(v.strip_suffix('%').unwrap_or(v), 4)
-                        .filter(|p| (0..=1_000_000).contains(p))
-                        .ok_or_else(|| format!("option no-vote: a percentage from 0% to 100%, not {v:?}"))?;
-                    config.no_vote_ppm = ppm as u32;
-                }
-                "work" => config.work_us = duration(key, v, 0)?,
-                "vote-timeout" => config.vote_timeout_us = duration(key, v, US_PER_MS)?,
-                "ask" => config.ask_us = duration(key, v, US_PER_MS)?,
-                "retry" => config.retry_us = duration(key, v, US_PER_MS)?,
-                "cooperative" => {
-                    config.cooperative = match v {
-                        "on" | "true" | "yes" => true,
-                        "off" | "false" | "no" => false,
-                        _ => return Err(format!("option cooperative: on or off, not {v:?}")),
-                    }
-                }
-                other => {
-                    let keys: Vec<&str> = OPTIONS.iter().map(|o| o.key).collect();
-                    return Err(format!("2pc has no option {other:?}: use {}", keys.join(", ")));
-                }
-            }
-        }
+        let o = OptionReader::new(TwoPhaseCommit::NAME, OPTIONS, options)?;
+        o.set_number("accounts", &mut config.accounts, 1..=bank::ACCOUNTS_MAX)?;
+        o.set_number("balance", &mut config.balance, 0..=1_000_000_000)?;
+        o.set_percent("no-vote", &mut config.no_vote_ppm)?;
+        o.set_duration("work", &mut config.work_us, 0..=60 * US_PER_S)?;
+        o.set_duration("vote-timeout", &mut config.vote_timeout_us, US_PER_MS..=60 * US_PER_S)?;
+        o.set_duration("ask", &mut config.ask_us, US_PER_MS..=60 * US_PER_S)?;
+        o.set_duration("retry", &mut config.retry_us, US_PER_MS..=60 * US_PER_S)?;
+        o.set_on_off("cooperative", &mut config.cooperative)?;
         Ok(config)
     }
 

@@ -1,4 +1,4 @@
-use super::{Checked, World};
+use crate::check::{Checked, World};
 use crate::core::TimeUs;
 use crate::sim::timetravel::TimeTravel;
 use crate::sim::{Action, RunStatus, Setup, Trace};
