@@ -25,11 +25,14 @@ pub static PROTOCOLS: &[Entry] = &[
     Entry::of::<Toy>(),
 ];
 
+/// Builds a run of one protocol.
+type Builder = fn(Setup, Option<&Scenario>, Keep) -> Result<Box<dyn Playground>, String>;
+
 /// One protocol of the registry: its name and how to describe it and build a run of it.
 pub struct Entry {
     pub name: &'static str,
     info: fn() -> ProtocolInfo,
-    build: fn(Setup, Option<&Scenario>, Keep) -> Result<Box<dyn Playground>, String>,
+    build: Builder,
 }
 
 impl Entry {
