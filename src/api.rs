@@ -9,10 +9,9 @@
 //! scenario language (`crash 3`, `partition {1,2} {3,4,5}`, `request 1 "set x 1"`). Bad input is
 //! an exception with a clear message, never a panic.
 
-use crate::playground::{self, Playground};
-use crate::scenario;
+use crate::playground::settings::{is_setting, PAGE_KEYS};
+use crate::playground::{self, Playground, Settings};
 use crate::sim::trace::format_hash;
-use crate::ui::{params_from_pairs, PageParams};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -79,18 +78,24 @@ fn pairs(config: &JsValue) -> Result<Vec<(String, String)>, JsError> {
 /// The most settings (options included) one call may pass.
 const SETTINGS_MAX: usize = 200;
 
-fn settings(config: &JsValue) -> Result<(PageParams, Option<scenario::Scenario>), JsError> {
-    let mut all = pairs(config)?;
-    let scenario_text = all.iter().position(|(k, _)| k == "scenario").map(|i| all.remove(i).1);
-    let params = params_from_pairs(all);
-    if !params.errors.is_empty() {
-        return Err(JsError::new(&params.errors.join("; ")));
+/// The run's settings (the page's view preferences, such as `speed`, are passed over).
+fn settings(config: &JsValue) -> Result<Settings, JsError> {
+    let all = pairs(config)?;
+    let mut settings = Settings::default();
+    let mut errors = Vec::new();
+    for (key, value) in &all {
+        if is_setting(key) {
+            if let Err(e) = settings.apply(key, value) {
+                errors.push(e);
+            }
+        } else if !PAGE_KEYS.contains(&key.as_str()) {
+            errors.push(format!("unknown setting {:?}", key.chars().take(40).collect::<String>()));
+        }
     }
-    let scenario = match scenario_text {
-        Some(text) => Some(scenario::parse(&text).map_err(|e| JsError::new(&e.to_string()))?),
-        None => None,
-    };
-    Ok((params, scenario))
+    if !errors.is_empty() {
+        return Err(JsError::new(&errors.join("; ")));
+    }
+    Ok(settings)
 }
 
 /// A part of the trace (`traceSince`).
@@ -127,16 +132,8 @@ impl Simulation {
     /// `new Simulation({ protocol: "raft", nodes: 5, seed: 42, faults: "chaos" })`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Simulation, JsError> {
-        let (params, scenario) = settings(&config)?;
-        let mut setup = params.setup;
-        let protocol = match &scenario {
-            Some(s) => {
-                s.apply_settings(&mut setup);
-                s.protocol.clone().unwrap_or(params.protocol)
-            }
-            None => params.protocol,
-        };
-        let run = playground::build(&protocol, setup, scenario.as_ref()).map_err(|e| JsError::new(&e))?;
+        let (_, run) =
+            playground::build_settings(&settings(&config)?, playground::Keep::Trace).map_err(|e| JsError::new(&e))?;
         Ok(Simulation { run })
     }
 
@@ -169,7 +166,7 @@ impl Simulation {
 
     /// Applies an action now, written as a line of the scenario language, e.g. `"crash 3"`.
     pub fn inject(&mut self, action: &str) -> Result<(), JsError> {
-        for action in scenario::parse_actions(action).map_err(|e| JsError::new(&e))? {
+        for action in crate::scenario::parse_actions(action).map_err(|e| JsError::new(&e))? {
             self.run.apply(action).map_err(|e| JsError::new(&e))?;
         }
         Ok(())

@@ -578,6 +578,22 @@ async fn a_share_link_opens_the_same_run_with_the_same_trace_hash() {
     assert_eq!(opened.attr("#stats", "data-hash"), end_hash, "and the same end");
 }
 
+/// The same settings through the JS API, and the page opening the share link of that run, give
+/// the trace hash of `sim run` with those flags (tests/faces.rs holds the command line to it).
+#[wasm_bindgen_test]
+async fn the_js_api_and_the_page_give_the_command_line_s_trace_hash() {
+    use consensus_playground::api::Simulation;
+    let settings: Vec<(&str, wasm_bindgen::JsValue)> =
+        golden::FACES_SETTINGS.iter().map(|(k, v)| (*k, wasm_bindgen::JsValue::from_str(v))).collect();
+    let mut sim = Simulation::new(js_object(&settings)).unwrap();
+    assert_eq!(sim.run_until(10_000_000.0, None).unwrap(), "reached");
+    assert_eq!(js_get(&sim.stats().unwrap(), "traceHash").as_string().unwrap(), golden::FACES_HASH);
+    let page = Page::open(&format!("?run={}", golden::FACES_LINK)).await;
+    assert!(page.all(".notice").is_empty(), "{}", page.text(".notice"));
+    assert_eq!(page.attr("#stats", "data-hash").as_deref(), Some(golden::FACES_HASH));
+    assert_eq!(page.now_us(), 10_000_000);
+}
+
 #[wasm_bindgen_test]
 async fn malformed_truncated_or_hostile_links_get_a_message_and_a_default_run() {
     let good = {

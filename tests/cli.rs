@@ -34,7 +34,7 @@ fn run_exits_1_with_property_event_and_reproduce_line() {
     let repro = out.lines().find(|l| l.starts_with("reproduce: ")).expect("a reproduce line");
     assert_eq!(
         repro,
-        "reproduce: sim run --protocol toy --nodes 5 --seed 0 --duration 10s --faults chaos --bug volatile-log"
+        "reproduce: sim run --protocol toy --nodes 5 --seed 0 --duration 60s --faults chaos --bug volatile-log"
     );
     // The reproduce command reproduces the same trace.
     let args: Vec<&str> = repro["reproduce: sim ".len()..].split(' ').collect();
@@ -47,7 +47,7 @@ fn run_exits_1_with_property_event_and_reproduce_line() {
 #[test]
 fn bad_usage_exits_2_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
-        (&["run", "--nodes", "0"], "--nodes must be between 1 and 101"),
+        (&["run", "--nodes", "0"], "--nodes: nodes=\"0\" is not a number from 1 to 101"),
         (&["run", "--protocol", "nope"], "unknown protocol \"nope\""),
         (&["run", "--protocol", "toy", "--bug", "nope"], "no planted bug \"nope\""),
         (&["run", "--duration", "10"], "needs a unit"),

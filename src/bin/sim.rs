@@ -23,11 +23,13 @@ static ALLOCATOR: consensus_playground::heap::Counting = consensus_playground::h
 mod native {
     use clap::{Args, Parser, Subcommand};
     use consensus_playground::check::PropertyKind;
-    use consensus_playground::core::time::{format_duration, parse_duration};
+    use consensus_playground::core::time::format_duration;
+    use consensus_playground::playground::settings::{query_pairs, Settings};
+    use consensus_playground::playground::share;
     use consensus_playground::playground::{self, Keep, Playground};
     use consensus_playground::scenario::{self, Scenario};
     use consensus_playground::sim::trace::format_hash;
-    use consensus_playground::sim::{FaultPreset, RunStatus, Setup, NODES_MAX};
+    use consensus_playground::sim::{FaultPreset, RunStatus};
     use std::io::Write;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
@@ -50,32 +52,75 @@ mod native {
         List,
     }
 
-    #[derive(Args, Clone)]
+    /// The run's settings, by the names the page's URL uses (`sim list` for the protocols' own);
+    /// each defaults to what the page and the JS API use, and overrides a scenario's.
+    #[derive(Args, Clone, Default)]
     struct Common {
         /// Protocol (see `sim list`); a scenario's `protocol` line is used if this is not given.
         #[arg(long)]
         protocol: Option<String>,
         /// Cluster size (1 to 101).
         #[arg(long)]
-        nodes: Option<usize>,
-        /// Virtual duration, e.g. 10s or 500ms.
-        #[arg(long, value_parser = parse_duration)]
-        duration: Option<u64>,
+        nodes: Option<String>,
+        /// The planned length of the run, e.g. 10s or 500ms (chaos heals at half of it).
+        #[arg(long)]
+        duration: Option<String>,
         /// Fault preset: none or chaos.
-        #[arg(long, value_parser = FaultPreset::parse)]
-        faults: Option<FaultPreset>,
-        /// A planted bug (see `sim list`).
+        #[arg(long)]
+        faults: Option<String>,
+        /// A planted bug (see `sim list`), or none.
         #[arg(long)]
         bug: Option<String>,
-        /// A scenario file (see the README's scenario language).
+        /// A scenario file (see docs/scenario-language.md).
         #[arg(long)]
         scenario: Option<String>,
         /// A protocol option, key=value (repeatable).
         #[arg(long = "option", value_name = "KEY=VALUE")]
         options: Vec<String>,
-        /// Closed-loop clients.
+        /// Closed-loop clients (0 to 50).
         #[arg(long)]
-        clients: Option<u32>,
+        clients: Option<String>,
+        /// Each client's think time between commands, e.g. 300ms.
+        #[arg(long)]
+        interval: Option<String>,
+        /// Every link's latency range, e.g. 10ms..25ms.
+        #[arg(long)]
+        latency: Option<String>,
+        /// Percent of messages lost on every link, e.g. 5 or 2.5%.
+        #[arg(long)]
+        drop: Option<String>,
+        /// Percent of messages delivered twice.
+        #[arg(long)]
+        duplicate: Option<String>,
+    }
+
+    impl Common {
+        /// The settings given on the command line, by name.
+        fn pairs(&self) -> Result<Vec<(String, String)>, String> {
+            let mut out = Vec::new();
+            let named = [
+                ("protocol", &self.protocol),
+                ("nodes", &self.nodes),
+                ("duration", &self.duration),
+                ("faults", &self.faults),
+                ("bug", &self.bug),
+                ("clients", &self.clients),
+                ("interval", &self.interval),
+                ("latency", &self.latency),
+                ("drop", &self.drop),
+                ("duplicate", &self.duplicate),
+            ];
+            for (key, value) in named {
+                if let Some(v) = value {
+                    out.push((key.to_string(), v.clone()));
+                }
+            }
+            for option in &self.options {
+                let (k, v) = option.split_once('=').ok_or_else(|| format!("--option {option:?} is not key=value"))?;
+                out.push((format!("opt.{}", k.trim()), v.trim().to_string()));
+            }
+            Ok(out)
+        }
     }
 
     #[derive(Args)]
@@ -84,10 +129,14 @@ mod native {
         common: Common,
         /// The seed.
         #[arg(long)]
-        seed: Option<u64>,
+        seed: Option<String>,
         /// Write the trace as JSON Lines to this file.
         #[arg(long)]
         trace: Option<String>,
+        /// Replay a page's run: its URL, or a share link (`?run=1.…`, from Copy link), to the
+        /// moment it showed, with the same trace hash. Other settings may not be given with it.
+        #[arg(long)]
+        link: Option<String>,
     }
 
     #[derive(Args)]
@@ -126,10 +175,10 @@ mod native {
     /// The fully resolved description of a run, from the flags and the scenario.
     #[derive(Clone)]
     struct Plan {
-        protocol: String,
-        setup: Setup,
+        settings: Settings,
         scenario: Option<Scenario>,
-        common: Common,
+        /// The scenario's file, for the `reproduce:` line.
+        scenario_path: Option<String>,
     }
 
     fn usage(message: impl std::fmt::Display) -> i32 {
@@ -137,96 +186,46 @@ mod native {
         2
     }
 
-    fn plan(common: &Common, seed: Option<u64>) -> Result<Plan, String> {
-        let scenario = match &common.scenario {
-            None => None,
-            Some(path) => {
-                let meta = std::fs::metadata(path).map_err(|e| format!("cannot read scenario {path}: {e}"))?;
-                if meta.len() > scenario::SCENARIO_BYTES_MAX as u64 {
-                    return Err(format!("scenario {path} is larger than {} bytes", scenario::SCENARIO_BYTES_MAX));
-                }
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario {path}: {e}"))?;
-                Some(scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?)
+    /// The settings: the defaults every face shares, then the scenario's, then the flags'.
+    fn plan(common: &Common, seed: Option<&str>) -> Result<Plan, String> {
+        let mut settings = Settings::default();
+        if let Some(path) = &common.scenario {
+            let meta = std::fs::metadata(path).map_err(|e| format!("cannot read scenario {path}: {e}"))?;
+            if meta.len() > scenario::SCENARIO_BYTES_MAX as u64 {
+                return Err(format!("scenario {path} is larger than {} bytes", scenario::SCENARIO_BYTES_MAX));
             }
-        };
-        let mut setup = Setup::default();
-        if let Some(s) = &scenario {
-            s.apply_settings(&mut setup);
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario {path}: {e}"))?;
+            scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+            settings.scenario = Some(text);
         }
-        if let Some(n) = common.nodes {
-            if n == 0 || n > NODES_MAX {
-                return Err(format!("--nodes must be between 1 and {NODES_MAX}"));
-            }
-            setup.nodes = n;
-        }
+        let scenario = settings.apply_scenario()?;
+        let mut pairs = common.pairs()?;
         if let Some(seed) = seed {
-            setup.seed = seed;
+            pairs.push(("seed".into(), seed.into()));
         }
-        if let Some(d) = common.duration {
-            setup.duration_us = d;
-        }
-        if let Some(f) = common.faults {
-            setup.faults = f;
-        }
-        if let Some(bug) = &common.bug {
-            setup.bug = if bug == "none" { None } else { Some(bug.clone()) };
-        }
-        if let Some(c) = common.clients {
-            setup.workload.clients = c;
-        }
-        for option in &common.options {
-            let (k, v) = option.split_once('=').ok_or_else(|| format!("--option {option:?} is not key=value"))?;
-            setup.options.insert(k.trim().to_string(), v.trim().to_string());
-        }
-        let protocol = common
-            .protocol
-            .clone()
-            .or_else(|| scenario.as_ref().and_then(|s| s.protocol.clone()))
-            .unwrap_or_else(|| playground::default_protocol().to_string());
-        if !playground::protocol_names().contains(&protocol.as_str()) {
-            return Err(format!(
-                "unknown protocol {protocol:?}: use one of {}",
-                playground::protocol_names().join(", ")
-            ));
+        for (key, value) in &pairs {
+            let flag = key.strip_prefix("opt.").map_or(format!("--{key}"), |k| format!("--option {k}"));
+            settings.apply(key, value).map_err(|e| format!("{flag}: {e}"))?;
         }
         // Build once to check the protocol's bug and options before any work.
-        playground::build(&protocol, setup.clone(), scenario.as_ref())?;
-        Ok(Plan { protocol, setup, scenario, common: common.clone() })
+        playground::build(&settings.protocol, settings.setup.clone(), scenario.as_ref())?;
+        Ok(Plan { settings, scenario, scenario_path: common.scenario.clone() })
     }
 
     /// The command that reproduces one run of a plan.
     fn reproduce(plan: &Plan, seed: u64) -> String {
-        let s = &plan.setup;
-        let mut cmd = format!(
-            "sim run --protocol {} --nodes {} --seed {} --duration {} --faults {}",
-            plan.protocol,
-            s.nodes,
-            seed,
-            format_duration(s.duration_us),
-            s.faults.as_str()
-        );
-        if let Some(bug) = &s.bug {
-            cmd += &format!(" --bug {bug}");
-        }
-        if let Some(c) = plan.common.clients {
-            cmd += &format!(" --clients {c}");
-        }
-        for o in &plan.common.options {
-            cmd += &format!(" --option {o}");
-        }
-        if let Some(path) = &plan.common.scenario {
-            cmd += &format!(" --scenario {path}");
-        }
-        cmd
+        let mut settings = plan.settings.clone();
+        settings.setup.seed = seed;
+        settings.cli_command(plan.scenario_path.as_deref())
     }
 
     /// The plan's run for `seed`: with its trace, time travel and fingerprint for `run`; with
     /// nothing but its violations for a sweep (every property checked, no trace, no
     /// checkpoints, no trace hash).
     fn build(plan: &Plan, seed: u64, keep: Keep) -> Box<dyn Playground> {
-        let mut setup = plan.setup.clone();
+        let mut setup = plan.settings.setup.clone();
         setup.seed = seed;
-        playground::build_with(&plan.protocol, setup, plan.scenario.as_ref(), keep).expect("checked by plan()")
+        playground::build_with(&plan.settings.protocol, setup, plan.scenario.as_ref(), keep).expect("checked by plan()")
     }
 
     /// A reader that stops early (`sim list | head`) closes the pipe; that ends the program
@@ -301,22 +300,26 @@ mod native {
     }
 
     fn run(args: RunArgs) -> i32 {
-        let plan = match plan(&args.common, args.seed) {
-            Ok(p) => p,
+        if let Some(link) = &args.link {
+            return run_link(link, &args);
+        }
+        match plan(&args.common, args.seed.as_deref()) {
+            Ok(plan) => run_plan(&plan, &args),
+            Err(e) => usage(e),
+        }
+    }
+
+    /// Runs a plan to its duration, streaming the trace to the file asked for.
+    fn run_plan(plan: &Plan, args: &RunArgs) -> i32 {
+        let seed = plan.settings.setup.seed;
+        let mut out = match trace_file(args) {
+            Ok(out) => out,
             Err(e) => return usage(e),
         };
-        let seed = plan.setup.seed;
-        let mut out = match &args.trace {
-            None => None,
-            Some(path) => match std::fs::File::create(path) {
-                Ok(f) => Some(std::io::BufWriter::new(f)),
-                Err(e) => return usage(format!("cannot write trace {path}: {e}")),
-            },
-        };
-        let mut run = build(&plan, seed, Keep::Trace);
+        let mut run = build(plan, seed, Keep::Trace);
         let started = Instant::now();
-        let duration = plan.setup.duration_us;
-        let budget = plan.setup.limits.steps_per_call_max;
+        let duration = plan.settings.setup.duration_us;
+        let budget = plan.settings.setup.limits.steps_per_call_max;
         let mut written = 0u64;
         // Advance in slices so that the bounded in-memory trace can be streamed to the file.
         let slice_us = 10_000;
@@ -341,15 +344,87 @@ mod native {
                 return usage(format!("cannot write trace: {e}"));
             }
         }
+        if status == RunStatus::StepLimit {
+            println!("stopped at the step limit ({budget} events) before the duration: the protocol may be livelocked");
+        }
+        report(run.as_ref(), started, Some(&reproduce(plan, seed)))
+    }
+
+    fn trace_file(args: &RunArgs) -> Result<Option<std::io::BufWriter<std::fs::File>>, String> {
+        match &args.trace {
+            None => Ok(None),
+            Some(path) => match std::fs::File::create(path) {
+                Ok(f) => Ok(Some(std::io::BufWriter::new(f))),
+                Err(e) => Err(format!("cannot write trace {path}: {e}")),
+            },
+        }
+    }
+
+    /// `sim run --link`: a page's URL runs its settings to their duration; a share link is
+    /// replayed to the moment it showed, as the page opens it.
+    fn run_link(link: &str, args: &RunArgs) -> i32 {
+        if args.seed.is_some() || !args.common.pairs().is_ok_and(|p| p.is_empty()) || args.common.scenario.is_some() {
+            return usage("--link carries the run's settings: give no other setting with it");
+        }
+        if link.len() > share::LINK_CHARS_MAX + 4096 {
+            return usage("--link: the link is too long");
+        }
+        let query = link.split_once('?').map_or(link, |(_, q)| q);
+        let pairs = query_pairs(query);
+        let Some((_, value)) = pairs.iter().find(|(k, _)| k == "run") else {
+            // A page's URL: its settings (and scenario), run as `sim run` runs them.
+            let (mut settings, errors) = Settings::from_query_pairs(&pairs);
+            if !errors.is_empty() {
+                return usage(format!("--link: {}", errors.join("; ")));
+            }
+            let scenario = match settings.apply_scenario() {
+                Ok(scenario) => scenario,
+                Err(e) => return usage(format!("--link: {e}")),
+            };
+            if let Err(e) = playground::build(&settings.protocol, settings.setup.clone(), scenario.as_ref()) {
+                return usage(format!("--link: {e}"));
+            }
+            return run_plan(&Plan { settings, scenario, scenario_path: None }, args);
+        };
+        let shared = match share::decode(value) {
+            Ok(shared) => shared,
+            Err(e) => return usage(format!("--link: the share link could not be opened: {e}")),
+        };
+        let built = shared.settings().and_then(|s| playground::build_settings(&s, Keep::Trace));
+        let (_, mut run) = match built {
+            Ok(built) => built,
+            Err(e) => return usage(format!("--link: {e}")),
+        };
+        let started = Instant::now();
+        if let Err(e) = share::replay(run.as_mut(), &shared) {
+            return usage(format!("--link: {e}"));
+        }
+        match trace_file(args) {
+            Ok(Some(mut w)) => {
+                write_trace(run.as_ref(), 0, &mut w);
+                if let Err(e) = w.flush() {
+                    return usage(format!("cannot write trace: {e}"));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return usage(e),
+        }
+        println!("replayed to step {} of {} (the moment the link showed)", run.steps(), run.horizon());
+        report(run.as_ref(), started, None)
+    }
+
+    /// Prints what a run came to; exit 1 when a property or an expectation failed.
+    fn report(run: &dyn Playground, started: Instant, reproduce: Option<&str>) -> i32 {
         let elapsed = started.elapsed().as_secs_f64();
         let stats = run.stats();
+        let setup = run.setup();
         println!(
             "protocol {} nodes {} seed {} faults {} bug {}",
-            plan.protocol,
-            plan.setup.nodes,
-            seed,
-            plan.setup.faults.as_str(),
-            plan.setup.bug.as_deref().unwrap_or("none")
+            run.protocol(),
+            setup.nodes,
+            setup.seed,
+            setup.faults.as_str(),
+            setup.bug.as_deref().unwrap_or("none")
         );
         println!(
             "virtual time {}  steps {}  records {}  messages sent {} delivered {} dropped {}  client ops {}",
@@ -363,9 +438,6 @@ mod native {
         );
         println!("wall time {:.3}s  ({:.0} events/s)", elapsed, stats.steps as f64 / elapsed.max(1e-9));
         println!("trace hash {}", format_hash(run.hash()));
-        if status == RunStatus::StepLimit {
-            println!("stopped at the step limit ({budget} events) before the duration: the protocol may be livelocked");
-        }
         let mut failed = false;
         let violations = run.property_violations();
         let mut shown: Vec<&str> = Vec::new();
@@ -394,7 +466,9 @@ mod native {
             }
         }
         if failed {
-            println!("reproduce: {}", reproduce(&plan, seed));
+            if let Some(command) = reproduce {
+                println!("reproduce: {command}");
+            }
             1
         } else {
             println!("all properties held");
@@ -453,7 +527,7 @@ mod native {
         let mut step_limits = 0u64;
         let mut expectation_failures = 0u64;
         // Each reporting property: (seeds that reported it, the first of them).
-        let info = playground::registry::entry(&plan.protocol).expect("checked by plan()").info();
+        let info = playground::registry::entry(&plan.settings.protocol).expect("checked by plan()").info();
         let mut reported: Vec<(&str, u64, Option<u64>)> = info
             .properties
             .iter()
@@ -482,11 +556,11 @@ mod native {
         println!(
             "swept {} seeds of {} ({} nodes, {}, faults {}, bug {}) with {} jobs",
             results.len(),
-            plan.protocol,
-            plan.setup.nodes,
-            format_duration(plan.setup.duration_us),
-            plan.setup.faults.as_str(),
-            plan.setup.bug.as_deref().unwrap_or("none"),
+            plan.settings.protocol,
+            plan.settings.setup.nodes,
+            format_duration(plan.settings.setup.duration_us),
+            plan.settings.setup.faults.as_str(),
+            plan.settings.setup.bug.as_deref().unwrap_or("none"),
             jobs
         );
         println!(

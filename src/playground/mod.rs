@@ -5,10 +5,13 @@
 pub mod registry;
 mod run;
 mod session;
+pub mod settings;
+pub mod share;
 mod views;
 
 pub use registry::{default_protocol, protocol_names, protocols, ProtocolInfo, PROTOCOLS};
 pub use run::Run;
+pub use settings::Settings;
 pub use views::*;
 
 use crate::check::Violation;
@@ -140,4 +143,14 @@ pub fn build_with(
     keep: Keep,
 ) -> Result<Box<dyn Playground>, String> {
     registry::entry(protocol)?.build(setup, scenario, keep)
+}
+
+/// A run of the settings: their scenario's settings applied over them, its actions and
+/// expectations installed. Every face (the page, the JS API, `sim run`) builds its runs here, so
+/// the same settings give the same run. Returns the settings the run has.
+pub fn build_settings(settings: &Settings, keep: Keep) -> Result<(Settings, Box<dyn Playground>), String> {
+    let mut settings = settings.clone();
+    let scenario = settings.apply_scenario()?;
+    let run = build_with(&settings.protocol, settings.setup.clone(), scenario.as_ref(), keep)?;
+    Ok((settings, run))
 }

@@ -7,11 +7,12 @@ use super::forms::{self, next_seed};
 use super::loggrid::{current_leader, LogGrid};
 use super::panels;
 use super::params::{parse_params, PageParams};
-use super::{lessons, share, timeline};
+use super::{lessons, timeline};
 use crate::core::decimal::format_fixed as fixed;
 use crate::core::time::format_duration;
 use crate::core::TextMap;
 use crate::core::{NodeId, TimeUs};
+use crate::playground::share;
 use crate::playground::{self, Caption, ClusterView, EventFilter, Playground, ProtocolInfo, ViewDetail};
 use crate::sim::trace::format_hash;
 use crate::sim::{Action, LinkChange, RunStatus};
@@ -115,6 +116,8 @@ pub enum Msg {
     StepBack,
     /// Makes a share link of the whole run and copies it.
     CopyLink,
+    /// The `sim run --link` command that replays this run natively, to the moment shown.
+    CopyCli,
     /// The link made for the `CopyLink` with this number (the browser compresses asynchronously).
     LinkMade(u64, Result<String, String>),
     /// The page's share link, read (the browser inflates asynchronously), for the run numbered so.
@@ -199,8 +202,9 @@ pub struct App {
     /// its span ends.
     pub(super) zoom: usize,
     pub(super) pan_us: u64,
-    /// The last share link made.
+    /// The last share link made (or the command replaying it, when `share_cli`).
     pub(super) share_link: Option<String>,
+    share_cli: bool,
     /// Counts `CopyLink`s and rebuilds, so a link finished after either is not shown.
     share_requests: u64,
     /// Counts the runs built, so a share link read after the person started another run is ignored.
@@ -232,27 +236,15 @@ fn build(params: &PageParams, notices: &mut Vec<String>) -> (PageParams, Box<dyn
 
 /// A run of the settings, with the scenario's settings, actions and expectations if there is one.
 fn build_run(params: &PageParams) -> Result<(PageParams, Box<dyn Playground>), String> {
-    let mut p = params.clone();
-    let scenario = match &p.scenario {
-        Some(text) => Some(crate::scenario::parse(text).map_err(|e| format!("the scenario: {e}"))?),
-        None => None,
-    };
-    if let Some(s) = &scenario {
-        s.apply_settings(&mut p.setup);
-        if let Some(protocol) = &s.protocol {
-            p.protocol = protocol.clone();
-        }
-    }
-    let run = playground::build(&p.protocol, p.setup.clone(), scenario.as_ref())?;
-    Ok((p, run))
+    let (settings, run) = playground::build_settings(&params.settings(), playground::Keep::Trace)?;
+    Ok((params.with_settings(settings), run))
 }
 
 /// Rebuilds a shared run and replays it to the moment it was shared at, paused there.
 fn open_link(shared: share::SharedRun, viewer: &PageParams) -> Result<(PageParams, Box<dyn Playground>), String> {
-    let mut p = shared.params()?;
+    let mut p = PageParams::default().with_settings(shared.settings()?);
     // How to look at it is the viewer's choice.
     p.keep_view_of(viewer);
-    p.scenario = shared.scenario.clone();
     let (mut p, mut run) = build_run(&p)?;
     share::replay(run.as_mut(), &shared)?;
     p.paused = true;
@@ -648,7 +640,7 @@ impl App {
     }
 
     /// Makes the share link of the whole run, shows it and copies it to the clipboard.
-    fn copy_link(&mut self, link: &yew::html::Scope<App>) {
+    fn copy_link(&mut self, link: &yew::html::Scope<App>, cli: bool) {
         if self.run.horizon() > share::LINK_STEPS_MAX {
             self.action_error = Some(format!(
                 "this run is {} steps long; a share link replays at most {} (restart and share sooner)",
@@ -657,7 +649,7 @@ impl App {
             ));
             return;
         }
-        let shared = share::SharedRun::capture(&self.params, self.params.scenario.as_deref(), self.run.as_ref());
+        let shared = share::SharedRun::capture(&self.params.settings(), self.run.as_ref());
         if shared.actions.len() > share::LINK_ACTIONS_MAX {
             self.action_error =
                 Some(format!("this run has more than {} actions, too many for a share link", share::LINK_ACTIONS_MAX));
@@ -667,10 +659,18 @@ impl App {
         let base =
             location.and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))).unwrap_or_default();
         self.share_requests += 1;
+        self.share_cli = cli;
         let request = self.share_requests;
         let link = link.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let made = share::make_link(&shared).await.map(|value| format!("{base}?run={value}"));
+            let made = share::make_link(&shared).await.map(|value| {
+                let url = format!("{base}?run={value}");
+                if cli {
+                    format!("sim run --link '{url}'")
+                } else {
+                    url
+                }
+            });
             link.send_message(Msg::LinkMade(request, made));
         });
     }
@@ -768,6 +768,7 @@ impl Component for App {
             zoom: timeline::ZOOM_DEFAULT,
             pan_us: 0,
             share_link: None,
+            share_cli: false,
             share_requests: 0,
             builds: 0,
             opening_link: false,
@@ -886,7 +887,8 @@ impl Component for App {
             }
             Msg::Scrub(step) => self.scrub(step),
             Msg::StepBack => self.scrub(self.run.seeking().unwrap_or(self.run.steps()).saturating_sub(1)),
-            Msg::CopyLink => self.copy_link(ctx.link()),
+            Msg::CopyLink => self.copy_link(ctx.link(), false),
+            Msg::CopyCli => self.copy_link(ctx.link(), true),
             Msg::LinkOpened(build, shared) => {
                 if build != self.builds {
                     return false;
@@ -1181,6 +1183,8 @@ impl Component for App {
                     if control("share") {
                         <button id="share" title="Copy a link that replays this whole run exactly: settings, seed and every action"
                                 onclick={link.callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+                        <button id="share-cli" title="Copy the command that replays this run natively (sim run --link), to the moment shown, with the same trace hash"
+                                onclick={link.callback(|_| Msg::CopyCli)}>{ "Copy CLI command" }</button>
                     }
                     if control("export") {
                         <button id="export-trace" title="Download the trace so far as JSON Lines (the format of sim run --trace)"
@@ -1203,7 +1207,7 @@ impl Component for App {
                 </section>
                 if let Some(url) = &self.share_link {
                     <p class="share-link">
-                        { "Link to this run (copied if the browser allowed it): " }
+                        { if self.share_cli { "Command that replays this run natively (copied if the browser allowed it): " } else { "Link to this run (copied if the browser allowed it): " } }
                         <input id="share-url" type="text" readonly=true value={url.clone()} aria-label="share link" />
                         <span class="hint">{ format!("{} characters", url.len()) }</span>
                     </p>
@@ -1246,12 +1250,12 @@ impl App {
         let location = web_sys::window().map(|w| w.location());
         let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
         let base = format!("{}index.html", &path[..path.rfind('/').map_or(0, |i| i + 1)]);
-        let query = super::params::settings_query(&self.params);
+        let query = self.params.settings().query();
         let scenario = self
             .params
             .scenario
             .as_deref()
-            .map(|s| format!("&scenario={}", super::params::encode(s)))
+            .map(|s| format!("&scenario={}", crate::playground::settings::encode(s)))
             .unwrap_or_default();
         format!("{base}?{query}{scenario}")
     }

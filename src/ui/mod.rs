@@ -9,7 +9,6 @@ mod loggrid;
 mod math;
 mod panels;
 mod params;
-pub mod share;
 mod timeline;
 
 pub use app::{App, AppProps};

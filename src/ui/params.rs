@@ -5,11 +5,9 @@
 //! `embed` with `panels=` and `controls=` (compact chrome for an iframe). Bad values give a
 //! message and the default, never a panic.
 
-use crate::playground::protocol_names;
-use crate::sim::{FaultPreset, Setup};
-
-/// The most nodes the URL may ask for (the simulator's own limit).
-pub const URL_NODES_MAX: usize = crate::sim::NODES_MAX;
+use crate::playground::settings::{is_setting, query_pairs, Settings};
+use crate::playground::share::LINK_CHARS_MAX;
+use crate::sim::Setup;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct PageParams {
@@ -45,8 +43,7 @@ pub const CONTROLS: [&str; 8] = ["play", "step", "speed", "seed", "heal", "share
 /// What `?embed` shows unless told otherwise.
 pub const EMBED_PANELS: [&str; 3] = ["cluster", "timeline", "properties"];
 pub const EMBED_CONTROLS: [&str; 5] = ["play", "step", "speed", "heal", "clock"];
-/// The longest share link (`run=`) and scenario (`scenario=`) the URL may carry, in characters.
-pub const URL_RUN_CHARS_MAX: usize = 65_536;
+/// The longest scenario (`scenario=`) the URL may carry, in characters.
 pub const URL_SCENARIO_CHARS_MAX: usize = 16_384;
 
 impl PageParams {
@@ -63,6 +60,14 @@ impl PageParams {
             None => !self.embed || embed_default.contains(&name),
         }
     }
+    /// What the page runs: the settings every face shares.
+    pub fn settings(&self) -> Settings {
+        Settings { protocol: self.protocol.clone(), setup: self.setup.clone(), scenario: self.scenario.clone() }
+    }
+    /// Runs `settings`, looked at as before.
+    pub fn with_settings(&self, settings: Settings) -> PageParams {
+        PageParams { protocol: settings.protocol, setup: settings.setup, scenario: settings.scenario, ..self.clone() }
+    }
     /// Takes how `other` looks at a run (speed, embed, panels, controls), not what it runs.
     pub fn keep_view_of(&mut self, other: &PageParams) {
         self.speed = other.speed;
@@ -70,45 +75,6 @@ impl PageParams {
         self.panels = other.panels.clone();
         self.controls = other.controls.clone();
     }
-}
-
-/// The run's settings as URL parameters, in exact units, so that parsing them gives the same
-/// setup back (share links carry this). Viewing preferences (speed, embed, ...) are left out.
-pub fn settings_query(p: &PageParams) -> String {
-    let s = &p.setup;
-    let ppm = |v: u32| format!("{}.{:04}", v / 10_000, v % 10_000);
-    let mut out = vec![
-        format!("protocol={}", p.protocol),
-        format!("nodes={}", s.nodes),
-        format!("seed={}", s.seed),
-        format!("faults={}", s.faults.as_str()),
-        format!("latency={}us..{}us", s.link.latency_us_min, s.link.latency_us_max),
-        format!("drop={}", ppm(s.link.drop_ppm)),
-        format!("duplicate={}", ppm(s.link.duplicate_ppm)),
-        format!("clients={}", s.workload.clients),
-        format!("interval={}us", s.workload.interval_us),
-        format!("duration={}us", s.duration_us),
-    ];
-    if let Some(bug) = &s.bug {
-        out.push(format!("bug={}", encode(bug)));
-    }
-    for (k, v) in &s.options {
-        out.push(format!("opt.{k}={}", encode(v)));
-    }
-    out.join("&")
-}
-
-/// Percent-encodes everything but letters, digits and `-._~`.
-pub fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn name_list(value: &str, known: &[&str], what: &str, errors: &mut Vec<String>) -> Vec<String> {
@@ -126,15 +92,9 @@ fn name_list(value: &str, known: &[&str], what: &str, errors: &mut Vec<String>) 
 
 impl Default for PageParams {
     fn default() -> Self {
-        let mut setup = Setup::default();
-        setup.workload.interval_us = 300_000;
-        // Slower links than the CLI's default, so messages are seen travelling at the page's speed.
-        setup.link.latency_us_min = 10_000;
-        setup.link.latency_us_max = 25_000;
-        // A page run is open-ended; with chaos, faults stop (and the heal phase starts) at 30s.
-        setup.duration_us = 60_000_000;
+        let Settings { protocol, setup, .. } = Settings::default();
         PageParams {
-            protocol: crate::playground::default_protocol().into(),
+            protocol,
             setup,
             speed: 0.1,
             paused: false,
@@ -161,18 +121,18 @@ pub fn parse_params(query: &str) -> PageParams {
         p.errors.push("the URL's parameters are longer than 4096 characters; using defaults".into());
         return p;
     }
-    let mut pairs = url_pairs(&short);
+    let mut pairs = query_pairs(&short);
     let mut errors = Vec::new();
     for pair in long.into_iter().take(2) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let max = if key == "run" { URL_RUN_CHARS_MAX } else { URL_SCENARIO_CHARS_MAX };
+        let max = if key == "run" { LINK_CHARS_MAX } else { URL_SCENARIO_CHARS_MAX };
         if value.len() > max {
             errors.push(format!("the {key} parameter is longer than {max} characters; ignored"));
         } else if key == "run" {
             // Base64url: nothing to decode.
             pairs.push((key.into(), value.into()));
         } else {
-            pairs.push((key.into(), decode(value)));
+            pairs.push((key.into(), decode(value).unwrap_or_else(|| value.to_string())));
         }
     }
     let mut p = params_from_pairs(pairs);
@@ -180,44 +140,26 @@ pub fn parse_params(query: &str) -> PageParams {
     p
 }
 
-/// The same settings from key / value pairs (the JS API's config objects), at most 64 of them.
+/// The same parameters from key / value pairs, at most 64 of them: the run's settings through
+/// [`Settings`], the page's own here. A bad value is explained and the default kept; a name that
+/// is neither is passed over (a URL may carry others').
 pub fn params_from_pairs(pairs: Vec<(String, String)>) -> PageParams {
     let mut p = PageParams::default();
     if pairs.len() > 64 {
         p.errors.push("at most 64 settings".into());
         return p;
     }
+    let mut settings = p.settings();
     for (key, value) in pairs {
         let value = value.trim().to_string();
         let shown: String = value.chars().take(40).collect();
-        match key.as_str() {
-            "protocol" => {
-                if protocol_names().contains(&value.as_str()) {
-                    p.protocol = value;
-                } else {
-                    p.errors.push(format!(
-                        "unknown protocol {shown:?}: using {} (known: {})",
-                        p.protocol,
-                        protocol_names().join(", ")
-                    ));
-                }
+        if is_setting(&key) {
+            if let Err(e) = settings.apply(&key, &value) {
+                p.errors.push(format!("{e}; using the default"));
             }
-            "nodes" => match value.parse::<usize>() {
-                Ok(n) if (1..=URL_NODES_MAX).contains(&n) => p.setup.nodes = n,
-                _ => p.errors.push(format!(
-                    "nodes={shown:?} is not a number from 1 to {URL_NODES_MAX}; using {}",
-                    p.setup.nodes
-                )),
-            },
-            "seed" => match value.parse::<u64>() {
-                Ok(s) => p.setup.seed = s,
-                _ => p.errors.push(format!("seed={shown:?} is not a whole number; using {}", p.setup.seed)),
-            },
-            "bug" => p.setup.bug = if value.is_empty() || value == "none" { None } else { Some(value) },
-            "faults" => match FaultPreset::parse(&value) {
-                Ok(f) => p.setup.faults = f,
-                Err(e) => p.errors.push(e),
-            },
+            continue;
+        }
+        match key.as_str() {
             "speed" => match crate::core::decimal::parse_f64(&value, 6) {
                 Some(s) if (0.001..=100.0).contains(&s) => p.speed = s,
                 _ => p.errors.push(format!(
@@ -234,90 +176,22 @@ pub fn params_from_pairs(pairs: Vec<(String, String)>) -> PageParams {
                 "off" | "0" | "false" => p.paused = true,
                 _ => p.errors.push(format!("autoplay={shown:?} is not on or off; playing")),
             },
-            "latency" => match super::forms::parse_range(&value, "latency") {
-                Ok((lo, hi)) => {
-                    p.setup.link.latency_us_min = lo;
-                    p.setup.link.latency_us_max = hi;
-                }
-                Err(e) => p.errors.push(format!("{e}; using the default")),
-            },
-            "drop" | "duplicate" => match super::forms::parse_percent(&value, &key) {
-                Ok(ppm) if key == "drop" => p.setup.link.drop_ppm = ppm,
-                Ok(ppm) => p.setup.link.duplicate_ppm = ppm,
-                Err(e) => p.errors.push(format!("{e}; using 0%")),
-            },
-            "clients" => match super::forms::parse_count(&value, "clients", super::forms::PAGE_CLIENTS_MAX) {
-                Ok(n) => p.setup.workload.clients = n,
-                Err(e) => p.errors.push(format!("{e}; using {}", p.setup.workload.clients)),
-            },
-            "interval" => match super::forms::parse_delay(&value, "interval") {
-                Ok(d) => p.setup.workload.interval_us = d,
-                Err(e) => p.errors.push(format!("{e}; using the default")),
-            },
-            // The run's planned length: the chaos preset injects faults in its first half.
-            "duration" => match crate::core::time::parse_duration(&value) {
-                Ok(us) if us > 0 && us <= crate::core::time::DURATION_US_MAX => p.setup.duration_us = us,
-                _ => p.errors.push(format!("duration={shown:?} is not between 1us and one day; using the default")),
-            },
-            "scenario" => p.scenario = Some(value).filter(|v| !v.is_empty()),
             "run" => p.run = Some(value).filter(|v| !v.is_empty()),
             "embed" => p.embed = !matches!(value.as_str(), "off" | "0" | "false"),
             "panels" => p.panels = Some(name_list(&value, &PANELS, "panel", &mut p.errors)),
             "controls" => p.controls = Some(name_list(&value, &CONTROLS, "control", &mut p.errors)),
-            _ => {
-                if let Some(option) = key.strip_prefix("opt.") {
-                    let valid = option.len() <= 32 && option.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-                    if valid && value.len() <= 64 && p.setup.options.len() < 32 {
-                        p.setup.options.insert(option.to_string(), value);
-                    } else {
-                        p.errors.push(format!(
-                            "option {:?} is not a valid option; ignored",
-                            option.chars().take(40).collect::<String>()
-                        ));
-                    }
-                }
-            }
+            _ => {}
         }
     }
-    p
+    p.with_settings(settings)
 }
 
-/// Splits `a=1&b=2`, decoding `%xx` and `+`.
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .take(64)
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let text = text.replace('+', " ");
-    js_decode(&text).unwrap_or(text)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn js_decode(text: &str) -> Option<String> {
-    js_sys::decode_uri_component(text).ok().and_then(|s| s.as_string())
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn js_decode(text: &str) -> Option<String> {
-    // Native builds (tests) decode the common escapes only.
-    if text.contains('%') {
-        None
-    } else {
-        Some(text.to_string())
-    }
-}
+use crate::playground::settings::decode;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::FaultPreset;
 
     #[test]
     fn good_parameters_are_used_and_bad_ones_explained() {

@@ -12,15 +12,17 @@
 //! settings go through the URL parameters' own checks, its actions through the scenario parser and
 //! the simulator's checks.
 
-use super::params::{parse_params, settings_query, PageParams};
+use super::settings::{query_pairs, Settings};
+use super::Playground;
 use crate::core::TimeUs;
-use crate::playground::Playground;
 use crate::sim::Action;
 #[cfg(not(target_arch = "wasm32"))]
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
 /// The format version written before the payload.
 const VERSION_PREFIX: &str = "1.";
+/// The longest link (the `run=` value) read, in characters.
+pub const LINK_CHARS_MAX: usize = 65_536;
 /// The most a link's payload may inflate to.
 pub const LINK_BYTES_MAX: usize = 1 << 20;
 /// The most actions a link may carry.
@@ -39,7 +41,7 @@ const HEADER_V1: &str = "consensus-playground run";
 /// A run as a share link carries it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SharedRun {
-    /// The settings as URL parameters ([`settings_query`]).
+    /// The settings as URL parameters ([`Settings::query`]).
     pub settings: String,
     /// The scenario script the run was started from, if any.
     pub scenario: Option<String>,
@@ -54,11 +56,12 @@ pub struct SharedRun {
 }
 
 impl SharedRun {
-    /// The run as it stands, to share. `at_step` is the step on screen.
-    pub fn capture(params: &PageParams, scenario: Option<&str>, run: &dyn Playground) -> Self {
+    /// The run as it stands, to share: its settings (with the scenario it was started from) and
+    /// every action given since. The step on screen is the run's own.
+    pub fn capture(settings: &Settings, run: &dyn Playground) -> Self {
         SharedRun {
-            settings: settings_query(params),
-            scenario: scenario.map(str::to_string),
+            settings: settings.query(),
+            scenario: settings.scenario.clone(),
             steps: run.horizon(),
             now_us: run.horizon_us(),
             at_step: run.steps(),
@@ -66,14 +69,16 @@ impl SharedRun {
         }
     }
 
-    /// The settings the link carries, checked like URL parameters.
-    pub fn params(&self) -> Result<PageParams, String> {
-        let p = parse_params(&self.settings);
-        if p.errors.is_empty() {
-            Ok(p)
-        } else {
-            Err(format!("its settings are not valid: {}", p.errors.join("; ")))
+    /// The settings the link carries (with its scenario), checked like URL parameters; a page's
+    /// view preferences among them (`speed=2`) are passed over.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let pairs = query_pairs(&self.settings);
+        let (mut settings, errors) = Settings::from_query_pairs(&pairs);
+        if !errors.is_empty() {
+            return Err(format!("its settings are not valid: {}", errors.join("; ")));
         }
+        settings.scenario = self.scenario.clone();
+        Ok(settings)
     }
 
     /// The run as text (before compression).
@@ -309,7 +314,7 @@ fn packed(text: &str) -> Result<Vec<u8>, String> {
         .trim()
         .strip_prefix(VERSION_PREFIX)
         .ok_or("it is not a Consensus Playground run (or comes from a newer version)")?;
-    if body.len() > super::params::URL_RUN_CHARS_MAX {
+    if body.len() > LINK_CHARS_MAX {
         return Err("it is too long".into());
     }
     base64url_decode(body).ok_or_else(|| "it is damaged (not base64url); was it cut short?".to_string())
@@ -378,11 +383,24 @@ pub fn replay(run: &mut dyn Playground, shared: &SharedRun) -> Result<(), String
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::core::NodeId;
-    use crate::playground::build;
+    use crate::core::{NodeId, Protocol};
+    use crate::playground::{build_settings, Keep};
+    use crate::protocols::paxos::Paxos;
+    use crate::protocols::raft::Raft;
+    use crate::protocols::two_phase_commit::TwoPhaseCommit;
 
-    fn sample(params: &PageParams) -> (Box<dyn Playground>, SharedRun) {
-        let mut run = build(&params.protocol, params.setup.clone(), None).unwrap();
+    fn settings(query: &str) -> Settings {
+        let (settings, errors) = Settings::from_query_pairs(&query_pairs(query));
+        assert!(errors.is_empty(), "{query}: {errors:?}");
+        settings
+    }
+
+    fn built(settings: &Settings) -> Box<dyn Playground> {
+        build_settings(settings, Keep::Trace).unwrap().1
+    }
+
+    fn sample(settings: &Settings) -> (Box<dyn Playground>, SharedRun) {
+        let mut run = built(settings);
         run.run_until(400_000, 1_000_000);
         run.apply(Action::Crash { node: NodeId(1) }).unwrap();
         run.run_until(900_000, 1_000_000);
@@ -392,22 +410,21 @@ mod tests {
             .unwrap();
         run.apply(Action::HealAll).unwrap();
         run.run_until(2_345_678, 1_000_000);
-        let shared = SharedRun::capture(params, None, run.as_ref());
+        let shared = SharedRun::capture(settings, run.as_ref());
         (run, shared)
     }
 
     #[test]
     fn a_link_round_trips_to_the_same_trace_hash() {
-        let params = parse_params("protocol=raft&nodes=5&seed=7&opt.prevote=on&drop=1.5&latency=3ms..17ms");
-        assert!(params.errors.is_empty(), "{:?}", params.errors);
-        let (original, shared) = sample(&params);
+        let original_settings = settings("nodes=5&seed=7&opt.prevote=on&drop=1.5&latency=3ms..17ms");
+        let (original, shared) = sample(&original_settings);
         let link = encode(&shared);
         assert!(link.len() < 600, "a short run is a short link: {} characters", link.len());
         let back = decode(&link).unwrap();
         assert_eq!(back, shared);
-        let opened = back.params().unwrap();
-        assert_eq!(opened.setup, params.setup);
-        let mut replayed = build(&opened.protocol, opened.setup.clone(), None).unwrap();
+        let opened = back.settings().unwrap();
+        assert_eq!(opened, original_settings);
+        let mut replayed = built(&opened);
         replay(replayed.as_mut(), &back).unwrap();
         assert_eq!(replayed.hash(), original.hash());
         assert_eq!((replayed.steps(), replayed.now_us()), (original.steps(), original.now_us()));
@@ -416,13 +433,13 @@ mod tests {
 
     #[test]
     fn a_link_made_after_scrubbing_back_opens_at_that_moment() {
-        let params = parse_params("protocol=2pc&nodes=3&seed=3");
-        let (mut original, _) = sample(&params);
+        let settings = settings(&format!("protocol={}&nodes=3&seed=3", TwoPhaseCommit::NAME));
+        let (mut original, _) = sample(&settings);
         let end = original.steps();
         original.restore(end / 2).unwrap();
-        let shared = SharedRun::capture(&params, None, original.as_ref());
+        let shared = SharedRun::capture(&settings, original.as_ref());
         assert_eq!((shared.steps, shared.at_step, shared.now_us), (end, end / 2, 2_345_678));
-        let mut replayed = build("2pc", params.setup.clone(), None).unwrap();
+        let mut replayed = built(&settings);
         replay(replayed.as_mut(), &decode(&encode(&shared)).unwrap()).unwrap();
         assert_eq!((replayed.steps(), replayed.hash()), (original.steps(), original.hash()));
         assert_eq!(replayed.horizon(), end);
@@ -430,8 +447,8 @@ mod tests {
 
     #[test]
     fn malformed_truncated_and_hostile_links_are_explained() {
-        let params = parse_params("seed=5");
-        let (_, shared) = sample(&params);
+        let settings = settings("seed=5");
+        let (_, shared) = sample(&settings);
         let link = encode(&shared);
         let bad = |text: &str| decode(text).expect_err(text);
         assert!(bad("").contains("not a Consensus Playground run"));
@@ -468,37 +485,32 @@ mod tests {
         // Settings that the URL checks refuse, and actions the simulator refuses.
         let mut evil = shared.clone();
         evil.settings = "protocol=<img src=x>&nodes=99999".into();
-        assert!(decode(&encode(&evil)).unwrap().params().unwrap_err().contains("not valid"));
+        assert!(decode(&encode(&evil)).unwrap().settings().unwrap_err().contains("not valid"));
         let mut evil = shared.clone();
         evil.actions = vec![(0, 0, Action::Crash { node: NodeId(42) })];
-        let mut run = build("raft", params.setup.clone(), None).unwrap();
+        let mut run = built(&settings);
         let e = replay(run.as_mut(), &decode(&encode(&evil)).unwrap()).unwrap_err();
         assert!(e.contains("action 1 (crash 42)"), "{e}");
         let mut evil = shared;
         evil.actions = vec![(5, 0, Action::Heal)];
-        let mut run = build("raft", params.setup.clone(), None).unwrap();
+        let mut run = built(&settings);
         assert!(replay(run.as_mut(), &decode(&encode(&evil)).unwrap()).is_err(), "an action before its step's time");
     }
 
     #[test]
     fn a_run_of_a_scenario_round_trips_with_its_script() {
-        let script = super::super::lessons::lesson("2pc-coordinator-crash").unwrap();
-        let scenario = crate::scenario::parse(script).unwrap();
-        let mut params = parse_params("speed=2");
-        scenario.apply_settings(&mut params.setup);
-        params.protocol = scenario.protocol.clone().unwrap();
-        let mut run = build(&params.protocol, params.setup.clone(), Some(&scenario)).unwrap();
+        let script = include_str!("../../scenarios/2pc/coordinator-crash-after-log.scenario");
+        let settings = Settings { scenario: Some(script.into()), ..Settings::default() };
+        let (applied, mut run) = build_settings(&settings, Keep::Trace).unwrap();
+        assert_eq!(applied.protocol, TwoPhaseCommit::NAME, "the scenario's settings apply");
         run.run_until(30_000, 1_000_000);
         run.apply(Action::Request { node: NodeId(1), op: "transfer 3a 4a 5".into() }).unwrap();
         run.run_until(1_500_000, 1_000_000);
-        let shared = SharedRun::capture(&params, Some(script), run.as_ref());
+        let shared = SharedRun::capture(&applied, run.as_ref());
         let back = decode(&encode(&shared)).unwrap();
         assert_eq!(back.scenario.as_deref(), Some(script));
-        let mut opened = back.params().unwrap();
-        let reparsed = crate::scenario::parse(back.scenario.as_deref().unwrap()).unwrap();
-        reparsed.apply_settings(&mut opened.setup);
-        assert_eq!(opened.setup, params.setup, "the scenario's settings apply again to the same setup");
-        let mut replayed = build("2pc", opened.setup, Some(&reparsed)).unwrap();
+        let (opened, mut replayed) = build_settings(&back.settings().unwrap(), Keep::Trace).unwrap();
+        assert_eq!(opened, applied, "the scenario's settings apply again to the same settings");
         replay(replayed.as_mut(), &back).unwrap();
         assert_eq!((replayed.hash(), replayed.steps()), (run.hash(), run.steps()));
     }
@@ -511,7 +523,8 @@ mod tests {
     #[test]
     fn links_made_natively_are_stable() {
         let run = SharedRun {
-            settings: "protocol=raft&nodes=3&seed=41&speed=2".into(),
+            settings: "protocol=raft&nodes=3&seed=41&speed=2" /* pinned text: a protocol name, as links carry */
+                .into(),
             scenario: None,
             steps: 0,
             now_us: 0,
@@ -528,15 +541,15 @@ mod tests {
     #[test]
     fn settings_round_trip_through_the_query() {
         for q in [
-            "protocol=paxos&nodes=7&seed=18446744073709551615&bug=accept-any&faults=chaos",
-            "protocol=2pc&nodes=4&drop=0.0001&duplicate=99.9999&latency=1us..7s&clients=0&interval=1.234567s&duration=10800s",
-            "opt.prevote=off&opt.check-quorum=on&bug=none",
+            format!("protocol={}&nodes=7&seed=18446744073709551615&bug=accept-any&faults=chaos", Paxos::NAME),
+            format!(
+                "protocol={}&nodes=4&drop=0.0001&duplicate=99.9999&latency=1us..7s&clients=0&interval=1.234567s&duration=10800s",
+                TwoPhaseCommit::NAME
+            ),
+            format!("protocol={}&opt.prevote=off&opt.check-quorum=on&bug=none", Raft::NAME),
         ] {
-            let p = parse_params(q);
-            assert!(p.errors.is_empty(), "{q}: {:?}", p.errors);
-            let again = parse_params(&settings_query(&p));
-            assert!(again.errors.is_empty(), "{:?}", again.errors);
-            assert_eq!((again.protocol, again.setup), (p.protocol, p.setup), "{q}");
+            let p = settings(&q);
+            assert_eq!(settings(&p.query()), p, "{q}");
         }
     }
 }
