@@ -25,6 +25,10 @@ step "cargo test (native: unit, integration, CLI)"
 native_log=$(mktemp)
 cargo test --workspace 2>&1 | tee "$native_log"
 
+step "docs/adding-a-protocol.md, followed on a copy of the tree (scripts/check-adding-a-protocol.sh)"
+adding_log=$(mktemp)
+bash scripts/check-adding-a-protocol.sh 2>&1 | tee "$adding_log" || true
+
 step "wasm-pack test --headless --chrome (browser)"
 browser_log=$(mktemp)
 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install 2>&1 | tee "$browser_log"
@@ -51,9 +55,13 @@ echo "screenshots: $shots"
 
 # One closing line over all runners.
 count() { grep -E '^test result:' "$1" | sed -E "s/.* ([0-9]+) $2.*/\1/" | awk '{s+=$1} END {print s+0}'; }
-passed=$(( $(count "$native_log" passed) + $(count "$browser_log" passed) + $(count "$e2e_log" passed) + $(count "$size_log" passed) ))
-failed=$(( $(count "$native_log" failed) + $(count "$browser_log" failed) + $(count "$e2e_log" failed) + $(count "$size_log" failed) ))
-rm -f "$native_log" "$browser_log" "$e2e_log" "$size_log"
+logs=("$native_log" "$adding_log" "$browser_log" "$e2e_log" "$size_log")
+passed=0; failed=0
+for log in "${logs[@]}"; do
+  passed=$(( passed + $(count "$log" passed) )); failed=$(( failed + $(count "$log" failed) ))
+done
+grep -q '^test result:' "$adding_log" || failed=$(( failed + 1 ))
+rm -f "${logs[@]}"
 echo
 echo "all: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

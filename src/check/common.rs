@@ -9,7 +9,7 @@ use litemap::LiteMap;
 use std::hash::{Hash, Hasher};
 
 /// A value's hash, for properties that remember values without keeping their text.
-pub(super) fn value_hash(value: &str) -> u64 {
+pub fn value_hash(value: &str) -> u64 {
     let mut h = StableHasher::default();
     value.hash(&mut h);
     h.finish()
@@ -20,7 +20,7 @@ pub(super) fn value_hash(value: &str) -> u64 {
 /// from the last key as if the indexes were consecutive, and checked; only a wrong guess pays
 /// for the binary search (which was a tenth of the checks' time). New keys go in with
 /// [`crate::core::append_or_insert`].
-pub(super) fn get_near_end<'a, K: Ord, V>(map: &'a LiteMap<K, V>, key: &K, index: impl Fn(&K) -> u64) -> Option<&'a V> {
+pub fn get_near_end<'a, K: Ord, V>(map: &'a LiteMap<K, V>, key: &K, index: impl Fn(&K) -> u64) -> Option<&'a V> {
     let (last, _) = map.last()?;
     // A key whose index is above the last key's is above every key.
     let behind = usize::try_from(index(last).checked_sub(index(key))?).ok()?;

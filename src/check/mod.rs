@@ -2,13 +2,9 @@
 //! and the [`World`]: a simulation together with its properties.
 
 mod common;
-pub mod paxos;
-mod raft;
-mod toy;
-mod two_phase_commit;
 mod world;
 
-pub use common::ClientProgress;
+pub use common::{get_near_end, value_hash, ClientProgress};
 pub use world::{Violation, World};
 
 pub use crate::sim::Reads;

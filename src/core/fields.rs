@@ -11,13 +11,6 @@ use serde::Serialize;
 /// Where fields go, in the order they are given.
 pub trait FieldSink {
     fn field<V: Serialize + ?Sized>(&mut self, key: &'static str, value: &V);
-    /// A field whose value is already JSON text (a protocol's own event, rendered once).
-    fn raw_field(&mut self, key: &'static str, json: &str) {
-        match serde_json::from_str::<&serde_json::value::RawValue>(json) {
-            Ok(raw) => self.field(key, raw),
-            Err(_) => self.field(key, &serde_json::Value::Null),
-        }
-    }
 }
 
 /// Fields as entries of a JSON object being serialized; the first error is kept.
@@ -64,10 +57,5 @@ impl FieldSink for Words {
             self.0.push_str(&json);
         }
     }
-    fn raw_field(&mut self, key: &'static str, json: &str) {
-        self.0.push(' ');
-        self.0.push_str(key);
-        self.0.push('=');
-        self.0.push_str(json);
-    }
+
 }

@@ -48,7 +48,7 @@ pub trait Event: Clone + fmt::Debug + PartialEq + Eq + Hash + 'static {
     /// The `ev` name in the trace.
     fn ev(&self) -> &'static str;
     /// The fields in trace order (without `t`, `ev` and `node`).
-    fn fields(&self, sink: &mut impl FieldSink);
+    fn fields(&self) -> Vec<(&'static str, FieldValue)>;
     /// Which of the protocol's events this is, below 32 (its variant's position, say), so that a
     /// property reading one kind ([`crate::sim::Reads::events`]) is not called for the others.
     fn class(&self) -> u32 {
@@ -69,7 +69,7 @@ impl Event for NoEvent {
     fn ev(&self) -> &'static str {
         match *self {}
     }
-    fn fields(&self, _sink: &mut impl FieldSink) {
+    fn fields(&self) -> Vec<(&'static str, FieldValue)> {
         match *self {}
     }
 }
@@ -172,7 +172,11 @@ impl<E: Event> Observation<E> {
                 sink.field("index", index);
                 sink.field("term", term);
             }
-            Observation::Own(event) => event.fields(sink),
+            Observation::Own(event) => {
+                for (key, value) in event.fields() {
+                    sink.field(key, &value);
+                }
+            }
         }
     }
 
@@ -206,41 +210,42 @@ impl<E: Event> Observation<E> {
                 Observation::Apply { index: *index, term: *term, value: value.clone() }
             }
             Observation::Snapshot { index, term } => Observation::Snapshot { index: *index, term: *term },
-            Observation::Own(event) => {
-                let mut fields = Captured::default();
-                event.fields(&mut fields);
-                Observation::Own(ShownEvent { ev: event.ev(), fields: fields.0 })
-            }
+            Observation::Own(event) => Observation::Own(ShownEvent { ev: event.ev(), fields: event.fields() }),
         }
     }
 }
 
-/// A protocol's own event as printed records carry it: its `ev` and each field's JSON text.
+/// A protocol's own event as printed records carry it: its `ev` and its fields.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShownEvent {
     pub ev: &'static str,
-    pub fields: Vec<(&'static str, Box<str>)>,
+    pub fields: Vec<(&'static str, FieldValue)>,
 }
 
 impl Event for ShownEvent {
     fn ev(&self) -> &'static str {
         self.ev
     }
-    fn fields(&self, sink: &mut impl FieldSink) {
-        for (key, json) in &self.fields {
-            sink.raw_field(key, json);
-        }
+    fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+        self.fields.clone()
     }
 }
 
-/// Fields captured as JSON texts.
-#[derive(Default)]
-struct Captured(Vec<(&'static str, Box<str>)>);
+/// The value of one field of an event: a number, a text or a list of numbers (a ballot, node ids).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FieldValue {
+    Num(u64),
+    Text(Text),
+    Nums(Vec<u64>),
+}
 
-impl FieldSink for Captured {
-    fn field<V: Serialize + ?Sized>(&mut self, key: &'static str, value: &V) {
-        // Plain values (numbers, strings, lists of them) always serialize.
-        self.0.push((key, serde_json::to_string(value).unwrap_or_default().into()));
+impl Serialize for FieldValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Num(n) => serializer.serialize_u64(*n),
+            FieldValue::Text(t) => serializer.serialize_str(t),
+            FieldValue::Nums(ns) => ns.serialize(serializer),
+        }
     }
 }
 

@@ -1,8 +1,7 @@
 //! Paxos's own observation events: an acceptor's promise and acceptance, a learner's learning
 //! that a value was chosen (Paxos Made Simple §2.2–§2.3).
 
-use crate::core::fields::FieldSink;
-use crate::core::{Event, Text};
+use crate::core::{Event, FieldValue, Text};
 use serde::{Deserialize, Serialize};
 
 /// A Paxos ballot `[round, proposer_id]`, ordered by round, then proposer id.
@@ -36,20 +35,15 @@ impl Event for PaxosEvent {
             PaxosEvent::Chosen { .. } => "chosen",
         }
     }
-    fn fields(&self, sink: &mut impl FieldSink) {
+    fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+        let ballot = |b: &Ballot| ("ballot", FieldValue::Nums(vec![b.0, u64::from(b.1)]));
         match self {
-            PaxosEvent::Promise { slot, ballot } => {
-                sink.field("slot", slot);
-                sink.field("ballot", &[ballot.0, u64::from(ballot.1)]);
-            }
-            PaxosEvent::Accept { slot, ballot, value } => {
-                sink.field("slot", slot);
-                sink.field("ballot", &[ballot.0, u64::from(ballot.1)]);
-                sink.field("value", &**value);
+            PaxosEvent::Promise { slot, ballot: b } => vec![("slot", FieldValue::Num(*slot)), ballot(b)],
+            PaxosEvent::Accept { slot, ballot: b, value } => {
+                vec![("slot", FieldValue::Num(*slot)), ballot(b), ("value", FieldValue::Text(value.clone()))]
             }
             PaxosEvent::Chosen { slot, value } => {
-                sink.field("slot", slot);
-                sink.field("value", &**value);
+                vec![("slot", FieldValue::Num(*slot)), ("value", FieldValue::Text(value.clone()))]
             }
         }
     }

@@ -38,6 +38,7 @@ mod basic;
 mod events;
 mod messages;
 mod multi;
+mod properties;
 
 pub use basic::Paxos;
 pub use events::{Ballot, PaxosEvent};

@@ -34,6 +34,7 @@ mod election;
 pub mod log;
 mod membership;
 pub mod messages;
+mod properties;
 mod replication;
 
 pub use config::RaftConfig;

@@ -19,6 +19,7 @@
 //! commands, which the properties `index-agreement` and `acked-durable` catch.
 
 mod messages;
+mod properties;
 
 pub use messages::{Entry, ToyMsg};
 

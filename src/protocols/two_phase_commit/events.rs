@@ -1,8 +1,7 @@
 //! Two-phase commit's own observation events: a transaction begun by the coordinator, a
 //! participant's vote, a node's decision (Bernstein, Hadzilacos & Goodman 1987, §7.3).
 
-use crate::core::fields::FieldSink;
-use crate::core::{node_numbers, Event, NodeId};
+use crate::core::{Event, FieldValue, NodeId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -41,20 +40,16 @@ impl Event for TpcEvent {
             TpcEvent::Decide { .. } => "decide",
         }
     }
-    fn fields(&self, sink: &mut impl FieldSink) {
+    fn fields(&self) -> Vec<(&'static str, FieldValue)> {
+        let txn = |t: &u64| ("txn", FieldValue::Num(*t));
+        let text = |t: &str| FieldValue::Text(t.into());
         match self {
-            TpcEvent::Begin { txn, participants } => {
-                sink.field("txn", txn);
-                sink.field("participants", &node_numbers(participants));
-            }
-            TpcEvent::Vote { txn, yes } => {
-                sink.field("txn", txn);
-                sink.field("vote", if *yes { "yes" } else { "no" });
-            }
-            TpcEvent::Decide { txn, decision } => {
-                sink.field("txn", txn);
-                sink.field("decision", decision.as_str());
-            }
+            TpcEvent::Begin { txn: t, participants } => vec![
+                txn(t),
+                ("participants", FieldValue::Nums(participants.iter().map(|n| u64::from(n.0)).collect())),
+            ],
+            TpcEvent::Vote { txn: t, yes } => vec![txn(t), ("vote", text(if *yes { "yes" } else { "no" }))],
+            TpcEvent::Decide { txn: t, decision } => vec![txn(t), ("decision", text(decision.as_str()))],
         }
     }
     fn class(&self) -> u32 {

@@ -36,6 +36,7 @@ mod coordinator;
 mod events;
 mod messages;
 mod participant;
+mod properties;
 mod state;
 mod view;
 

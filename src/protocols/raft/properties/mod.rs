@@ -3,10 +3,9 @@
 //! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
 //! liveness once faults stop.
 
-use super::common::{get_near_end, value_hash};
-use super::{Checked, Property, PropertyKind, Reads};
+use crate::check::{get_near_end, value_hash, Checked, Property, PropertyKind, Reads};
 use crate::core::{append_or_insert, range_from, Command, NodeId, Observation, Protocol, Role, Text, TimeUs, US_PER_S};
-use crate::protocols::raft::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
+use super::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 use std::collections::VecDeque;

@@ -3,10 +3,9 @@
 //! Paxos Made Simple §2.1 says: a majority of the acceptors accepted the value in one ballot —
 //! the true majority, whatever quorum a planted bug uses.
 
-use super::common::value_hash;
-use super::{Checked, Property, PropertyKind};
+use crate::check::{value_hash, Checked, Property, PropertyKind};
 use crate::core::{Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
-use crate::protocols::paxos::{Ballot, MultiPaxos, Paxos, PaxosConfig, PaxosDurable, PaxosEvent};
+use super::{Ballot, MultiPaxos, Paxos, PaxosConfig, PaxosDurable, PaxosEvent};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 

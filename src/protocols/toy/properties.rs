@@ -1,8 +1,8 @@
 //! Properties of the toy primary-backup protocol.
 
-use super::{Checked, Property};
+use crate::check::{Checked, Property};
 use crate::core::{Command, Observation, Text};
-use crate::protocols::toy::{Toy, ToyConfig, PRIMARY};
+use super::{Toy, ToyConfig, PRIMARY};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
