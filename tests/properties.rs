@@ -17,7 +17,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use consensus_playground::check::{all_properties, Checked, PropertyKind, Reads};
-use consensus_playground::core::{NodeId, Observation, Role, TimeUs, US_PER_MS, US_PER_S};
+use consensus_playground::core::{NodeId, Observation, Role, Shared, TimeUs, US_PER_MS, US_PER_S};
 use consensus_playground::playground::{self, run_to_end};
 use consensus_playground::protocols::paxos::{Ballot, PaxosEvent};
 use consensus_playground::protocols::paxos::{MultiPaxos, Paxos};
@@ -230,14 +230,14 @@ fn observe<M, T, E>(t: TimeUs, node: u32, obs: Observation<E>) -> Record<M, T, E
 
 /// §5.3: a leader writes over an entry of its own log.
 fn raft_leader_overwrites() -> Result<String, String> {
-    let append = |index| observe(0, 1, Observation::Append { index, term: 1, value: "v".into() });
-    let good = [observe(0, 1, Observation::Role { role: Role::Leader, term: 1 }), append(1), append(2)];
+    let append = |index| observe(0, 1, Observation::Shared(Shared::Append { index, term: 1, value: "v".into() }));
+    let good = [observe(0, 1, Observation::Shared(Shared::Role { role: Role::Leader, term: 1 })), append(1), append(2)];
     breaks::<Raft>("leader-append-only", &good, append(2), None, "leader n1 wrote index 2 over its log of 2 entries")
 }
 
 /// A server's term goes back (as if it forgot its persisted term at a restart).
 fn raft_term_goes_back() -> Result<String, String> {
-    let role = |term| observe(0, 2, Observation::Role { role: Role::Follower, term });
+    let role = |term| observe(0, 2, Observation::Shared(Shared::Role { role: Role::Follower, term }));
     breaks::<Raft>("term-monotonic", &[role(1), role(3), role(3)], role(2), None, "n2's term went back from 3 to 2")
 }
 

@@ -4,7 +4,7 @@
 use consensus_playground::core::TextMap;
 use consensus_playground::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, Message, NoEvent, NodeId, NodeSummary, Observation,
-    OptionInfo, Protocol, TimeUs,
+    OptionInfo, Protocol, Shared, TimeUs,
 };
 use consensus_playground::sim::{Action, LinkChange, RecordKind, Setup, Simulation, Workload};
 
@@ -78,7 +78,7 @@ impl Protocol for Probe {
         if self.persist_every {
             disk.write().received += 1;
         }
-        ctx.observe(Observation::Commit { index: self.received });
+        ctx.observe(Observation::Shared(Shared::Commit { index: self.received }));
     }
     fn on_timer(&mut self, _disk: &mut Disk<ProbeDisk>, _timer: Tick, ctx: &mut Ctx<'_, Self>) {
         for i in 0..self.n {

@@ -57,5 +57,4 @@ impl FieldSink for Words {
             self.0.push_str(&json);
         }
     }
-
 }

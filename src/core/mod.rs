@@ -17,7 +17,7 @@ pub mod time;
 
 pub use app::App;
 pub use ctx::{Ctx, Disk, Effect};
-pub use observation::{node_numbers, Event, FieldValue, NoEvent, Observation, Role, ShownEvent};
+pub use observation::{node_numbers, Event, FieldValue, NoEvent, Observation, Role, Shared, ShownEvent};
 pub use set::{append_or_insert, map_in_order, range_from, sort_short, LiteSet};
 
 use serde::{Deserialize, Serialize};

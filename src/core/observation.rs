@@ -77,65 +77,72 @@ impl Event for NoEvent {
 /// One observation a node reports about itself: a shared one, or one of the protocol's own.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Observation<E> {
-    Role {
-        role: Role,
-        term: u64,
-    },
-    Append {
-        index: u64,
-        term: u64,
-        value: Text,
-    },
-    Truncate {
-        from: u64,
-    },
-    Commit {
-        index: u64,
-    },
-    Apply {
-        index: u64,
-        term: u64,
-        value: Text,
-    },
-    Snapshot {
-        index: u64,
-        term: u64,
-    },
+    Shared(Shared),
     /// One of the protocol's own events.
     Own(E),
 }
 
-/// Hashes what `#[derive(Hash)]` would for the shared variants (their position, then the fields);
-/// a protocol's own event hashes itself alone, so its words are the event type's.
+/// The observations every protocol with roles or a log shares (their code is compiled once, not
+/// once per protocol).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Shared {
+    Role { role: Role, term: u64 },
+    Append { index: u64, term: u64, value: Text },
+    Truncate { from: u64 },
+    Commit { index: u64 },
+    Apply { index: u64, term: u64, value: Text },
+    Snapshot { index: u64, term: u64 },
+}
+
+/// A shared observation hashes as `#[derive(Hash)]` on one enum of them all would (its position,
+/// then its fields); a protocol's own event hashes itself alone, so its words are the event
+/// type's (the traces recorded before the events were split keep their hashes).
 impl<E: Hash> Hash for Observation<E> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
-            Observation::Role { role, term } => {
-                state.write_isize(0);
-                role.hash(state);
-                term.hash(state);
-            }
-            Observation::Append { index, term, value } => {
-                state.write_isize(1);
-                (index, term, value).hash(state);
-            }
-            Observation::Truncate { from } => {
-                state.write_isize(2);
-                from.hash(state);
-            }
-            Observation::Commit { index } => {
-                state.write_isize(3);
-                index.hash(state);
-            }
-            Observation::Apply { index, term, value } => {
-                state.write_isize(4);
-                (index, term, value).hash(state);
-            }
-            Observation::Snapshot { index, term } => {
-                state.write_isize(5);
-                (index, term).hash(state);
-            }
+            Observation::Shared(shared) => shared.hash(state),
             Observation::Own(event) => event.hash(state),
+        }
+    }
+}
+
+impl Shared {
+    /// A role change's mark on the node's lane (`L3`: leader of term 3).
+    pub fn mark(&self) -> Option<(&'static str, String)> {
+        match self {
+            Shared::Role { role, term } => Some(("role", format!("{}{term}", role.letter()))),
+            _ => None,
+        }
+    }
+
+    pub fn ev(&self) -> &'static str {
+        match self {
+            Shared::Role { .. } => "role",
+            Shared::Append { .. } => "append",
+            Shared::Truncate { .. } => "truncate",
+            Shared::Commit { .. } => "commit",
+            Shared::Apply { .. } => "apply",
+            Shared::Snapshot { .. } => "snapshot",
+        }
+    }
+
+    pub fn fields(&self, sink: &mut impl FieldSink) {
+        match self {
+            Shared::Role { role, term } => {
+                sink.field("role", role.as_str());
+                sink.field("term", term);
+            }
+            Shared::Append { index, term, value } | Shared::Apply { index, term, value } => {
+                sink.field("index", index);
+                sink.field("term", term);
+                sink.field("value", &**value);
+            }
+            Shared::Truncate { from } => sink.field("from", from),
+            Shared::Commit { index } => sink.field("index", index),
+            Shared::Snapshot { index, term } => {
+                sink.field("index", index);
+                sink.field("term", term);
+            }
         }
     }
 }
@@ -144,12 +151,7 @@ impl<E: Event> Observation<E> {
     /// The `ev` name in the trace.
     pub fn ev(&self) -> &'static str {
         match self {
-            Observation::Role { .. } => "role",
-            Observation::Append { .. } => "append",
-            Observation::Truncate { .. } => "truncate",
-            Observation::Commit { .. } => "commit",
-            Observation::Apply { .. } => "apply",
-            Observation::Snapshot { .. } => "snapshot",
+            Observation::Shared(shared) => shared.ev(),
             Observation::Own(event) => event.ev(),
         }
     }
@@ -157,21 +159,7 @@ impl<E: Event> Observation<E> {
     /// The fields of the observation as in `docs/trace-format.md` (without `t`, `ev` and `node`).
     pub fn fields(&self, sink: &mut impl FieldSink) {
         match self {
-            Observation::Role { role, term } => {
-                sink.field("role", role.as_str());
-                sink.field("term", term);
-            }
-            Observation::Append { index, term, value } | Observation::Apply { index, term, value } => {
-                sink.field("index", index);
-                sink.field("term", term);
-                sink.field("value", &**value);
-            }
-            Observation::Truncate { from } => sink.field("from", from),
-            Observation::Commit { index } => sink.field("index", index),
-            Observation::Snapshot { index, term } => {
-                sink.field("index", index);
-                sink.field("term", term);
-            }
+            Observation::Shared(shared) => shared.fields(sink),
             Observation::Own(event) => {
                 for (key, value) in event.fields() {
                     sink.field(key, &value);
@@ -190,26 +178,16 @@ impl<E: Event> Observation<E> {
     /// What the space-time diagram marks on the node's lane: role changes and the protocol's own.
     pub fn mark(&self) -> Option<(&'static str, String)> {
         match self {
-            Observation::Role { role, term } => Some(("role", format!("{}{term}", role.letter()))),
+            Observation::Shared(shared) => shared.mark(),
             Observation::Own(event) => event.mark(),
-            _ => None,
         }
     }
 
-    /// The observation with the protocol's own event rendered as its name and fields' JSON, so
-    /// that code printing records is compiled once, not once per protocol.
+    /// The observation with the protocol's own event rendered as its name and fields, so that
+    /// code printing records is compiled once, not once per protocol.
     pub fn shown(&self) -> Observation<ShownEvent> {
         match self {
-            Observation::Role { role, term } => Observation::Role { role: *role, term: *term },
-            Observation::Append { index, term, value } => {
-                Observation::Append { index: *index, term: *term, value: value.clone() }
-            }
-            Observation::Truncate { from } => Observation::Truncate { from: *from },
-            Observation::Commit { index } => Observation::Commit { index: *index },
-            Observation::Apply { index, term, value } => {
-                Observation::Apply { index: *index, term: *term, value: value.clone() }
-            }
-            Observation::Snapshot { index, term } => Observation::Snapshot { index: *index, term: *term },
+            Observation::Shared(shared) => Observation::Shared(shared.clone()),
             Observation::Own(event) => Observation::Own(ShownEvent { ev: event.ev(), fields: event.fields() }),
         }
     }

@@ -76,14 +76,14 @@ pub fn is_setting(key: &str) -> bool {
 }
 
 /// `10ms..50ms`, or one duration `20ms` for both ends, at most [`LATENCY_US_MAX`].
-pub fn parse_latency(text: &str) -> Result<(TimeUs, TimeUs), String> {
+pub fn parse_latency(text: &str, what: &str) -> Result<(TimeUs, TimeUs), String> {
     let text = text.trim();
-    let (lo, hi) = parse_duration_range(text).map_err(|e| format!("latency: {e}"))?;
+    let (lo, hi) = parse_duration_range(text).map_err(|e| format!("{what}: {e}"))?;
     if lo > hi {
-        return Err(format!("latency: the range {text:?} runs backwards"));
+        return Err(format!("{what}: the range {text:?} runs backwards"));
     }
     if hi > LATENCY_US_MAX {
-        return Err(format!("latency: at most {}", format_duration(LATENCY_US_MAX)));
+        return Err(format!("{what}: at most {}", format_duration(LATENCY_US_MAX)));
     }
     Ok((lo, hi))
 }
@@ -133,7 +133,7 @@ impl Settings {
             "seed" => s.seed = value.parse().map_err(|_| format!("seed={shown:?} is not a whole number"))?,
             "bug" => s.bug = Some(value.to_string()).filter(|v| !v.is_empty() && v != "none"),
             "faults" => s.faults = FaultPreset::parse(value)?,
-            "latency" => (s.link.latency_us_min, s.link.latency_us_max) = parse_latency(value)?,
+            "latency" => (s.link.latency_us_min, s.link.latency_us_max) = parse_latency(value, "latency")?,
             "drop" => s.link.drop_ppm = parse_percent(value, "drop")?,
             "duplicate" => s.link.duplicate_ppm = parse_percent(value, "duplicate")?,
             "clients" => s.workload.clients = parse_count(value, "clients", CLIENTS_MAX)?,

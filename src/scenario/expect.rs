@@ -2,7 +2,7 @@
 
 use super::{ExpectKind, Expectation};
 use crate::check::{Property, PropertyKind};
-use crate::core::{NodeId, Observation, Protocol, Role, TimeUs};
+use crate::core::{NodeId, Observation, Protocol, Role, Shared, TimeUs};
 use crate::sim::{Rec, RecordKind, Simulation};
 
 /// `at T expect leader [in S] within D` and `at T expect no leader [in S] for D`, judged from the
@@ -61,7 +61,7 @@ impl LeaderExpectation {
             node.index()
         };
         match record {
-            RecordKind::Observe { node, obs: Observation::Role { role, term } } => {
+            RecordKind::Observe { node, obs: Observation::Shared(Shared::Role { role, term }) } => {
                 let i = slot(&mut self.roles, *node);
                 self.roles[i] = Some((*role, *term));
             }

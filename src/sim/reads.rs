@@ -7,7 +7,7 @@
 //! protocol's own events (a bit per [`Event::class`]), 64–127 sends (a bit per
 //! [`Message::class`]). Every protocol has the same room for its own kinds.
 
-use crate::core::{Event, Message, Observation};
+use crate::core::{Event, Message, Observation, Shared};
 use crate::sim::RecordKind;
 use std::ops::BitOr;
 
@@ -89,12 +89,12 @@ impl Reads {
             RecordKind::Reply { .. } => Self::REPLY,
             RecordKind::Return { .. } => Self::RETURN,
             RecordKind::Observe { obs, .. } => match obs {
-                Observation::Role { .. } => Self::ROLE,
-                Observation::Append { .. } => Self::APPEND,
-                Observation::Truncate { .. } => Self::TRUNCATE,
-                Observation::Commit { .. } => Self::COMMIT,
-                Observation::Apply { .. } => Self::APPLY,
-                Observation::Snapshot { .. } => Self::SNAPSHOT,
+                Observation::Shared(Shared::Role { .. }) => Self::ROLE,
+                Observation::Shared(Shared::Append { .. }) => Self::APPEND,
+                Observation::Shared(Shared::Truncate { .. }) => Self::TRUNCATE,
+                Observation::Shared(Shared::Commit { .. }) => Self::COMMIT,
+                Observation::Shared(Shared::Apply { .. }) => Self::APPLY,
+                Observation::Shared(Shared::Snapshot { .. }) => Self::SNAPSHOT,
                 Observation::Own(event) => Self::events(event.class()),
             },
             RecordKind::Violation { .. } => Self::VIOLATION,
@@ -129,7 +129,7 @@ impl BitOr for Reads {
 #[cfg(test)]
 mod tests {
     use super::Reads;
-    use crate::core::{Message, NoEvent, NodeId, Observation, Role};
+    use crate::core::{Message, NoEvent, NodeId, Observation, Role, Shared};
     use crate::protocols::paxos::{Ballot, PaxosEvent};
     use crate::protocols::raft::messages::no_entries;
     use crate::protocols::raft::{RaftMsg, RaftTimer, Snapshot};
@@ -187,12 +187,12 @@ mod tests {
     #[test]
     fn every_shared_observation_and_every_event_class_has_its_own_bit_within_observe() {
         let shared: Vec<Observation<NoEvent>> = vec![
-            Observation::Role { role: Role::Leader, term: 1 },
-            Observation::Append { index: 1, term: 1, value: "v".into() },
-            Observation::Truncate { from: 1 },
-            Observation::Commit { index: 1 },
-            Observation::Apply { index: 1, term: 1, value: "v".into() },
-            Observation::Snapshot { index: 1, term: 1 },
+            Observation::Shared(Shared::Role { role: Role::Leader, term: 1 }),
+            Observation::Shared(Shared::Append { index: 1, term: 1, value: "v".into() }),
+            Observation::Shared(Shared::Truncate { from: 1 }),
+            Observation::Shared(Shared::Commit { index: 1 }),
+            Observation::Shared(Shared::Apply { index: 1, term: 1, value: "v".into() }),
+            Observation::Shared(Shared::Snapshot { index: 1, term: 1 }),
         ];
         let mut seen = Reads::NONE;
         observation_bits(shared, &mut seen);

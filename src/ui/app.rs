@@ -663,14 +663,7 @@ impl App {
         let request = self.share_requests;
         let link = link.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let made = share::make_link(&shared).await.map(|value| {
-                let url = format!("{base}?run={value}");
-                if cli {
-                    format!("sim run --link '{url}'")
-                } else {
-                    url
-                }
-            });
+            let made = share::make_link(&shared).await.map(|value| format!("{base}?run={value}"));
             link.send_message(Msg::LinkMade(request, made));
         });
     }
@@ -913,6 +906,7 @@ impl Component for App {
                 }
                 match made {
                     Ok(url) => {
+                        let url = if self.share_cli { format!("sim run --link '{url}'") } else { url };
                         copy_to_clipboard(&url);
                         self.share_link = Some(url);
                     }

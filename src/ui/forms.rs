@@ -1,48 +1,22 @@
 //! Parsing what a person types into the page's forms. Every function returns a sentence saying
 //! what is wrong instead of panicking, and every number has a range.
 
-use crate::core::time::{parse_duration, parse_duration_range, parse_percent_ppm};
 use crate::core::{NodeId, TimeUs};
+
+pub use crate::playground::settings::{
+    parse_count, parse_latency as parse_range, parse_percent, CLIENTS_MAX as PAGE_CLIENTS_MAX,
+};
 
 /// Nodes the page's settings offer (more through the URL, for stress).
 pub const PAGE_NODES_MAX: usize = 15;
 /// The longest pause or message delay the page accepts.
 pub const PAGE_DELAY_US_MAX: TimeUs = 60 * 1_000_000;
-/// Latency bounds the page accepts.
-pub const PAGE_LATENCY_US_MAX: TimeUs = 10 * 1_000_000;
 /// Clock rates the page accepts, in percent.
 pub const DRIFT_PCT_RANGE: (u32, u32) = (10, 1000);
-/// Client load bounds.
-pub const PAGE_CLIENTS_MAX: u32 = 50;
-
-/// `10ms..50ms` or one duration `20ms` (both ends equal).
-pub fn parse_range(text: &str, what: &str) -> Result<(TimeUs, TimeUs), String> {
-    let text = text.trim();
-    let (lo, hi) = parse_duration_range(text).map_err(|e| format!("{what}: {e}"))?;
-    if lo > hi {
-        return Err(format!("{what}: the range {text:?} runs backwards"));
-    }
-    if hi > PAGE_LATENCY_US_MAX {
-        return Err(format!("{what}: at most 10s"));
-    }
-    Ok((lo, hi))
-}
 
 /// A duration from 1µs to a minute.
 pub fn parse_delay(text: &str, what: &str) -> Result<TimeUs, String> {
-    match parse_duration(text) {
-        Ok(0) => Err(format!("{what}: must be longer than 0")),
-        Ok(d) if d > PAGE_DELAY_US_MAX => Err(format!("{what}: at most 60s")),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("{what}: {e}")),
-    }
-}
-
-/// A percentage with or without the `%`.
-pub fn parse_percent(text: &str, what: &str) -> Result<u32, String> {
-    let text = text.trim();
-    let with_sign = if text.ends_with('%') { text.to_string() } else { format!("{text}%") };
-    parse_percent_ppm(&with_sign).map_err(|e| format!("{what}: {e}"))
+    crate::playground::settings::parse_positive_duration(text, what, PAGE_DELAY_US_MAX)
 }
 
 /// A clock rate in percent (100 = true time).
@@ -91,14 +65,6 @@ pub fn parse_groups(text: &str, nodes: usize) -> Result<Vec<Vec<NodeId>>, String
         return Err("groups: name at least one group, e.g. 1,2 | 3,4,5".into());
     }
     Ok(groups)
-}
-
-/// A whole number in a range.
-pub fn parse_count(text: &str, what: &str, max: u32) -> Result<u32, String> {
-    match text.trim().parse::<u32>() {
-        Ok(n) if n <= max => Ok(n),
-        _ => Err(format!("{what}: a whole number from 0 to {max}")),
-    }
 }
 
 /// A client command: printable, at most 64 characters.

@@ -143,9 +143,10 @@ impl PaxosConfig {
             bugs,
         };
         let o = OptionReader::new("paxos", OPTIONS, options)?;
-        o.set("proposers", &mut config.proposers, |v| parse_nodes(v, cluster.len()))?;
-        o.set("acceptors", &mut config.acceptors, |v| parse_nodes(v, cluster.len()))?;
-        o.set("learners", &mut config.learners, |v| parse_nodes(v, cluster.len()))?;
+        let nodes = |v: &str| parse_nodes(v, cluster.len());
+        o.set("proposers", &mut config.proposers, &nodes)?;
+        o.set("acceptors", &mut config.acceptors, &nodes)?;
+        o.set("learners", &mut config.learners, &nodes)?;
         o.set_on_off("backoff", &mut config.backoff)?;
         o.set_duration("retry", &mut config.retry_us, US_PER_MS..=10 * US_PER_S)?;
         o.set_duration("heartbeat", &mut config.heartbeat_us, US_PER_MS..=10 * US_PER_S)?;

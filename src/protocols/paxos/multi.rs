@@ -7,7 +7,7 @@ use crate::core::TextMap;
 use crate::core::{range_from, LiteSet, Text};
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
-    Observation, OptionInfo, Protocol, RequestId,
+    Observation, OptionInfo, Protocol, RequestId, Shared,
 };
 use crate::protocols::raft::StateMachine;
 use litemap::LiteMap;
@@ -246,7 +246,7 @@ impl MultiPaxos {
         if upto <= self.executed || !self.is(&self.config.learners) {
             return;
         }
-        ctx.observe(Observation::Snapshot { index: upto, term: 0 });
+        ctx.observe(Observation::Shared(Shared::Snapshot { index: upto, term: 0 }));
         (self.executed, self.state) = (upto, state.clone());
         let on_disk = disk.write();
         on_disk.snapshot = Some((upto, state));
@@ -661,7 +661,7 @@ mod tests {
                         assert!(*slot >= cut, "{node} at slot {slot}, below its cut {cut}: {obs:?}");
                         promises_after_cut += u32::from(cut > 0);
                     }
-                    Observation::Snapshot { .. } => installs += 1,
+                    Observation::Shared(Shared::Snapshot { .. }) => installs += 1,
                     _ => {}
                 }
             }

@@ -3,9 +3,9 @@
 //! Paxos Made Simple §2.1 says: a majority of the acceptors accepted the value in one ballot —
 //! the true majority, whatever quorum a planted bug uses.
 
-use crate::check::{value_hash, Checked, Property, PropertyKind};
-use crate::core::{Command, LiteSet, NodeId, Observation, Protocol, Text, TimeUs, US_PER_S};
 use super::{Ballot, MultiPaxos, Paxos, PaxosConfig, PaxosDurable, PaxosEvent};
+use crate::check::{value_hash, Checked, Property, PropertyKind};
+use crate::core::{Command, LiteSet, NodeId, Observation, Protocol, Shared, Text, TimeUs, US_PER_S};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
@@ -420,7 +420,7 @@ impl<P: Protocol<Durable = PaxosDurable, Event = PaxosEvent>> Property<P> for Le
             {
                 self.learned.entry(*node).or_default().1.insert(*slot);
             }
-            RecordKind::Observe { node, obs: Observation::Snapshot { index, .. } } => {
+            RecordKind::Observe { node, obs: Observation::Shared(Shared::Snapshot { index, .. }) } => {
                 let (below, slots) = self.learned.entry(*node).or_default();
                 *below = (*below).max(*index);
                 slots.retain(|&slot| slot >= *below);

@@ -107,9 +107,9 @@ impl RaftConfig {
         o.set_on_off("readindex", &mut config.read_index)?;
         o.set_on_off("noop", &mut config.noop)?;
         o.set_number("snapshot", &mut config.snapshot_entries, 0..=u64::MAX)?;
-        let mut members = cluster.len();
-        o.set_number("members", &mut members, 1..=cluster.len())?;
-        config.initial.voters = (0..members).map(NodeId::from_index).collect();
+        let mut members = cluster.len() as u64;
+        o.set_number("members", &mut members, 1..=cluster.len() as u64)?;
+        config.initial.voters = (0..members as usize).map(NodeId::from_index).collect();
         if config.heartbeat_us >= config.election_us_min {
             return Err("the heartbeat must be shorter than the election timeout".into());
         }

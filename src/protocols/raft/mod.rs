@@ -44,7 +44,7 @@ pub use messages::RaftMsg;
 use crate::core::LiteSet;
 use crate::core::{
     BugInfo, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, Observation, OptionInfo,
-    Protocol, RequestId, Role, TimeUs,
+    Protocol, RequestId, Role, Shared, TimeUs,
 };
 use crate::core::{NoEvent, TextMap};
 use litemap::LiteMap;
@@ -158,7 +158,7 @@ impl Raft {
     }
 
     fn observe_role(&self, disk: &Disk<RaftDurable>, ctx: &mut Ctx<'_, Self>) {
-        ctx.observe(Observation::Role { role: self.role, term: disk.read().term });
+        ctx.observe(Observation::Shared(Shared::Role { role: self.role, term: disk.read().term }));
     }
 
     /// How many voters `reached` holds for (see [`count_reached`]).
@@ -275,7 +275,7 @@ impl Protocol for Raft {
         node.refresh_membership(disk);
         node.observe_role(disk, ctx);
         if snapshot.index > 0 {
-            ctx.observe(Observation::Snapshot { index: snapshot.index, term: snapshot.term });
+            ctx.observe(Observation::Shared(Shared::Snapshot { index: snapshot.index, term: snapshot.term }));
         }
         node.reset_election_timer(ctx);
         node

@@ -3,7 +3,7 @@
 
 use super::messages::no_entries;
 use super::{Entry, EntryData, Raft, RaftDurable, RaftMsg, RaftTimer, Snapshot, ENTRIES_PER_MESSAGE_MAX};
-use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role};
+use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role, Shared};
 use std::rc::Rc;
 
 impl Raft {
@@ -20,7 +20,7 @@ impl Raft {
         let d = disk.write();
         d.entries.push(entry);
         let index = d.last_index();
-        ctx.observe(Observation::Append { index, term: d.term, value });
+        ctx.observe(Observation::Shared(Shared::Append { index, term: d.term, value }));
         if is_config {
             self.refresh_membership(disk);
             self.sync_progress(disk);
@@ -166,7 +166,7 @@ impl Raft {
             let new_commit = leader_commit.min(match_index);
             if new_commit > self.commit_index {
                 self.commit_index = new_commit;
-                ctx.observe(Observation::Commit { index: new_commit });
+                ctx.observe(Observation::Shared(Shared::Commit { index: new_commit }));
                 self.apply_committed(disk, ctx);
             }
         }
@@ -197,7 +197,7 @@ impl Raft {
         if self.config.bugs.truncate_on_stale_append && disk.read().last_index() > prev_index {
             // Planted bug: the suffix goes even when it matches.
             disk.write().truncate_from(prev_index + 1);
-            ctx.observe(Observation::Truncate { from: prev_index + 1 });
+            ctx.observe(Observation::Shared(Shared::Truncate { from: prev_index + 1 }));
             config_changed = true;
         }
         for (k, entry) in entries.iter().enumerate() {
@@ -208,7 +208,7 @@ impl Raft {
                     // A conflict: this entry and all that follow it go (§5.3). Committed entries
                     // never conflict (Log Matching + Leader Completeness).
                     disk.write().truncate_from(index);
-                    ctx.observe(Observation::Truncate { from: index });
+                    ctx.observe(Observation::Shared(Shared::Truncate { from: index }));
                     config_changed = true;
                 }
                 None => {}
@@ -217,7 +217,7 @@ impl Raft {
             let value = entry.value().clone();
             let term = entry.term;
             disk.write().entries.push(entry.clone());
-            ctx.observe(Observation::Append { index, term, value });
+            ctx.observe(Observation::Shared(Shared::Append { index, term, value }));
         }
         if config_changed {
             self.refresh_membership(disk);
@@ -342,7 +342,7 @@ impl Raft {
         let new_commit = self.commit_candidate(disk.read());
         if new_commit > self.commit_index {
             self.commit_index = new_commit;
-            ctx.observe(Observation::Commit { index: new_commit });
+            ctx.observe(Observation::Shared(Shared::Commit { index: new_commit }));
             self.apply_committed(disk, ctx);
             self.after_commit(disk, ctx);
         }
@@ -373,7 +373,7 @@ impl Raft {
                 EntryData::Command(c) => Some(self.state.execute(c)),
                 _ => None,
             };
-            ctx.observe(Observation::Apply { index, term: entry.term, value: entry.value().clone() });
+            ctx.observe(Observation::Shared(Shared::Apply { index, term: entry.term, value: entry.value().clone() }));
             // (Nothing waits below `index`: every request waits past `last_applied`.)
             let done = self.waiting.partition_point(|&(at, _)| at <= index);
             for (at, request) in self.waiting.drain(..done) {
@@ -435,15 +435,15 @@ impl Raft {
             // Entries up to our commit index are subsumed by the snapshot; anything after it
             // that disagrees is deleted.
             if !keep && d.last_index() > self.commit_index {
-                ctx.observe(Observation::Truncate { from: self.commit_index + 1 });
+                ctx.observe(Observation::Shared(Shared::Truncate { from: self.commit_index + 1 }));
             }
             d.entries = retained;
             d.snapshot = snapshot;
             self.state = d.snapshot.state.clone();
             self.commit_index = index;
             self.last_applied = index;
-            ctx.observe(Observation::Snapshot { index, term: d.snapshot.term });
-            ctx.observe(Observation::Commit { index });
+            ctx.observe(Observation::Shared(Shared::Snapshot { index, term: d.snapshot.term }));
+            ctx.observe(Observation::Shared(Shared::Commit { index }));
             self.refresh_membership(disk);
         }
         let current = disk.read().term;

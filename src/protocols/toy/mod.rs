@@ -26,7 +26,7 @@ pub use messages::{Entry, ToyMsg};
 use crate::core::options::{planted_bug, OptionReader};
 use crate::core::{
     BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, NodeId, NodeSummary, Observation, OptionInfo, Protocol,
-    RequestId, Role, TimeUs, US_PER_MS,
+    RequestId, Role, Shared, TimeUs, US_PER_MS,
 };
 use crate::core::{NoEvent, TextMap};
 use std::collections::BTreeMap;
@@ -99,11 +99,11 @@ impl Toy {
         for entry in entries {
             self.log.push(entry);
             let last = self.log.last().expect("just pushed");
-            ctx.observe(Observation::Append {
+            ctx.observe(Observation::Shared(Shared::Append {
                 index: self.log.len() as u64,
                 term: 1,
                 value: last.value.as_str().into(),
-            });
+            }));
         }
     }
 
@@ -137,7 +137,7 @@ impl Toy {
         let committed = lengths[majority - 1];
         if committed > self.commit_index {
             self.commit_index = committed;
-            ctx.observe(Observation::Commit { index: committed });
+            ctx.observe(Observation::Shared(Shared::Commit { index: committed }));
             self.apply_committed(ctx);
         }
     }
@@ -147,7 +147,11 @@ impl Toy {
             self.last_applied += 1;
             let entry = self.log[self.last_applied as usize - 1].clone();
             let result = self.execute(&entry);
-            ctx.observe(Observation::Apply { index: self.last_applied, term: 1, value: entry.value.as_str().into() });
+            ctx.observe(Observation::Shared(Shared::Apply {
+                index: self.last_applied,
+                term: 1,
+                value: entry.value.as_str().into(),
+            }));
             for request in self.waiting.remove(&self.last_applied).unwrap_or_default() {
                 ctx.reply(request, ClientReply::Ok(result.as_str().into()));
             }
@@ -217,7 +221,7 @@ impl Protocol for Toy {
         ctx: &mut Ctx<'_, Self>,
     ) -> Self {
         let role = if id == PRIMARY { Role::Leader } else { Role::Follower };
-        ctx.observe(Observation::Role { role, term: 1 });
+        ctx.observe(Observation::Shared(Shared::Role { role, term: 1 }));
         let node = Toy {
             id,
             heartbeat_us: config.heartbeat_us,
@@ -252,7 +256,7 @@ impl Protocol for Toy {
                 let new_commit = commit.min(self.log.len() as u64);
                 if new_commit > self.commit_index {
                     self.commit_index = new_commit;
-                    ctx.observe(Observation::Commit { index: new_commit });
+                    ctx.observe(Observation::Shared(Shared::Commit { index: new_commit }));
                     self.apply_committed(ctx);
                 }
                 ctx.send(from, ToyMsg::Ack { len: self.log.len() as u64 });

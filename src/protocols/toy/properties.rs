@@ -1,8 +1,8 @@
 //! Properties of the toy primary-backup protocol.
 
-use crate::check::{Checked, Property};
-use crate::core::{Command, Observation, Text};
 use super::{Toy, ToyConfig, PRIMARY};
+use crate::check::{Checked, Property};
+use crate::core::{Command, Observation, Shared, Text};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 
@@ -26,7 +26,9 @@ impl Property<Toy> for IndexAgreement {
         "no two nodes ever hold different commands at the same log index"
     }
     fn observe(&mut self, record: &Rec<Toy>, _sim: &Simulation<Toy>) -> Result<(), String> {
-        if let RecordKind::Observe { node, obs: Observation::Append { index, value, .. } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Shared(Shared::Append { index, value, .. }) } =
+            &record.kind
+        {
             match self.first.get(index) {
                 Some(first) if first != value => {
                     return Err(format!("{node} appended {value:?} at index {index}, which already held {first:?}"))

@@ -99,8 +99,10 @@ impl TpcConfig {
             bugs,
         };
         let o = OptionReader::new(TwoPhaseCommit::NAME, OPTIONS, options)?;
-        o.set_number("accounts", &mut config.accounts, 1..=bank::ACCOUNTS_MAX)?;
-        o.set_number("balance", &mut config.balance, 0..=1_000_000_000)?;
+        let (mut accounts, mut balance) = (config.accounts as u64, config.balance as u64);
+        o.set_number("accounts", &mut accounts, 1..=bank::ACCOUNTS_MAX as u64)?;
+        o.set_number("balance", &mut balance, 0..=1_000_000_000)?;
+        (config.accounts, config.balance) = (accounts as usize, balance as i64);
         o.set_percent("no-vote", &mut config.no_vote_ppm)?;
         o.set_duration("work", &mut config.work_us, 0..=60 * US_PER_S)?;
         o.set_duration("vote-timeout", &mut config.vote_timeout_us, US_PER_MS..=60 * US_PER_S)?;

@@ -44,10 +44,9 @@ impl Event for TpcEvent {
         let txn = |t: &u64| ("txn", FieldValue::Num(*t));
         let text = |t: &str| FieldValue::Text(t.into());
         match self {
-            TpcEvent::Begin { txn: t, participants } => vec![
-                txn(t),
-                ("participants", FieldValue::Nums(participants.iter().map(|n| u64::from(n.0)).collect())),
-            ],
+            TpcEvent::Begin { txn: t, participants } => {
+                vec![txn(t), ("participants", FieldValue::Nums(participants.iter().map(|n| u64::from(n.0)).collect()))]
+            }
             TpcEvent::Vote { txn: t, yes } => vec![txn(t), ("vote", text(if *yes { "yes" } else { "no" }))],
             TpcEvent::Decide { txn: t, decision } => vec![txn(t), ("decision", text(decision.as_str()))],
         }

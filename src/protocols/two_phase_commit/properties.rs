@@ -2,9 +2,9 @@
 //! (`begin`, `vote`, `decide`, `crash`), so they judge any implementation that emits them;
 //! `conservation` adds up the balances on every participant's stable storage.
 
+use super::{Decision, TpcConfig, TpcEvent, TwoPhaseCommit, COORDINATOR};
 use crate::check::{Checked, Property, PropertyKind, Reads};
 use crate::core::{LiteSet, NodeId, Observation, TimeUs, US_PER_S};
-use super::{Decision, TpcConfig, TpcEvent, TwoPhaseCommit, COORDINATOR};
 use crate::sim::{Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 

@@ -283,7 +283,7 @@ mod tests {
     #[test]
     fn sends_hash_the_same_without_their_record() {
         use super::{hash_made, hash_record, hash_send};
-        use crate::core::{Observation, Role};
+        use crate::core::{Observation, Role, Shared};
         use crate::protocols::raft::{messages::no_entries, Entry, EntryData, RaftMsg, RaftTimer};
         use crate::sim::{DropReason, Outcome};
         use std::hash::{Hash, Hasher};
@@ -312,10 +312,10 @@ mod tests {
             },
             RecordKind::Deliver { id: 1, from: a, to: b },
             RecordKind::Drop { id: 2, from: a, to: b, reason: DropReason::Loss },
-            RecordKind::Observe { node: a, obs: Observation::Role { role: Role::Leader, term: 3 } },
+            RecordKind::Observe { node: a, obs: Observation::Shared(Shared::Role { role: Role::Leader, term: 3 }) },
             RecordKind::Observe {
                 node: b,
-                obs: Observation::Append { index: 7, term: 3, value: "c1#2 set k v".into() },
+                obs: Observation::Shared(Shared::Append { index: 7, term: 3, value: "c1#2 set k v".into() }),
             },
             RecordKind::Invoke { client: 1, seq: 2, op: "set k v".into() },
             RecordKind::Return { client: 1, seq: 2, outcome: Outcome::Ok("ok".into()) },

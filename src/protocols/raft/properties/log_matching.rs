@@ -2,6 +2,7 @@
 //! to it, checked from where the logs changed since the last comparison.
 
 use super::*;
+use crate::core::Shared;
 
 /// §5.3: if two logs hold an entry with the same index and term, they are identical up to it.
 #[derive(Clone, Debug, Default)]
@@ -131,13 +132,14 @@ impl Property<Raft> for LogMatching {
         // truncates before it appends, and appends upwards), so the comparison, which sees the
         // logs as the step left them, reaches it.
         let changed = match obs {
-            Observation::Append { index, .. } | Observation::Truncate { from: index } => *index,
+            Observation::Shared(Shared::Append { index, .. })
+            | Observation::Shared(Shared::Truncate { from: index }) => *index,
             // A snapshot installed may have replaced the whole log.
-            Observation::Snapshot { .. } => 0,
+            Observation::Shared(Shared::Snapshot { .. }) => 0,
             _ => return Ok(()),
         };
         self.changed_from = self.changed_from.min(changed);
-        if let Observation::Append { index, term, value } = obs {
+        if let Observation::Shared(Shared::Append { index, term, value }) = obs {
             let h = value_hash(value);
             match get_near_end(&self.seen, &(*index, *term), |&(index, _)| index) {
                 Some(&first) if first != h => {

@@ -3,9 +3,11 @@
 //! the implementation must keep (commit-monotonic, term-monotonic, one-vote-per-term), and
 //! liveness once faults stop.
 
-use crate::check::{get_near_end, value_hash, Checked, Property, PropertyKind, Reads};
-use crate::core::{append_or_insert, range_from, Command, NodeId, Observation, Protocol, Role, Text, TimeUs, US_PER_S};
 use super::{Entry, Raft, RaftConfig, RaftDurable, RaftMsg};
+use crate::check::{get_near_end, value_hash, Checked, Property, PropertyKind, Reads};
+use crate::core::{
+    append_or_insert, range_from, Command, NodeId, Observation, Protocol, Role, Shared, Text, TimeUs, US_PER_S,
+};
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 use std::collections::VecDeque;
@@ -73,7 +75,9 @@ impl Property<Raft> for ElectionSafety {
         Reads::ROLE
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
-        if let RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Shared(Shared::Role { role: Role::Leader, term }) } =
+            &record.kind
+        {
             if let Some(&other) = self.leaders.get(term) {
                 if other != *node {
                     return Err(format!("{node} and {other} were both elected leader in term {term}"));
@@ -108,20 +112,20 @@ impl Property<Raft> for LeaderAppendOnly {
             RecordKind::Observe { node, obs } => {
                 let (is_leader, len) = self.servers.entry(*node).or_insert((false, 0));
                 match obs {
-                    Observation::Role { role, .. } => *is_leader = *role == Role::Leader,
-                    Observation::Append { index, .. } => {
+                    Observation::Shared(Shared::Role { role, .. }) => *is_leader = *role == Role::Leader,
+                    Observation::Shared(Shared::Append { index, .. }) => {
                         if *is_leader && *index <= *len {
                             return Err(format!("leader {node} wrote index {index} over its log of {len} entries"));
                         }
                         *len = *index;
                     }
-                    Observation::Truncate { from } => {
+                    Observation::Shared(Shared::Truncate { from }) => {
                         if *is_leader {
                             return Err(format!("leader {node} deleted its entries from index {from}"));
                         }
                         *len = from.saturating_sub(1);
                     }
-                    Observation::Snapshot { index, .. } => *len = (*len).max(*index),
+                    Observation::Shared(Shared::Snapshot { index, .. }) => *len = (*len).max(*index),
                     _ => {}
                 }
             }
@@ -167,7 +171,7 @@ impl Property<Raft> for LeaderCompleteness {
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
-            RecordKind::Observe { node, obs: Observation::Commit { index } } => {
+            RecordKind::Observe { node, obs: Observation::Shared(Shared::Commit { index }) } => {
                 let log = disk(sim, *node);
                 // The holes this server can fill: the entries from its snapshot on are in its log.
                 let from = self.holes.partition_point(|&h| h < log.snapshot.index);
@@ -203,7 +207,7 @@ impl Property<Raft> for LeaderCompleteness {
                     self.committed.retain(|&i, _| i > floor);
                 }
             }
-            RecordKind::Observe { node, obs: Observation::Role { role: Role::Leader, term } } => {
+            RecordKind::Observe { node, obs: Observation::Shared(Shared::Role { role: Role::Leader, term }) } => {
                 let log = disk(sim, *node);
                 for (&i, &(entry_term, commit_term)) in range_from(&self.committed, &(log.snapshot.index + 1)) {
                     if commit_term >= *term {
@@ -239,7 +243,8 @@ impl Property<Raft> for StateMachineSafety {
         Reads::APPLY
     }
     fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
-        if let RecordKind::Observe { node, obs: Observation::Apply { index, value, .. } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Shared(Shared::Apply { index, value, .. }) } = &record.kind
+        {
             let h = value_hash(value);
             match get_near_end(&self.applied, index, |&index| index) {
                 Some(&(first, by)) if first != h => {
@@ -279,13 +284,13 @@ impl Property<Raft> for CommitMonotonic {
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
         match &record.kind {
-            RecordKind::Observe { node, obs: Observation::Commit { index } } => {
+            RecordKind::Observe { node, obs: Observation::Shared(Shared::Commit { index }) } => {
                 let last = self.commit.insert(*node, *index).unwrap_or(0);
                 if *index < last {
                     return Err(format!("{node}'s commit index went back from {last} to {index}"));
                 }
             }
-            RecordKind::Observe { node, obs: Observation::Truncate { from } } => {
+            RecordKind::Observe { node, obs: Observation::Shared(Shared::Truncate { from }) } => {
                 let commit = self.commit.get(node).copied().unwrap_or(0);
                 if *from <= commit {
                     return Err(format!(
@@ -319,7 +324,7 @@ impl Property<Raft> for TermMonotonic {
         Reads::ROLE
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
-        if let RecordKind::Observe { node, obs: Observation::Role { term, .. } } = &record.kind {
+        if let RecordKind::Observe { node, obs: Observation::Shared(Shared::Role { term, .. }) } = &record.kind {
             let last = self.term.insert(*node, *term).unwrap_or(0);
             if *term < last {
                 return Err(format!("{node}'s term went back from {last} to {term}"));
@@ -375,9 +380,10 @@ mod tests {
         let sim = Simulation::<Raft>::new(Setup::default()).expect("a valid setup");
         let (a, b) = (NodeId(1), NodeId(2));
         let observe = |node, obs| Record { t: 0, kind: RecordKind::Observe { node, obs } };
-        let role = |node, role| observe(node, Observation::Role { role, term: 1 });
-        let append = |node, index| observe(node, Observation::Append { index, term: 1, value: "v".into() });
-        let truncate = |node, from| observe(node, Observation::Truncate { from });
+        let role = |node, role| observe(node, Observation::Shared(Shared::Role { role, term: 1 }));
+        let append =
+            |node, index| observe(node, Observation::Shared(Shared::Append { index, term: 1, value: "v".into() }));
+        let truncate = |node, from| observe(node, Observation::Shared(Shared::Truncate { from }));
         let run = |records: &[Rec<Raft>]| {
             let mut p = LeaderAppendOnly::default();
             records.iter().map(|r| p.observe(r, &sim)).find(Result::is_err).unwrap_or(Ok(()))
@@ -572,7 +578,7 @@ mod tests {
         }
         fn observe(&mut self, record: &Rec<Raft>, sim: &Simulation<Raft>) -> Result<(), String> {
             let _ = self.property.observe(record, sim); // its verdicts are the real property's
-            if let RecordKind::Observe { node, obs: Observation::Commit { index } } = &record.kind {
+            if let RecordKind::Observe { node, obs: Observation::Shared(Shared::Commit { index }) } = &record.kind {
                 self.scan.commit(*node, *index, sim);
                 assert_eq!(self.property.committed, self.scan.committed, "after {record:?}");
                 self.holes_seen.set(self.holes_seen.get().max(self.property.holes.len()));
