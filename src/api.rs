@@ -129,7 +129,7 @@ pub struct Simulation {
 
 #[wasm_bindgen]
 impl Simulation {
-    /// `new Simulation({ protocol: "raft", nodes: 5, seed: 42, faults: "chaos" })`.
+    /// `new Simulation({ protocol, nodes: 5, seed: 42, faults: "chaos" })` (the settings: docs/js-api.md).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Simulation, JsError> {
         let (_, run) =
@@ -240,7 +240,7 @@ pub fn wasm_memory_bytes() -> f64 {
 }
 
 /// Places an interactive playground into `element`; `options` are the page's URL parameters as
-/// an object (`{ protocol: "paxos", nodes: 3, speed: 2, autoplay: false }`). Returns a handle
+/// an object (`{ protocol, nodes: 3, speed: 2, autoplay: false }`). Returns a handle
 /// whose `destroy()` removes it.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<Mounted, JsError> {

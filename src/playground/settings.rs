@@ -324,10 +324,12 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
+    use crate::core::Protocol;
+
     #[test]
     fn settings_read_back_what_they_print() {
         let (mut s, errors) = Settings::from_pairs([
-            ("protocol", "2pc"),
+            ("protocol", crate::protocols::two_phase_commit::TwoPhaseCommit::NAME),
             ("nodes", "4"),
             ("drop", "0.0001"),
             ("duplicate", "99.9999%"),

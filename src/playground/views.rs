@@ -107,6 +107,17 @@ pub struct ClusterView {
     pub facts: Vec<(String, String)>,
 }
 
+impl ClusterView {
+    /// The node the page treats as the leader: the running leader with the highest term.
+    pub fn leader(&self) -> Option<u32> {
+        self.nodes
+            .iter()
+            .filter(|n| n.up && n.role == "leader")
+            .max_by_key(|n| (n.term, std::cmp::Reverse(n.id)))
+            .map(|n| n.id)
+    }
+}
+
 /// A narration caption (`say`) the run has reached.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Caption {

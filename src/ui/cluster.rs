@@ -4,7 +4,7 @@
 //! as glyphs at a position interpolated by virtual time (requests round, replies square), each
 //! with its `describe()` text on hover.
 
-use super::app::Frozen;
+use super::frozen::Frozen;
 use crate::playground::ClusterView;
 use yew::prelude::*;
 

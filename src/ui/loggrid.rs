@@ -25,15 +25,6 @@ pub fn term_colour(term: u64) -> String {
     format!("hsl({}, 62%, 62%)", (term * 67 + 200) % 360)
 }
 
-/// The node the page treats as the leader: the running leader with the highest term.
-pub fn current_leader(view: &ClusterView) -> Option<u32> {
-    view.nodes
-        .iter()
-        .filter(|n| n.up && n.role == "leader")
-        .max_by_key(|n| (n.term, std::cmp::Reverse(n.id)))
-        .map(|n| n.id)
-}
-
 /// How many columns the grid shows for a cluster of `nodes`.
 pub fn columns(nodes: usize) -> u64 {
     (CELLS_MAX / (nodes as u64).max(1)).clamp(COLUMNS_MIN, COLUMNS)
@@ -57,7 +48,7 @@ impl<'a> Grid<'a> {
     fn of(view: &'a ClusterView) -> Grid<'a> {
         let logs = || view.nodes.iter().filter_map(|n| n.log.as_ref());
         let last = logs().map(|l| l.entries.last().map_or(l.snapshot_index, |e| e.index)).max().unwrap_or(0);
-        let leader = current_leader(view);
+        let leader = view.leader();
         let progress: Vec<(u32, u64, u64)> = leader
             .and_then(|l| view.nodes.iter().find(|n| n.id == l))
             .and_then(|n| n.log.as_ref())

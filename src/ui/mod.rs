@@ -4,15 +4,19 @@
 mod app;
 mod cluster;
 pub mod forms;
+mod frozen;
 mod lessons;
 mod loggrid;
 mod math;
+mod msg;
 mod panels;
 mod params;
+mod state;
 mod timeline;
 
-pub use app::{App, AppProps};
+pub use app::AppProps;
 pub use params::{params_from_pairs, parse_params, PageParams};
+pub use state::App;
 
 /// Shows a Rust panic on the page (an error panel with a reload button) instead of leaving a
 /// frozen or blank page; the message also goes to the console.

@@ -1,9 +1,9 @@
 //! The page's panels: the selected node and message with their actions, properties, the event
 //! log, network, clients, settings and the keyboard help. Each is a function of the app's state.
 
-use super::app::{App, Form, Msg};
 use super::cluster::status_of;
-use super::loggrid::current_leader;
+use super::msg::{Form, Msg};
+use super::state::App;
 use crate::check::PropertyKind;
 use crate::core::time::format_duration;
 use crate::core::NodeId;
@@ -218,7 +218,7 @@ pub fn properties_panel(app: &App) -> Html {
 }
 
 pub fn events_panel(app: &App, link: &Scope<App>, view: &ClusterView) -> Html {
-    let events = app.run.events(super::app::LOG_LINES, &app.filter);
+    let events = app.run.events(super::state::LOG_LINES, &app.filter);
     let on_node = link.callback(|e: Event| {
         let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
         Msg::Field("filter-node".into(), select.value())
@@ -275,7 +275,7 @@ pub fn events_panel(app: &App, link: &Scope<App>, view: &ClusterView) -> Html {
 
 pub fn network_panel(app: &App, link: &Scope<App>, view: &ClusterView) -> Html {
     let n = view.nodes.len();
-    let leader = current_leader(view);
+    let leader = view.leader();
     html! {
         <details class="panel tool" open=true>
             <summary>{ "Network" }</summary>

@@ -1,7 +1,8 @@
 //! The timeline (a scrubber over the whole run, step back), the space-time diagram, the narration
 //! caption and the scenario panel.
 
-use super::app::{App, Msg};
+use super::msg::Msg;
+use super::state::App;
 use crate::core::decimal::format_fixed as fixed;
 use crate::core::time::format_duration;
 use crate::playground::{Mark, SpaceTime};
