@@ -131,7 +131,7 @@ mod tests {
     use super::Reads;
     use crate::core::{Message, NoEvent, NodeId, Observation, Role, Shared};
     use crate::protocols::paxos::{Ballot, PaxosEvent};
-    use crate::protocols::raft::messages::no_entries;
+    use crate::protocols::raft::messages::*;
     use crate::protocols::raft::{RaftMsg, RaftTimer, Snapshot};
     use crate::protocols::two_phase_commit::{Decision, TpcEvent};
     use crate::sim::RecordKind;
@@ -142,27 +142,34 @@ mod tests {
     fn every_raft_message_type_has_its_own_send_bit() {
         let (term, round) = (1, 1);
         let messages = [
-            RaftMsg::PreVote { term, last_index: 0, last_term: 0 },
-            RaftMsg::PreVoteResponse { term, granted: true },
-            RaftMsg::RequestVote { term, last_index: 0, last_term: 0, transfer: false },
-            RaftMsg::RequestVoteResponse { term, granted: true },
-            RaftMsg::AppendEntries { term, prev_index: 0, prev_term: 0, entries: no_entries(), commit: 0, round },
-            RaftMsg::AppendEntriesResponse {
+            RaftMsg::PreVote(PreVote { term, last_index: 0, last_term: 0 }),
+            RaftMsg::PreVoteResponse(PreVoteResponse { term, granted: true }),
+            RaftMsg::RequestVote(RequestVote { term, last_index: 0, last_term: 0, transfer: false }),
+            RaftMsg::RequestVoteResponse(RequestVoteResponse { term, granted: true }),
+            RaftMsg::AppendEntries(AppendEntries {
+                term,
+                prev_index: 0,
+                prev_term: 0,
+                entries: no_entries(),
+                commit: 0,
+                round,
+            }),
+            RaftMsg::AppendEntriesResponse(AppendEntriesResponse {
                 term,
                 success: true,
                 match_index: 0,
                 conflict_index: 0,
                 conflict_term: None,
                 round,
-            },
-            RaftMsg::InstallSnapshot { term, snapshot: Box::new(Snapshot::default()), round },
-            RaftMsg::InstallSnapshotResponse { term, match_index: 0, round },
-            RaftMsg::TimeoutNow { term },
+            }),
+            RaftMsg::InstallSnapshot(InstallSnapshot { term, snapshot: Box::new(Snapshot::default()), round }),
+            RaftMsg::InstallSnapshotResponse(InstallSnapshotResponse { term, match_index: 0, round }),
+            RaftMsg::TimeoutNow(TimeoutNow { term }),
         ];
         let mut seen = Reads::NONE;
         for msg in messages {
             assert!(msg.class() < super::SEND_CLASSES - 1, "{msg:?}");
-            let votes = matches!(msg, RaftMsg::RequestVoteResponse { .. });
+            let votes = matches!(msg, RaftMsg::RequestVoteResponse(RequestVoteResponse { .. }));
             let bit = Reads::of(&Kind::Send { id: 1, from: NodeId(1), to: NodeId(2), msg });
             assert_eq!(bit.0.count_ones(), 1);
             assert!(Reads::SEND.any(bit) && !Reads::OBSERVE.any(bit) && !seen.any(bit), "{bit:?}");

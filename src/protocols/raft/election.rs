@@ -3,6 +3,7 @@
 
 use super::{Progress, Raft, RaftDurable, RaftMsg, RaftTimer};
 use crate::core::{Ctx, Disk, NodeId, Role};
+use crate::protocols::raft::messages::*;
 
 impl Raft {
     /// Re-arms the election timer with a fresh random timeout (§5.2: randomized, re-drawn at
@@ -90,7 +91,7 @@ impl Raft {
             return self.start_election(disk, false, ctx);
         }
         let d = disk.read();
-        let msg = RaftMsg::PreVote { term: d.term + 1, last_index: d.last_index(), last_term: d.last_term() };
+        let msg = RaftMsg::PreVote(PreVote { term: d.term + 1, last_index: d.last_index(), last_term: d.last_term() });
         for peer in self.membership.voters.clone() {
             if peer != self.id {
                 ctx.send(peer, msg.clone());
@@ -112,7 +113,8 @@ impl Raft {
             return self.become_leader(disk, ctx);
         }
         let d = disk.read();
-        let msg = RaftMsg::RequestVote { term, last_index: d.last_index(), last_term: d.last_term(), transfer };
+        let msg =
+            RaftMsg::RequestVote(RequestVote { term, last_index: d.last_index(), last_term: d.last_term(), transfer });
         for peer in self.membership.voters.clone() {
             if peer != self.id {
                 ctx.send(peer, msg.clone());
@@ -124,28 +126,27 @@ impl Raft {
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        last_index: u64,
-        last_term: u64,
+        msg: PreVote,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let PreVote { term, last_index, last_term } = msg;
         // Granting changes nothing here: no term, no vote, no timer (§9.6).
         let current = disk.read().term;
         let granted = term > current && !self.leader_is_fresh(ctx) && self.log_ok(disk, last_index, last_term);
         // A refusal carries our own term: a pre-candidate behind it adopts it, or it could never
         // propose a term we would accept (as etcd does).
         let reply_term = if granted { term } else { current };
-        ctx.send(from, RaftMsg::PreVoteResponse { term: reply_term, granted });
+        ctx.send(from, RaftMsg::PreVoteResponse(PreVoteResponse { term: reply_term, granted }));
     }
 
     pub(super) fn handle_pre_vote_response(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        granted: bool,
+        msg: PreVoteResponse,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let PreVoteResponse { term, granted } = msg;
         if !granted && term > disk.read().term {
             return self.become_follower(disk, term, None, ctx);
         }
@@ -158,21 +159,21 @@ impl Raft {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn handle_request_vote(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        last_index: u64,
-        last_term: u64,
-        transfer: bool,
+        msg: RequestVote,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let RequestVote { term, last_index, last_term, transfer } = msg;
         // §4.2.3: while a leader is heard from, ignore RequestVote, without even adopting its term,
         // so a removed or partitioned server cannot disrupt the cluster. A transfer is wanted.
         if self.config.check_quorum && !transfer && self.leader_is_fresh(ctx) && term > disk.read().term {
-            ctx.send(from, RaftMsg::RequestVoteResponse { term: disk.read().term, granted: false });
+            ctx.send(
+                from,
+                RaftMsg::RequestVoteResponse(RequestVoteResponse { term: disk.read().term, granted: false }),
+            );
             return;
         }
         if term > disk.read().term {
@@ -186,17 +187,17 @@ impl Raft {
             self.set_vote(disk, Some(from));
             self.reset_election_timer(ctx);
         }
-        ctx.send(from, RaftMsg::RequestVoteResponse { term: current, granted });
+        ctx.send(from, RaftMsg::RequestVoteResponse(RequestVoteResponse { term: current, granted }));
     }
 
     pub(super) fn handle_vote_response(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        granted: bool,
+        msg: RequestVoteResponse,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let RequestVoteResponse { term, granted } = msg;
         if term > disk.read().term {
             return self.become_follower(disk, term, None, ctx);
         }
@@ -264,7 +265,13 @@ impl Raft {
     }
 
     /// §3.10: the leader asked us to take over: campaign now, skipping PreVote.
-    pub(super) fn handle_timeout_now(&mut self, disk: &mut Disk<RaftDurable>, term: u64, ctx: &mut Ctx<'_, Self>) {
+    pub(super) fn handle_timeout_now(
+        &mut self,
+        disk: &mut Disk<RaftDurable>,
+        msg: TimeoutNow,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
+        let TimeoutNow { term } = msg;
         if term < disk.read().term || !self.membership.is_voter(self.id) {
             return;
         }

@@ -3,6 +3,7 @@
 
 use super::{EntryData, Membership, Progress, Raft, RaftDurable, RaftMsg};
 use crate::core::{Ctx, Disk, NodeId, Role};
+use crate::protocols::raft::messages::*;
 
 impl Raft {
     /// Keeps one `Progress` per server in the configuration (after it changes).
@@ -148,7 +149,7 @@ impl Raft {
 
     pub(super) fn maybe_send_timeout_now(&mut self, disk: &Disk<RaftDurable>, peer: NodeId, ctx: &mut Ctx<'_, Self>) {
         if self.transfer.is_some_and(|(target, _)| target == peer) {
-            ctx.send(peer, RaftMsg::TimeoutNow { term: disk.read().term });
+            ctx.send(peer, RaftMsg::TimeoutNow(TimeoutNow { term: disk.read().term }));
         }
     }
 }

@@ -283,36 +283,15 @@ impl Protocol for Raft {
 
     fn on_message(&mut self, disk: &mut Disk<RaftDurable>, from: NodeId, msg: RaftMsg, ctx: &mut Ctx<'_, Self>) {
         match msg {
-            RaftMsg::PreVote { term, last_index, last_term } => {
-                self.handle_pre_vote(disk, from, term, last_index, last_term, ctx)
-            }
-            RaftMsg::PreVoteResponse { term, granted } => self.handle_pre_vote_response(disk, from, term, granted, ctx),
-            RaftMsg::RequestVote { term, last_index, last_term, transfer } => {
-                self.handle_request_vote(disk, from, term, last_index, last_term, transfer, ctx)
-            }
-            RaftMsg::RequestVoteResponse { term, granted } => self.handle_vote_response(disk, from, term, granted, ctx),
-            RaftMsg::AppendEntries { term, prev_index, prev_term, entries, commit, round } => {
-                self.handle_append_entries(disk, from, term, prev_index, prev_term, entries, commit, round, ctx)
-            }
-            RaftMsg::AppendEntriesResponse { term, success, match_index, conflict_index, conflict_term, round } => self
-                .handle_append_response(
-                    disk,
-                    from,
-                    term,
-                    success,
-                    match_index,
-                    conflict_index,
-                    conflict_term,
-                    round,
-                    ctx,
-                ),
-            RaftMsg::InstallSnapshot { term, snapshot, round } => {
-                self.handle_install_snapshot(disk, from, term, *snapshot, round, ctx)
-            }
-            RaftMsg::InstallSnapshotResponse { term, match_index, round } => {
-                self.handle_snapshot_response(disk, from, term, match_index, round, ctx)
-            }
-            RaftMsg::TimeoutNow { term } => self.handle_timeout_now(disk, term, ctx),
+            RaftMsg::PreVote(m) => self.handle_pre_vote(disk, from, m, ctx),
+            RaftMsg::PreVoteResponse(m) => self.handle_pre_vote_response(disk, from, m, ctx),
+            RaftMsg::RequestVote(m) => self.handle_request_vote(disk, from, m, ctx),
+            RaftMsg::RequestVoteResponse(m) => self.handle_vote_response(disk, from, m, ctx),
+            RaftMsg::AppendEntries(m) => self.handle_append_entries(disk, from, m, ctx),
+            RaftMsg::AppendEntriesResponse(m) => self.handle_append_response(disk, from, m, ctx),
+            RaftMsg::InstallSnapshot(m) => self.handle_install_snapshot(disk, from, m, ctx),
+            RaftMsg::InstallSnapshotResponse(m) => self.handle_snapshot_response(disk, from, m, ctx),
+            RaftMsg::TimeoutNow(m) => self.handle_timeout_now(disk, m, ctx),
         }
     }
 

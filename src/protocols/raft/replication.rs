@@ -4,6 +4,7 @@
 use super::messages::no_entries;
 use super::{Entry, EntryData, Raft, RaftDurable, RaftMsg, RaftTimer, Snapshot, ENTRIES_PER_MESSAGE_MAX};
 use crate::core::{ClientReply, Ctx, Disk, NodeId, Observation, Role, Shared};
+use crate::protocols::raft::messages::*;
 use std::rc::Rc;
 
 impl Raft {
@@ -53,7 +54,7 @@ impl Raft {
         let term = d.term;
         if p.next_index <= d.snapshot.index {
             let snapshot = Box::new(d.snapshot.clone());
-            ctx.send(peer, RaftMsg::InstallSnapshot { term, snapshot, round: self.round });
+            ctx.send(peer, RaftMsg::InstallSnapshot(InstallSnapshot { term, snapshot, round: self.round }));
             return;
         }
         let prev_index = p.next_index - 1;
@@ -74,14 +75,14 @@ impl Raft {
                 entries
             }
         };
-        let msg = RaftMsg::AppendEntries {
+        let msg = RaftMsg::AppendEntries(AppendEntries {
             term,
             prev_index,
             prev_term,
             entries,
             commit: self.commit_index,
             round: self.round,
-        };
+        });
         ctx.send(peer, msg);
     }
 
@@ -104,26 +105,23 @@ impl Raft {
     }
 
     /// Figure 2, AppendEntries receiver implementation.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn handle_append_entries(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        mut prev_index: u64,
-        mut prev_term: u64,
-        entries: Rc<[Entry]>,
-        leader_commit: u64,
-        round: u64,
+        msg: AppendEntries,
         ctx: &mut Ctx<'_, Self>,
     ) {
-        let refuse = |current: u64, conflict_index: u64, conflict_term: Option<u64>| RaftMsg::AppendEntriesResponse {
-            term: current,
-            success: false,
-            match_index: 0,
-            conflict_index,
-            conflict_term,
-            round,
+        let AppendEntries { term, mut prev_index, mut prev_term, entries, commit: leader_commit, round } = msg;
+        let refuse = |current: u64, conflict_index: u64, conflict_term: Option<u64>| {
+            RaftMsg::AppendEntriesResponse(AppendEntriesResponse {
+                term: current,
+                success: false,
+                match_index: 0,
+                conflict_index,
+                conflict_term,
+                round,
+            })
         };
         // 1. Reply false if term < currentTerm (§5.1).
         if term < disk.read().term {
@@ -173,14 +171,14 @@ impl Raft {
         let current = disk.read().term;
         ctx.send(
             from,
-            RaftMsg::AppendEntriesResponse {
+            RaftMsg::AppendEntriesResponse(AppendEntriesResponse {
                 term: current,
                 success: true,
                 match_index,
                 conflict_index: 0,
                 conflict_term: None,
                 round,
-            },
+            }),
         );
     }
 
@@ -224,19 +222,14 @@ impl Raft {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn handle_append_response(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        success: bool,
-        match_index: u64,
-        conflict_index: u64,
-        conflict_term: Option<u64>,
-        round: u64,
+        msg: AppendEntriesResponse,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let AppendEntriesResponse { term, success, match_index, conflict_index, conflict_term, round } = msg;
         if !self.accept_response(disk, from, term, round, ctx) {
             return;
         }
@@ -411,13 +404,20 @@ impl Raft {
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        snapshot: Snapshot,
-        round: u64,
+        msg: InstallSnapshot,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let InstallSnapshot { term, snapshot, round } = msg;
+        let snapshot = *snapshot;
         if term < disk.read().term {
-            ctx.send(from, RaftMsg::InstallSnapshotResponse { term: disk.read().term, match_index: 0, round });
+            ctx.send(
+                from,
+                RaftMsg::InstallSnapshotResponse(InstallSnapshotResponse {
+                    term: disk.read().term,
+                    match_index: 0,
+                    round,
+                }),
+            );
             return;
         }
         if term > disk.read().term || self.role != Role::Follower || self.leader != Some(from) {
@@ -447,18 +447,20 @@ impl Raft {
             self.refresh_membership(disk);
         }
         let current = disk.read().term;
-        ctx.send(from, RaftMsg::InstallSnapshotResponse { term: current, match_index: index, round });
+        ctx.send(
+            from,
+            RaftMsg::InstallSnapshotResponse(InstallSnapshotResponse { term: current, match_index: index, round }),
+        );
     }
 
     pub(super) fn handle_snapshot_response(
         &mut self,
         disk: &mut Disk<RaftDurable>,
         from: NodeId,
-        term: u64,
-        match_index: u64,
-        round: u64,
+        msg: InstallSnapshotResponse,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let InstallSnapshotResponse { term, match_index, round } = msg;
         if !self.accept_response(disk, from, term, round, ctx) {
             return;
         }

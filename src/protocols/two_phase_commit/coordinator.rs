@@ -28,7 +28,7 @@ impl TwoPhaseCommit {
         let participants: Vec<NodeId> = legs.iter().map(|(n, _)| *n).collect();
         ctx.event(TpcEvent::Begin { txn, participants: participants.clone() });
         for (node, l) in &legs {
-            ctx.send(*node, TpcMsg::Prepare { txn, legs: l.clone(), participants: participants.clone() });
+            ctx.send(*node, TpcMsg::Prepare(Prepare { txn, legs: l.clone(), participants: participants.clone() }));
         }
         ctx.set_timer(TpcTimer::Votes(txn), self.config.vote_timeout_us);
         self.note(txn, TxnState::Collecting);

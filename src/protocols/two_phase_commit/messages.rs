@@ -8,7 +8,7 @@ use crate::core::{Message, NodeId};
 pub enum TpcMsg {
     /// Coordinator → participant: do your part of `txn` (lock, check) and vote. Carries every
     /// participant so a participant in doubt knows whom to ask (cooperative termination).
-    Prepare { txn: u64, legs: Vec<Leg>, participants: Vec<NodeId> },
+    Prepare(Prepare),
     /// Participant → coordinator: its vote (a yes is durable before it is sent).
     Vote { txn: u64, yes: bool },
     /// The outcome: coordinator → participants, or any node answering a [`TpcMsg::Ask`].
@@ -21,10 +21,19 @@ pub enum TpcMsg {
     Uncertain { txn: u64 },
 }
 
+/// Coordinator → participant: do your part of `txn` (lock, check) and vote. Carries every
+/// participant so a participant in doubt knows whom to ask (cooperative termination).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Prepare {
+    pub txn: u64,
+    pub legs: Vec<Leg>,
+    pub participants: Vec<NodeId>,
+}
+
 impl Message for TpcMsg {
     fn describe(&self) -> String {
         match self {
-            TpcMsg::Prepare { txn, legs, .. } => format!("Prepare T{txn} {}", legs_text(legs)),
+            TpcMsg::Prepare(Prepare { txn, legs, .. }) => format!("Prepare T{txn} {}", legs_text(legs)),
             TpcMsg::Vote { txn, yes } => format!("Vote T{txn} {}", if *yes { "yes" } else { "no" }),
             TpcMsg::Outcome { txn, decision } => format!("{} T{txn}", decision_word(*decision)),
             TpcMsg::Ack { txn } => format!("Ack T{txn}"),
@@ -34,7 +43,7 @@ impl Message for TpcMsg {
     }
     fn kind(&self) -> &'static str {
         match self {
-            TpcMsg::Prepare { .. } => "Prepare",
+            TpcMsg::Prepare(Prepare { .. }) => "Prepare",
             TpcMsg::Vote { .. } => "Vote",
             TpcMsg::Outcome { decision: Decision::Commit, .. } => "Commit",
             TpcMsg::Outcome { decision: Decision::Abort, .. } => "Abort",

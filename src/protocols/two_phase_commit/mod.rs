@@ -42,7 +42,7 @@ mod view;
 
 pub use config::{Bugs, TpcConfig, BUGS, OPTIONS};
 pub use events::{Decision, TpcEvent};
-pub use messages::TpcMsg;
+pub use messages::{Prepare, TpcMsg};
 pub use state::*;
 
 use crate::apps::bank::{self, Bank, BankShape, Leg};
@@ -189,9 +189,7 @@ impl Protocol for TwoPhaseCommit {
 
     fn on_message(&mut self, disk: &mut Disk<TpcDurable>, from: NodeId, msg: TpcMsg, ctx: &mut Ctx<'_, Self>) {
         match msg {
-            TpcMsg::Prepare { txn, legs, participants } if !self.is_coordinator() => {
-                self.on_prepare(disk, from, txn, legs, participants, ctx)
-            }
+            TpcMsg::Prepare(prepare) if !self.is_coordinator() => self.on_prepare(disk, from, prepare, ctx),
             TpcMsg::Vote { txn, yes } if self.is_coordinator() => self.on_vote(disk, from, txn, yes, ctx),
             TpcMsg::Ack { txn } if self.is_coordinator() => self.on_ack(disk, from, txn, ctx),
             TpcMsg::Outcome { txn, decision } if !self.is_coordinator() => {

@@ -15,11 +15,10 @@ impl TwoPhaseCommit {
         &mut self,
         disk: &mut Disk<TpcDurable>,
         from: NodeId,
-        txn: u64,
-        legs: Vec<Leg>,
-        participants: Vec<NodeId>,
+        prepare: Prepare,
         ctx: &mut Ctx<'_, Self>,
     ) {
+        let Prepare { txn, legs, participants } = prepare;
         if self.working.contains_key(&txn) {
             return; // a duplicate
         }

@@ -284,31 +284,44 @@ mod tests {
     fn sends_hash_the_same_without_their_record() {
         use super::{hash_made, hash_record, hash_send};
         use crate::core::{Observation, Role, Shared};
-        use crate::protocols::raft::{messages::no_entries, Entry, EntryData, RaftMsg, RaftTimer};
+        use crate::protocols::raft::messages::*;
+        use crate::protocols::raft::{Entry, EntryData, RaftTimer};
         use crate::sim::{DropReason, Outcome};
         use std::hash::{Hash, Hasher};
         let (a, b) = (NodeId(1), NodeId(2));
         let entries: std::rc::Rc<[Entry]> = vec![Entry::new(3, EntryData::Noop)].into();
         let kinds: Vec<RecordKind<RaftMsg, RaftTimer, crate::core::NoEvent>> = vec![
-            RecordKind::Send { id: 1, from: a, to: b, msg: RaftMsg::RequestVoteResponse { term: 2, granted: true } },
+            RecordKind::Send {
+                id: 1,
+                from: a,
+                to: b,
+                msg: RaftMsg::RequestVoteResponse(RequestVoteResponse { term: 2, granted: true }),
+            },
             RecordKind::Send {
                 id: 2,
                 from: a,
                 to: b,
-                msg: RaftMsg::AppendEntries { term: 3, prev_index: 1, prev_term: 1, entries, commit: 1, round: 4 },
+                msg: RaftMsg::AppendEntries(AppendEntries {
+                    term: 3,
+                    prev_index: 1,
+                    prev_term: 1,
+                    entries,
+                    commit: 1,
+                    round: 4,
+                }),
             },
             RecordKind::Send {
                 id: 3,
                 from: a,
                 to: b,
-                msg: RaftMsg::AppendEntries {
+                msg: RaftMsg::AppendEntries(AppendEntries {
                     term: 3,
                     prev_index: 1,
                     prev_term: 1,
                     entries: no_entries(),
                     commit: 1,
                     round: 5,
-                },
+                }),
             },
             RecordKind::Deliver { id: 1, from: a, to: b },
             RecordKind::Drop { id: 2, from: a, to: b, reason: DropReason::Loss },

@@ -8,6 +8,7 @@ use crate::check::{get_near_end, value_hash, Checked, Property, PropertyKind, Re
 use crate::core::{
     append_or_insert, range_from, Command, NodeId, Observation, Protocol, Role, Shared, Text, TimeUs, US_PER_S,
 };
+use crate::protocols::raft::messages::*;
 use crate::sim::{Outcome, Rec, RecordKind, Simulation};
 use litemap::LiteMap;
 use std::collections::VecDeque;
@@ -353,8 +354,12 @@ impl Property<Raft> for OneVotePerTerm {
         Reads::sends(RaftMsg::REQUEST_VOTE_RESPONSE)
     }
     fn observe(&mut self, record: &Rec<Raft>, _sim: &Simulation<Raft>) -> Result<(), String> {
-        if let RecordKind::Send { from, to, msg: RaftMsg::RequestVoteResponse { term, granted: true }, .. } =
-            &record.kind
+        if let RecordKind::Send {
+            from,
+            to,
+            msg: RaftMsg::RequestVoteResponse(RequestVoteResponse { term, granted: true }),
+            ..
+        } = &record.kind
         {
             if let Some(&first) = self.votes.get(&(*term, *from)) {
                 if first != *to {
