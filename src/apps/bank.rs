@@ -237,8 +237,9 @@ pub fn random_transfer(node_count: usize, accounts: usize, rng: &mut ChaCha8Rng)
         if candidates.is_empty() {
             return None;
         }
-        let node = candidates[rng.gen_range(0..candidates.len())];
-        Some(account_name(NodeId(node), rng.gen_range(0..accounts)))
+        // u64 ranges, not usize: a usize range draws a 32-bit word in wasm and a 64-bit one natively.
+        let node = candidates[rng.gen_range(0..candidates.len() as u64) as usize];
+        Some(account_name(NodeId(node), rng.gen_range(0..accounts as u64) as usize))
     };
     let node_of = |a: &str| owner(a, node_count, accounts).map(|n| n.0).unwrap_or(0);
     let from = pick(rng, &[])?;

@@ -212,6 +212,13 @@ pub struct LogEntryView {
     pub term: u64,
     /// A short text (`set k1 3.4`, `noop`, `config 1,2,3`).
     pub text: String,
+    /// What the cell shows in place of the term, which then does not colour it (two-phase
+    /// commit: `P` for prepared), and a class of the protocol's own for it (`txn-prepared`).
+    /// (The page's drawing alone: not in the JS API's state.)
+    #[serde(skip)]
+    pub mark: Option<&'static str>,
+    #[serde(skip)]
+    pub class: &'static str,
 }
 
 /// A node's replicated log for the log grid: its newest entries, what is compacted, what is
@@ -227,15 +234,44 @@ pub struct LogView {
     pub commit: Option<u64>,
     /// A leader's `(follower, nextIndex, matchIndex)`.
     pub progress: Vec<(u32, u64, u64)>,
-    /// Paxos: how many acceptors holding the same entry (same ballot and value) choose it; the
-    /// grid marks such entries as chosen the moment a majority holds them.
+    /// How many nodes holding the same entry (index, term and text) make it chosen, marked the
+    /// moment that many hold it (Paxos: a majority of acceptors in one ballot).
     pub quorum: Option<usize>,
-    /// Paxos: entries are slots (`index` is the slot plus one) and `term` is the ballot's round.
-    pub slots: bool,
-    /// Two-phase commit: entries are transactions (`index` is the id) and `text` is the
-    /// transaction's state at the node (`working`, `prepared`, `committed`, `aborted`, ...).
-    pub txns: bool,
+    #[serde(skip)]
+    pub style: GridStyle,
 }
+
+/// How the page's grid presents a protocol's logs: what a column is and what its marks mean.
+#[derive(Clone, Copy, Debug)]
+pub struct GridStyle {
+    /// The first column's header (`index`, `slot`, `txn`); a column shows its index less `offset`
+    /// (Paxos's slot 0 is index 1).
+    pub column: &'static str,
+    pub offset: u64,
+    /// The header of the last column, the leader's bookkeeping per node (empty: none).
+    pub side: &'static str,
+    /// One line under the grid on what its cells show.
+    pub hint: &'static str,
+    /// Said of an entry a quorum holds.
+    pub chosen: &'static str,
+    /// What a cell says when the pointer is over it (made only then).
+    pub title: fn(&LogEntryView) -> String,
+}
+
+impl Default for GridStyle {
+    fn default() -> Self {
+        GridStyle { column: "index", offset: 0, side: "", hint: "", chosen: "", title: |e| e.text.clone() }
+    }
+}
+
+/// Styles are told apart by what they show (a function's address is no identity).
+impl PartialEq for GridStyle {
+    fn eq(&self, other: &Self) -> bool {
+        (self.column, self.offset, self.side, self.hint) == (other.column, other.offset, other.side, other.hint)
+    }
+}
+
+impl Eq for GridStyle {}
 
 /// A protocol node as a pure state machine.
 ///

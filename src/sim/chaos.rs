@@ -154,7 +154,9 @@ impl ChaosParams {
             }
         }
         if partition && node_count > 1 {
-            let group_count = rng.gen_range(2..=3usize.min(node_count));
+            // Drawn as a u64, as a 64-bit platform draws a usize: a usize range draws one 32-bit
+            // word in wasm and a 64-bit one natively, and the runs would part there.
+            let group_count = rng.gen_range(2..=3u64.min(node_count as u64)) as usize;
             let mut groups = vec![Vec::new(); group_count];
             for i in 0..node_count {
                 let g = rng.gen_range(0..group_count as u32) as usize;

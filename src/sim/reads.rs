@@ -3,9 +3,10 @@
 //! every record where it is made; the checks ([`crate::check::Property::reads`]) say which kinds
 //! each property reads.
 //!
-//! The bits: 0–19 the simulator's record kinds, 20–25 the shared observations, 32–63 a
-//! protocol's own events (a bit per [`Event::class`]), 64–127 sends (a bit per
-//! [`Message::class`]). Every protocol has the same room for its own kinds.
+//! The bits: 0–19 the simulator's record kinds, 20–25 the shared observations, 26–41 a
+//! protocol's own events (a bit per [`Event::class`]), 42–63 sends (a bit per
+//! [`Message::class`]). Every protocol has the same room for its own kinds; classes past the
+//! room share its last bit (a property reading one of them is called for the others too).
 
 use crate::core::{Event, Message, Observation, Shared};
 use crate::sim::RecordKind;
@@ -15,14 +16,16 @@ use std::ops::BitOr;
 /// message sent). The world calls a property only for the kinds it reads: most records are
 /// sends, deliveries, timers and observations of kinds a given property skips.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Reads(u128);
+pub struct Reads(u64);
 
 /// Classes a protocol's own events and its messages each have bits for.
-pub const EVENT_CLASSES: u32 = 32;
-pub const SEND_CLASSES: u32 = 64;
+pub const EVENT_CLASSES: u32 = 16;
+pub const SEND_CLASSES: u32 = 22;
+const EVENTS_FIRST: u32 = 26;
+const SENDS_FIRST: u32 = EVENTS_FIRST + EVENT_CLASSES;
 
 impl Reads {
-    pub const ALL: Reads = Reads(u128::MAX);
+    pub const ALL: Reads = Reads(u64::MAX);
     pub const NONE: Reads = Reads(0);
     // One bit per record kind, each number written once here.
     pub const RUN: Reads = Reads(1 << 0);
@@ -52,20 +55,20 @@ impl Reads {
     pub const APPLY: Reads = Reads(1 << 24);
     pub const SNAPSHOT: Reads = Reads(1 << 25);
     /// Every event of the protocol's own (see [`Reads::events`]).
-    pub const EVENTS: Reads = Reads(((1 << 64) - 1) & !((1 << 32) - 1));
+    pub const EVENTS: Reads = Reads(((1 << SENDS_FIRST) - 1) & !((1 << EVENTS_FIRST) - 1));
     /// Every observation, shared or the protocol's own.
     pub const OBSERVE: Reads = Reads(Self::EVENTS.0 | (((1 << 26) - 1) & !((1 << 20) - 1)));
     /// Every send (see [`Reads::sends`]).
-    pub const SEND: Reads = Reads(u128::MAX << 64);
+    pub const SEND: Reads = Reads(u64::MAX << SENDS_FIRST);
 
-    /// The protocol's own events of one class ([`Event::class`]; classes from 31 up share a bit).
+    /// The protocol's own events of one class ([`Event::class`]; classes from 15 up share a bit).
     pub const fn events(class: u32) -> Reads {
-        Reads(1 << (32 + if class < EVENT_CLASSES { class } else { EVENT_CLASSES - 1 }))
+        Reads(1 << (EVENTS_FIRST + if class < EVENT_CLASSES { class } else { EVENT_CLASSES - 1 }))
     }
 
-    /// The sends of one message class ([`Message::class`]; classes from 63 up share a bit).
+    /// The sends of one message class ([`Message::class`]; classes from 21 up share a bit).
     pub const fn sends(class: u32) -> Reads {
-        Reads(1 << (64 + if class < SEND_CLASSES { class } else { SEND_CLASSES - 1 }))
+        Reads(1 << (SENDS_FIRST + if class < SEND_CLASSES { class } else { SEND_CLASSES - 1 }))
     }
 
     /// The bit of one record's kind (an observation's own kind, a send's message class).
@@ -103,9 +106,9 @@ impl Reads {
         }
     }
 
-    /// Every bit a record can have, by position (bits 2 and 26–31 are free).
+    /// Every bit a record can have, by position (bit 2 is free).
     pub fn kinds() -> impl Iterator<Item = Reads> {
-        (0..128).map(|position| Reads(1 << position))
+        (0..64).map(|position| Reads(1 << position))
     }
 
     /// The position of a single kind's bit (see [`Reads::of`]).
@@ -224,7 +227,8 @@ mod tests {
             &mut tpc,
         );
         assert_eq!(paxos, tpc, "every protocol's own events start at the same bits");
-        assert!(Reads::EVENTS.any(Reads::events(31)) && !Reads::EVENTS.any(Reads::sends(0)));
+        assert!(Reads::EVENTS.any(Reads::events(99)) && !Reads::EVENTS.any(Reads::sends(0)));
+        assert!(Reads::SEND.any(Reads::sends(99)) && !Reads::SEND.any(Reads::events(0)));
         assert!(!Reads::OBSERVE.any(Reads::of(&Kind::Crash { node: NodeId(1) })));
     }
 }

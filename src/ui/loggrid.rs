@@ -2,7 +2,7 @@
 //! entries marked, compacted entries shown as the snapshot, and the leader's nextIndex /
 //! matchIndex for each follower.
 
-use crate::core::LogView;
+use crate::core::{GridStyle, LogView};
 use crate::playground::{ClusterView, NodeView};
 use yew::prelude::*;
 
@@ -36,10 +36,10 @@ struct Grid<'a> {
     last: u64,
     leader: Option<u32>,
     progress: Vec<(u32, u64, u64)>,
-    slots: bool,
-    txns: bool,
-    /// Paxos: entries held by a majority of acceptors in one ballot are chosen, whether or not
-    /// any learner knows it yet.
+    /// How the protocol's logs are shown.
+    style: GridStyle,
+    /// Entries a quorum of nodes holds (the same index, term and text) are chosen, whether or
+    /// not any node knows it yet (Paxos).
     holders: litemap::LiteMap<(u64, u64, &'a str), usize>,
     quorum: Option<usize>,
 }
@@ -67,8 +67,7 @@ impl<'a> Grid<'a> {
             last,
             leader,
             progress,
-            slots: logs().any(|l| l.slots),
-            txns: logs().any(|l| l.txns),
+            style: logs().next().map(|l| l.style).unwrap_or_default(),
             holders,
             quorum: logs().find_map(|l| l.quorum),
         }
@@ -96,45 +95,34 @@ impl<'a> Grid<'a> {
             class.push("snap");
             if titled {
                 title = format!(
-                    "index {i}: compacted into the snapshot (up to {} at term {})",
-                    log.snapshot_index, log.snapshot_term
+                    "{} {}: compacted into the snapshot (up to {} at term {})",
+                    self.style.column,
+                    i - self.style.offset,
+                    log.snapshot_index - self.style.offset,
+                    log.snapshot_term
                 );
             }
             text = "▦".into();
-        } else if let Some(e) = entry.filter(|_| self.txns) {
-            class.push("entry");
-            class.push(format!("txn-{}", e.text));
-            text = match e.text.as_str() {
-                "collecting" => "V",
-                "working" => "W",
-                "prepared" => "P",
-                "committed" => "C",
-                "aborted" => "A",
-                _ => "?",
-            }
-            .into();
-            if titled {
-                title = format!("T{i} at node {}: {}", n.id, e.text);
-                if e.text == "prepared" {
-                    title.push_str(" — voted yes, in doubt until it learns the outcome (holding its locks)");
-                }
-            }
         } else if let Some(e) = entry {
             class.push("entry");
-            style = format!("background:{}", term_colour(e.term));
-            text = e.term.to_string();
+            if !e.class.is_empty() {
+                class.push(e.class);
+            }
+            match e.mark {
+                Some(mark) => text = mark.into(),
+                None => {
+                    style = format!("background:{}", term_colour(e.term));
+                    text = e.term.to_string();
+                }
+            }
             if titled {
-                title = if self.slots {
-                    format!("slot {}: accepted {} (ballot round {})", i - 1, e.text, e.term)
-                } else {
-                    format!("index {i}, term {}: {}", e.term, e.text)
-                };
+                title = (self.style.title)(e);
             }
             let held = self.holders.get(&(e.index, e.term, e.text.as_str())).copied().unwrap_or(0);
             if self.quorum.is_some_and(|q| held >= q) {
                 class.push("chosen");
                 if titled {
-                    title.push_str(" — chosen: a majority of acceptors accepted it in this ballot");
+                    title.push_str(self.style.chosen);
                 }
             }
             if log.commit.is_some_and(|c| i <= c) {
@@ -144,7 +132,7 @@ impl<'a> Grid<'a> {
                 }
             }
         } else if titled {
-            title = format!("index {i}");
+            title = format!("{} {}", self.style.column, i - self.style.offset);
         }
         if let Some((next, matched)) = mine {
             if i == next {
@@ -199,8 +187,8 @@ pub fn log_grid(props: &LogGridProps) -> Html {
         title_cell(&shown.borrow(), e.target());
     });
     let grid = Grid::of(view);
-    let (slots, txns, leader) = (grid.slots, grid.txns, grid.leader);
-    let header = grid.columns().map(|i| html! { <th scope="col">{ if slots { i - 1 } else { i } }</th> });
+    let (style, leader) = (grid.style, grid.leader);
+    let header = grid.columns().map(|i| html! { <th scope="col">{ i - style.offset }</th> });
     let rows = view.nodes.iter().map(|n| {
         let Some(log) = &n.log else { return html! {} };
         let commit = log.commit;
@@ -234,16 +222,10 @@ pub fn log_grid(props: &LogGridProps) -> Html {
     html! {
         <div class="loggrid-wrap">
             <table id="loggrid" class="loggrid" aria-label="each node's log" onmouseover={on_over}>
-                <thead><tr><th scope="col">{ if txns { "txn" } else if slots { "slot" } else { "index" } }</th>{ for header }<th scope="col" class="book">{ if txns { "" } else { "leader's view" } }</th></tr></thead>
+                <thead><tr><th scope="col">{ style.column }</th>{ for header }<th scope="col" class="book">{ style.side }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            if txns {
-                <p class="hint">{ "The transaction timeline: one column per transaction, its state at each node — V collecting votes (coordinator), W working, P prepared (voted yes; in doubt, holding locks), C committed, A aborted." }</p>
-            } else if slots {
-                <p class="hint">{ "Each acceptor's accepted proposal per slot; the cell shows the ballot's round (colour = round). A gold outline marks a value a majority of acceptors accepted in one ballot — chosen, whether or not any learner knows yet; a thick border marks slots the node knows are chosen." }</p>
-            } else {
-                <p class="hint">{ "Cells show the entry's term (colour = term); a thick border marks committed entries; ▦ is compacted into a snapshot; ▲ the leader's nextIndex and ● its matchIndex for each follower." }</p>
-            }
+            <p class="hint">{ style.hint }</p>
         </div>
     }
 }

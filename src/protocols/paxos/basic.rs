@@ -5,8 +5,8 @@ use super::{
 };
 use crate::core::TextMap;
 use crate::core::{
-    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, OptionInfo,
-    Protocol, RequestId,
+    BugInfo, ClientReply, ClientRequest, Cluster, Ctx, Disk, LogView, NodeId, NodeSummary, OptionInfo, Protocol,
+    RequestId,
 };
 use crate::core::{LiteSet, Text};
 use litemap::LiteMap;
@@ -366,13 +366,9 @@ impl Protocol for Paxos {
         let entries = state
             .accepted
             .iter()
-            .map(|(&slot, (b, v))| LogEntryView {
-                index: slot + 1,
-                term: b.0,
-                text: format!("{v} @{}", ballot_text(*b)),
-            })
+            .map(|(&slot, (b, v))| super::slot_view(slot, *b, format!("{v} @{}", ballot_text(*b))))
             .collect();
         let quorum = volatile.map(|n| n.config.acceptors.len() / 2 + 1);
-        Some(LogView { entries, commit: None, quorum, slots: true, ..LogView::default() })
+        Some(LogView { entries, commit: None, quorum, style: super::GRID, ..LogView::default() })
     }
 }

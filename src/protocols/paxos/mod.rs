@@ -178,6 +178,21 @@ fn parse_nodes(value: &str, n: usize) -> Result<Vec<NodeId>, String> {
     Ok(ids)
 }
 
+/// How the page's grid shows the acceptors' proposals: one column per slot.
+pub const GRID: crate::core::GridStyle = crate::core::GridStyle {
+    column: "slot",
+    offset: 1,
+    side: "leader's view",
+    hint: "Each acceptor's accepted proposal per slot; the cell shows the ballot's round (colour = round). A gold outline marks a value a majority of acceptors accepted in one ballot — chosen, whether or not any learner knows yet; a thick border marks slots the node knows are chosen.",
+    chosen: " — chosen: a majority of acceptors accepted it in this ballot",
+    title: |e| format!("slot {}: accepted {} (ballot round {})", e.index - 1, e.text, e.term),
+};
+
+/// One accepted proposal as the grid shows it.
+pub fn slot_view(slot: u64, ballot: Ballot, text: String) -> crate::core::LogEntryView {
+    crate::core::LogEntryView { index: slot + 1, term: ballot.0, text, ..Default::default() }
+}
+
 /// What an acceptor persists (§2.5): the highest ballot it promised and, per slot, the
 /// highest-ballot proposal it accepted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

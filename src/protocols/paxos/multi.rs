@@ -6,8 +6,8 @@ use super::{
 use crate::core::TextMap;
 use crate::core::{range_from, LiteSet, Text};
 use crate::core::{
-    BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary,
-    Observation, OptionInfo, Protocol, RequestId, Shared,
+    BugInfo, ClientReply, ClientRequest, Cluster, Command, Ctx, Disk, LogView, NodeId, NodeSummary, Observation,
+    OptionInfo, Protocol, RequestId, Shared,
 };
 use crate::protocols::raft::StateMachine;
 use litemap::LiteMap;
@@ -536,14 +536,14 @@ impl Protocol for MultiPaxos {
         let entries = range_from(&state.accepted, &from)
             .map(|(&slot, (b, v))| {
                 let shown = if v.is_empty() { "no-op" } else { v };
-                LogEntryView { index: slot + 1, term: b.0, text: format!("{shown} @{}", ballot_text(*b)) }
+                super::slot_view(slot, *b, format!("{shown} @{}", ballot_text(*b)))
             })
             .collect();
         Some(LogView {
             entries,
             commit: volatile.map(|n| n.first_undecided(&disk.chosen)),
             quorum: volatile.map(|n| n.config.acceptors.len() / 2 + 1),
-            slots: true,
+            style: super::GRID,
             ..LogView::default()
         })
     }

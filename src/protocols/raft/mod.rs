@@ -46,7 +46,7 @@ use crate::core::{
     BugInfo, ClientRequest, Cluster, Ctx, Disk, LogEntryView, LogView, NodeId, NodeSummary, Observation, OptionInfo,
     Protocol, RequestId, Role, Shared, TimeUs,
 };
-use crate::core::{NoEvent, TextMap};
+use crate::core::{GridStyle, NoEvent, TextMap};
 use litemap::LiteMap;
 use std::rc::Rc;
 
@@ -220,6 +220,16 @@ fn log_tail(disk: &RaftDurable, n: u64) -> String {
         .join(" | ")
 }
 
+/// How the page's grid shows Raft's logs.
+const GRID: GridStyle = GridStyle {
+    column: "index",
+    offset: 0,
+    side: "leader's view",
+    hint: "Cells show the entry's term (colour = term); a thick border marks committed entries; ▦ is compacted into a snapshot; ▲ the leader's nextIndex and ● its matchIndex for each follower.",
+    chosen: "",
+    title: |e| format!("index {}, term {}: {}", e.index, e.term, e.text),
+};
+
 impl Protocol for Raft {
     type Msg = RaftMsg;
     type Timer = RaftTimer;
@@ -341,7 +351,14 @@ impl Protocol for Raft {
         let last = disk.last_index();
         let first = last.saturating_sub(tail as u64).max(disk.snapshot.index) + 1;
         let entries = (first..=last)
-            .filter_map(|i| disk.entry(i).map(|e| LogEntryView { index: i, term: e.term, text: entry_text(e) }))
+            .filter_map(|i| {
+                disk.entry(i).map(|e| LogEntryView {
+                    index: i,
+                    term: e.term,
+                    text: entry_text(e),
+                    ..Default::default()
+                })
+            })
             .collect();
         let progress = match volatile {
             Some(node) if node.role == Role::Leader => {
@@ -356,8 +373,7 @@ impl Protocol for Raft {
             commit: volatile.map(|n| n.commit_index),
             progress,
             quorum: None,
-            slots: false,
-            txns: false,
+            style: GRID,
         })
     }
 

@@ -140,4 +140,15 @@ impl TxnState {
             TxnState::Aborted => "aborted",
         }
     }
+
+    /// The letter and the class of its cell in the page's transaction timeline.
+    pub fn cell(self) -> (&'static str, &'static str) {
+        match self {
+            TxnState::Collecting => ("V", "txn-collecting"),
+            TxnState::Working => ("W", "txn-working"),
+            TxnState::Prepared => ("P", "txn-prepared"),
+            TxnState::Committed => ("C", "txn-committed"),
+            TxnState::Aborted => ("A", "txn-aborted"),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! grid, and the whole bank's balance.
 
 use super::*;
+use crate::core::GridStyle;
 
 fn list<T>(items: impl Iterator<Item = T>, none: &str) -> String
 where
@@ -90,10 +91,30 @@ pub(super) fn log_view(volatile: Option<&TwoPhaseCommit>, disk: &TpcDurable, tai
     let entries = txns
         .into_iter()
         .skip(skip)
-        .map(|(t, s)| LogEntryView { index: t, term: 0, text: s.as_str().to_string() })
+        .map(|(t, s)| {
+            let (mark, class) = s.cell();
+            LogEntryView { index: t, term: 0, text: s.as_str().to_string(), mark: Some(mark), class }
+        })
         .collect();
-    Some(LogView { entries, commit: volatile.map(|_| 0), txns: true, ..LogView::default() })
+    Some(LogView { entries, commit: volatile.map(|_| 0), style: GRID, ..LogView::default() })
 }
+
+/// How the page's grid shows the transaction timeline.
+const GRID: GridStyle = GridStyle {
+    column: "txn",
+    offset: 0,
+    side: "",
+    hint: "The transaction timeline: one column per transaction, its state at each node — V collecting votes (coordinator), W working, P prepared (voted yes; in doubt, holding locks), C committed, A aborted.",
+    chosen: "",
+    title: |e| {
+        let note = if e.text == TxnState::Prepared.as_str() {
+            " — voted yes, in doubt until it learns the outcome (holding its locks)"
+        } else {
+            ""
+        };
+        format!("T{}: {}{note}", e.index, e.text)
+    },
+};
 
 pub(super) fn cluster_facts(config: &TpcConfig, disks: &[&TpcDurable]) -> Vec<(String, String)> {
     let total: i64 = disks.iter().map(|d| d.balances.values().sum::<i64>()).sum();
