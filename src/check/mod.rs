@@ -2,9 +2,11 @@
 //! and the [`World`]: a simulation together with its properties.
 
 mod common;
+mod history;
 mod world;
 
 pub use common::{get_near_end, value_hash, ClientProgress};
+pub use history::history;
 pub use world::{Violation, World};
 
 pub use crate::sim::Reads;
