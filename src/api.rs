@@ -29,7 +29,7 @@ fn pairs(config: &JsValue) -> Result<Vec<(String, String)>, JsError> {
         return Ok(Vec::new());
     }
     // Walked by hand rather than through serde: deserializing links serde's error texts, which
-    // format floats (~6 KB gzipped of Grisu/Dragon code), for an object of a few plain values.
+    // format floats (Grisu/Dragon code in the download), for an object of a few plain values.
     let plain = |v: &JsValue| v.is_object() && !js_sys::Array::is_array(v) && !v.is_function();
     if !plain(config) {
         return Err(JsError::new("settings must be a plain object, e.g. { protocol: \"raft\", nodes: 5 }"));
@@ -182,7 +182,7 @@ impl Simulation {
         self.run.trace_jsonl()
     }
 
-    /// Part of the trace, to read a long one (~20 MB at the 200,000 records the trace keeps) or
+    /// Part of the trace, to read a long one (tens of megabytes when the trace is full) or
     /// follow a run as it goes without one string of it all: the records from index `from` on
     /// that are still held, as whole JSON Lines up to about `maxBytes` (default 1 MB, at most
     /// 64 MB), as `{ text, next, first }` — `next` is the index to ask for next, `first` the
@@ -191,7 +191,7 @@ impl Simulation {
     #[wasm_bindgen(js_name = traceSince)]
     pub fn trace_since(&self, from: f64, max_bytes: Option<f64>) -> Result<JsValue, JsError> {
         if !(from.is_finite() && from >= 0.0) {
-            // Not formatted with Rust's float formatting, which is ~10 KB of the download.
+            // Not formatted with Rust's float formatting, which would be in the download.
             return Err(JsError::new("traceSince: from must be a record index, 0 or more"));
         }
         let max_bytes = max_bytes.unwrap_or(TRACE_PIECE_BYTES as f64);

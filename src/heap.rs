@@ -13,8 +13,8 @@ use std::cell::Cell;
 pub struct Counting;
 
 // Per thread: a checkpoint is cloned on one thread, so its weight is a difference of that
-// thread's count; and threads do not contend on the counters (shared atomics cost a two-thread
-// seed sweep 37 % of its speed). The page has one thread. `live` is signed, because a thread may
+// thread's count; and threads do not contend on the counters (shared atomics slowed a
+// two-thread seed sweep badly). The page has one thread. `live` is signed, because a thread may
 // free what another allocated. One thread-local holds all three, so an allocation looks it up once.
 struct Counters {
     live: Cell<isize>,

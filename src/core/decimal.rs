@@ -1,6 +1,6 @@
 //! Decimal numbers read and written with integer arithmetic.
 //!
-//! Rust's own float formatting (`{x:.1}`, `{x}`) and parsing (`str::parse::<f64>`) link ~25 KB of
+//! Rust's own float formatting (`{x:.1}`, `{x}`) and parsing (`str::parse::<f64>`) link
 //! Grisu/Dragon and Eisel-Lemire code into the WebAssembly. Every number the playground shows or
 //! reads has a fixed number of decimals (percentages, speeds, coordinates), so scaled integers do
 //! the job: `parse_scaled("12.5", 4) == Some(125_000)`, `format_scaled(-125, 2) == "-1.25"`.

@@ -3,7 +3,7 @@
 //! serde_json, so a string reads the same in both (quoted and escaped as JSON).
 //!
 //! The fields go straight to the serializer: no `serde_json::Value` tree is built per record (that
-//! tree, its map and its serializer were ~3 KB of the page's download).
+//! tree, its map and its serializer would be in the page's download).
 
 use serde::ser::SerializeMap;
 use serde::Serialize;

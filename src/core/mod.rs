@@ -102,13 +102,12 @@ impl Command {
 /// `Rc`, not `Arc`: a world lives on one thread (a sweep builds one per worker thread, and the
 /// page has one thread), and a shared count's atomic increments and decrements — several per
 /// event, on the records, messages and log entries that share texts — cost a checked native run
-/// 5–8 % of its time. (In wasm, which has no threads here, both compile to plain adds.) The
+/// a noticeable part of its time. (In wasm, which has no threads here, both compile to plain adds.) The
 /// compiler keeps it so: a world that held an `Rc` could not be sent to another thread.
 pub type Text = std::rc::Rc<str>;
 
 /// Text settings by name (a protocol's options, the page's form fields, Raft's key-value state):
-/// a map kept sorted in one vector. It was a `BTreeMap<String, String>`, our only B-tree in the
-/// page's build; dropping that B-tree's code saved 2.6 KB of the download.
+/// a map kept sorted in one vector, so that the page's build carries no B-tree code.
 pub type TextMap = litemap::LiteMap<String, String>;
 
 /// Identifies one client request delivery, so the node can answer it.

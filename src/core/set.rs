@@ -3,13 +3,14 @@
 //! The sets here are small (node ids, a ballot's voters, slots a learner learned) or grow at the
 //! end (increasing slots), and they are cloned with every time-travel checkpoint. A sorted vector
 //! (`litemap`'s map with `()` values) suits that better than `BTreeSet`, and it is a fraction of the
-//! WebAssembly: every `BTreeSet`/`BTreeMap` key type costs ~8 KB of B-tree code, a `LiteMap` ~1 KB.
+//! WebAssembly: every `BTreeSet`/`BTreeMap` key type brings its own B-tree code, far more than a
+//! `LiteMap`'s.
 
 use litemap::LiteMap;
 
 /// Sorts a short slice (a cluster's node ids, a legend's roles) by insertion, by `key`. Each
-/// element type `sort_unstable` is used with puts a quicksort of 2-3.5 KB into the WebAssembly;
-/// this is a loop of a hundred bytes, and for the few dozen elements it is given as fast.
+/// element type `sort_unstable` is used with puts a quicksort into the WebAssembly; this is a
+/// short loop, and for the few dozen elements it is given as fast.
 pub fn sort_short<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
     for i in 1..v.len() {
         let mut j = i;
@@ -21,8 +22,8 @@ pub fn sort_short<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
 }
 
 /// A map from pairs that come in key order (a cluster's peers, clients by number), appended one
-/// by one: collecting into a `LiteMap` sorts (a stable sort of ~2 KB of WebAssembly per element
-/// type) even when there is nothing to sort. A pair out of order is inserted where it belongs.
+/// by one: collecting into a `LiteMap` sorts (a stable sort in the WebAssembly per element type)
+/// even when there is nothing to sort. A pair out of order is inserted where it belongs.
 pub fn map_in_order<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> LiteMap<K, V> {
     let mut map = LiteMap::new();
     for (key, value) in pairs {

@@ -199,8 +199,8 @@ impl<P: Checked> Run<P> {
 
     /// Starts going to the moment right after step `target`, as [`Run::restore`] does, but leaves
     /// the replay to [`Run::seek_more`], which takes it a bounded number of steps at a time: a
-    /// replay from a checkpoint can be hundreds of thousands of steps (a 51-node Multi-Paxos world
-    /// weighs ~7 MB, so the checkpoints' budget keeps few of them), and the page stays responsive
+    /// replay from a checkpoint can be hundreds of thousands of steps (a big cluster's worlds are
+    /// heavy, so the checkpoints' budget keeps few of them), and the page stays responsive
     /// by replaying a slice per frame. Between slices the run stands at a true moment of its past,
     /// on the way to `target` (world, trace and inputs agree as if restored there), so a seek may
     /// be left half done.

@@ -5,8 +5,8 @@
 //! action in the scenario language (`action STEP TIME_US crash 3`), then the scenario script if
 //! there is one — compressed with raw DEFLATE and encoded as base64url, behind a version prefix
 //! (`1.`). The page compresses and inflates with the browser's own `CompressionStream` /
-//! `DecompressionStream("deflate-raw")`, so the WebAssembly carries no DEFLATE code (−12.6 KB
-//! gzipped); the native build uses `miniz_oxide`. Opening a link replays the run from its seed, giving each action again at
+//! `DecompressionStream("deflate-raw")`, so the WebAssembly carries no DEFLATE code; the native
+//! build uses `miniz_oxide`. Opening a link replays the run from its seed, giving each action again at
 //! its step and time, so the trace (and its hash) is the same as the sharer's. A link is untrusted
 //! input: its size, its unpacked size, its actions and its length in steps are all bounded, its
 //! settings go through the URL parameters' own checks, its actions through the scenario parser and
@@ -152,8 +152,8 @@ fn link_value(packed: &[u8]) -> String {
 }
 
 // Links carry their bytes in base64url without padding (RFC 4648 §5): natively with the
-// `base64` crate, on the page with the browser's `btoa` and `atob` (the crate's code was ~6 KB
-// of the download), as compression already uses the browser's streams.
+// `base64` crate, on the page with the browser's `btoa` and `atob` (the crate's code would be in
+// the download), as compression already uses the browser's streams.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn base64url_encode(bytes: &[u8]) -> String {

@@ -48,7 +48,7 @@ pub const LINE_CHARS_MAX: usize = 2_000;
 
 /// Letters and digits of any script are word characters (so are other non-ASCII symbols: the
 /// parser then names the word it cannot use). Tested without Unicode's alphabetic tables, which
-/// would cost the page ~2 KB gzipped.
+/// the download would carry.
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || (!c.is_ascii() && !c.is_whitespace())

@@ -152,7 +152,7 @@ pub struct Simulation<P: Protocol> {
     clients: Clients,
     chaos: Option<ChaosParams>,
     /// The protocol's admin commands chaos may issue (made once: formatting them at every tick
-    /// was 12 % of a long chaos run).
+    /// was a good part of a long chaos run).
     chaos_commands: Vec<String>,
     /// When the current fault-free stretch began (`None` while faults may be active).
     stable_since_us: Option<TimeUs>,
@@ -472,7 +472,7 @@ impl<P: Protocol> Simulation<P> {
             self.record(RecordKind::Persist { node: id });
         }
         // In order, the buffer kept for the next handler: reversed and popped, which cost less
-        // than a `drain(..)` and its drop (callgrind: −0.5 % of the bench's instructions).
+        // than a `drain(..)` and its drop.
         effects.reverse();
         while let Some(effect) = effects.pop() {
             self.run_effect(id, effect);

@@ -120,7 +120,7 @@ impl<P: Protocol> Simulation<P> {
     /// Keeps a record as it is while every kind is kept (it is hashed and counted when taken);
     /// otherwise hashes and counts it, and keeps it if its kind is kept (natively only: see
     /// [`KEEPS_SOME`]). Inlined by force: the size-optimised wasm otherwise calls it for each of
-    /// ~3 records an event (inlined, the browser ran the page's path 2-3 % faster, for 381 B).
+    /// the few records of every event (inlined, the browser runs the page's path faster).
     #[inline(always)]
     pub(super) fn record(&mut self, kind: RecKind<P>) {
         let record = Record { t: self.now_us, kind };

@@ -188,9 +188,8 @@ impl Component for App {
                     let turns = PART_TURNS.len() as u64;
                     let (cycle, turn) = (self.slow_turns / turns, (self.slow_turns % turns) as usize);
                     let mut part = PART_TURNS[turn];
-                    // A big cluster's log grid (~600 cells) is the costliest panel to redraw
-                    // (51 nodes at 10×: 9 % of frames missed a vsync with it, none without):
-                    // every other cycle.
+                    // A big cluster's log grid is the costliest panel to redraw (it made frames
+                    // miss their vsync at 51 nodes): every other cycle.
                     if part == PART_LOGS && self.run.setup().nodes > LOG_GRID_FULL_RATE_NODES_MAX {
                         part = if cycle % 2 == 0 { PART_LOGS } else { 0 };
                     }
@@ -419,9 +418,9 @@ impl Component for App {
                 if self.export.is_some() {
                     return false;
                 }
-                // In pieces: the whole trace as one string (~20 MB for 200,000 records) grew
-                // the page's memory by ~70 MB for good (WebAssembly memory never shrinks); and
-                // over frames, a slice a frame: written at once, it held the page ~0.45 s.
+                // In pieces, since one string of the whole trace would grow the page's memory for
+                // good (WebAssembly memory never shrinks); and a slice a frame, since written at
+                // once it held the page for a long frame.
                 let name = format!("{}-seed{}.jsonl", self.run.protocol(), self.run.setup().seed);
                 let next = self.run.trace_first_index();
                 self.export = Some(Export { name, parts: js_sys::Array::new(), next });

@@ -1,6 +1,6 @@
 //! The few transcendental functions the page draws with, taken from the browser's `Math` in the
-//! WebAssembly build: Rust's own (`f64::sin`, `powf`, `log10`) link ~10 KB of `libm` for numbers
-//! that only place shapes and set the speed slider. The simulator never uses floating point.
+//! WebAssembly build: Rust's own (`f64::sin`, `powf`, `log10`) link `libm` into the download for
+//! numbers that only place shapes and set the speed slider. The simulator never uses floating point.
 
 #[cfg(target_arch = "wasm32")]
 mod imp {

@@ -26,8 +26,8 @@ pub(super) const SEEK_SLICE_MS: f64 = 12.0;
 pub(super) const SEEK_DRAW_MS: f64 = 100.0;
 /// Steps a seek replays between looks at the clock.
 pub(super) const SEEK_SLICE_STEPS: u64 = 500;
-/// A trace export writes for at most this long a frame (a virtual hour's trace, ~19 MB of JSON
-/// Lines, held the page one frame of ~0.45 s written at once).
+/// A trace export writes for at most this long a frame (a virtual hour's trace, written at once,
+/// held the page for one long frame).
 pub(super) const EXPORT_SLICE_MS: f64 = 12.0;
 /// The bytes of JSON Lines an export writes between looks at the clock (~1 ms of writing), and
 /// the size of each part of the file it hands the browser.

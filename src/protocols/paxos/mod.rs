@@ -245,8 +245,8 @@ impl Acceptor {
 
     /// Writes what changed to disk: the promise and, after an acceptance, that slot's proposal.
     /// One write per answer, as a real acceptor would make; copying the whole state instead made
-    /// every acceptance cost time and memory in proportion to the slots accepted so far (a
-    /// Multi-Paxos run four virtual minutes long spent 94 % of its time copying).
+    /// every acceptance cost time and memory in proportion to the slots accepted so far (a long
+    /// Multi-Paxos run spent nearly all its time copying).
     fn persist(&self, disk: &mut Disk<PaxosDurable>, slot: Option<u64>) {
         if self.forget {
             return;

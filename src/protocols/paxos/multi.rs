@@ -24,8 +24,8 @@ const SNAPSHOT_EVERY: u64 = 256;
 /// How far behind its newest snapshot a replica compacts its log (and an acceptor its accepted
 /// proposals): a replica that far behind is sent the snapshot instead of the slots. Twice the
 /// proposals a leader keeps in flight, so that a replica in step with a busy leader never is.
-/// (The log held is this plus up to `SNAPSHOT_EVERY` slots: 512–768; it was 1,024–2,048 with
-/// a snapshot and a compaction every 1,024 slots, and a 51-replica world weighed ~7 MB.)
+/// (The log held is this plus up to `SNAPSHOT_EVERY` slots, small enough that a big cluster's
+/// world stays light for time travel's checkpoints.)
 const COMPACT_BEHIND: u64 = 2 * IN_FLIGHT_MAX as u64;
 
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

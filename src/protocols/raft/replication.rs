@@ -297,7 +297,7 @@ impl Raft {
     /// after this answer: unless it rose above the commit index, no count of replicas above the
     /// commit index changed, and the commit rule — asked after every other change it depends on
     /// (appends, membership, a new term) — cannot move. Skipping it there (heartbeat answers, the
-    /// answers after a majority) took 7 % off a 51-node run's instructions (docs/performance.md).
+    /// answers after a majority) matters most in big clusters.
     fn after_progress(
         &mut self,
         disk: &mut Disk<RaftDurable>,

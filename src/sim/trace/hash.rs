@@ -139,9 +139,9 @@ pub(super) fn hash_send_fields<M: Hash, H: Hasher>(id: u64, from: NodeId, to: No
 /// where they are made ([`hash_made`], [`hash_send`]: a run that discards records) go through
 /// this. So the loop is the only use of the records' `Hash` with [`StableHasher`] and LLVM
 /// inlines it (a message's too) into the loop, saving its call and register saves for each of
-/// ~3 records an event (−2.5 % of a checked native run's instructions when it was measured).
-/// The wasm build, made for size, inlines neither and would carry both copies (+1.7 KB of
-/// download, no faster in Chromium), so there every record hashes with the hasher itself.
+/// the few records of every event.
+/// The wasm build, made for size, inlines neither and would carry both copies in the download
+/// (no faster in Chromium), so there every record hashes with the hasher itself.
 #[cfg(not(target_arch = "wasm32"))]
 pub struct Apart<'a>(pub &'a mut StableHasher);
 

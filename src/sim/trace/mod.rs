@@ -16,7 +16,7 @@ pub use shown::*;
 use crate::core::Protocol;
 use std::collections::VecDeque;
 
-/// Records per block of a trace's storage (~390 KB of Raft records).
+/// Records per block of a trace's storage.
 const BLOCK_RECORDS: usize = 4096;
 
 /// A bounded trace: the newest `capacity` records stay in memory; the count covers every record
@@ -24,9 +24,8 @@ const BLOCK_RECORDS: usize = 4096;
 ///
 /// The records are kept in blocks of a fixed size rather than in one ring buffer: a ring buffer
 /// grows by doubling, and each doubling copies every record it holds — in the browser, whose
-/// allocator cannot remap memory as the native one does, the copies were 2.3 % of a run's time,
-/// and a full trace of 200,000 records sat in a buffer of 262,144 (and, while it doubled, in
-/// both). A block, once allocated, is never moved: the newest block is filled; the oldest
+/// allocator cannot remap memory as the native one does, the copies cost a run's time, and a
+/// full trace sat in a buffer up to twice its size (and, while it doubled, in both). A block, once allocated, is never moved: the newest block is filled; the oldest
 /// records are let go of by counting them off the first block, which is dropped (its records
 /// with it) and kept to be filled again once all of its records are let go of. So up to a
 /// block's worth of records let go of stay in memory a while, out of reach.
@@ -191,8 +190,8 @@ impl<P: Protocol> Trace<P> {
         self.jsonl_piece(from, usize::MAX).0
     }
 
-    /// Part of that, to hand a long trace over in pieces (the page's export of 200,000 records
-    /// is ~20 MB, which one string would have held, and up to twice over while it grew): the
+    /// Part of that, to hand a long trace over in pieces (one string would hold a whole long
+    /// trace, and up to twice over while it grew): the
     /// records from global index `from` on that are still held, as whole JSON Lines until the
     /// text reaches `piece_bytes` (or the records run out), and the global index of the record
     /// after the last one given.

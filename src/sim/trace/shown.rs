@@ -22,8 +22,8 @@ pub type ShownKind = RecordKind<ShownMsg, String, ShownEvent>;
 
 impl<M: Message, T: std::fmt::Debug, E: Event> RecordKind<M, T, E> {
     /// The record with its message and timer rendered as text, so that the code printing records
-    /// (JSON, one-line descriptions) is compiled once rather than once per protocol: in the
-    /// WebAssembly that was ~9.5 KB per protocol for the JSON alone.
+    /// (JSON, one-line descriptions) is compiled once rather than once per protocol, which the
+    /// download would carry for each.
     pub fn shown(&self) -> ShownKind {
         use RecordKind as K;
         match self {

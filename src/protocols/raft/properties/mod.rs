@@ -154,8 +154,8 @@ struct LeaderCompleteness {
     /// Indexes up to `high` reported committed by a server that no longer held the entry (it had
     /// compacted it), in ascending order: the next server to commit past one with the entry in
     /// its log fills it in. Kept apart so that a commit looks only at these and at the indexes
-    /// above `high`; scanning every index from the first gap on made this property 86 % of a
-    /// 5-minute chaos run once a gap stayed open (30,000 instructions per event).
+    /// above `high`; scanning every index from the first gap on made this property most of a
+    /// long chaos run's time once a gap stayed open.
     holes: Vec<u64>,
     commits: u64,
 }
