@@ -267,6 +267,7 @@ mod native {
         println!("protocols:");
         for p in playground::protocols() {
             println!("  {:<12} {}", p.name, p.about);
+            println!("    client commands: {} (e.g. {})", p.command_help, p.command_example);
             println!("    planted bugs:");
             for b in p.bugs {
                 println!("      {:<26} {}", b.name, b.what);
