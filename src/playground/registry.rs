@@ -77,13 +77,6 @@ pub struct ProtocolInfo {
     pub command_help: &'static str,
 }
 
-impl ProtocolInfo {
-    /// Whether the protocol has a property of this kind (two-phase commit's blocking, say).
-    pub fn has_kind(&self, kind: PropertyKind) -> bool {
-        self.properties.iter().any(|(_, k, _)| *k == kind)
-    }
-}
-
 fn info<P: Checked>() -> ProtocolInfo {
     let cluster = crate::core::Cluster::new(3);
     let config = P::configure(&cluster, None, &Default::default()).expect("default configuration is valid");
